@@ -1,0 +1,395 @@
+"""TOML configuration: files → validated, typed models; includes; presets; errors that teach.
+
+Owns the public config surface of DESIGN §7. A document may hold any of the top-level tables
+``[program]``, ``[patient]``, ``[device]``, ``[simulation]`` and ``[sweep]``. Instead of a table, a
+top-level key may name another file (``program = "configs/programs/tonic_50hz.toml"``) or a preset
+(``program = "tonic_50hz"``); the included file must hold a table of the same name. Paths are
+resolved against the including file's folder first, then the working directory.
+
+Every problem is a :class:`~scs_sim.errors.ConfigError` naming the file, the dotted key path, the bad
+value and what is allowed; a misspelt key suggests the nearest valid one. This module never imports
+numba.
+"""
+
+from __future__ import annotations
+
+import tomllib
+import types
+import typing
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, ValidationError, field_validator
+
+from ._params import Params
+from .afferents import PainState
+from .dosimetry import Device
+from .errors import ConfigError, suggest
+from .fibers import Anatomy
+from .programs import PROGRAM_KINDS, Program
+
+__all__ = [
+    "RunConfig",
+    "Simulation",
+    "Patient",
+    "load",
+    "load_program",
+    "load_patient",
+    "load_device",
+    "parse",
+    "preset_path",
+    "preset_names",
+    "CONFIG_DIR",
+]
+
+#: The repository's configs/ folder (presets); present in a clone or an editable install.
+CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
+
+_SECTIONS = ("program", "patient", "device", "simulation", "sweep")
+_PRESET_DIRS = {"program": "programs", "patient": "patients", "device": "devices", "sweep": "sweeps"}
+
+
+class Simulation(Params):
+    """How to run: duration, seed, backend and circuit preset."""
+
+    duration_s: float = Field(10.0, gt=0, le=86_400, description="Simulated time, s.")
+    seed: int = Field(1, ge=0, description="Root seed; every random draw derives from it.")
+    model: Literal["spiking", "rate"] = Field("spiking", description="Circuit backend.")
+    circuit: str = Field("segment", description="Circuit preset: segment or zhang2014.")
+    dt_ms: float = Field(0.1, gt=0, description="Integration step, ms.")
+    bin_ms: float = Field(5.0, gt=0, description="Rate bin width, ms.")
+
+    @field_validator("circuit")
+    @classmethod
+    def _known_circuit(cls, v: str) -> str:
+        allowed = ("segment", "zhang2014")
+        if v not in allowed:
+            raise ValueError(f"unknown circuit '{v}'{suggest(v, allowed)}; allowed: {', '.join(allowed)}")
+        return v
+
+
+class Patient(Params):
+    """A patient: anatomy (lead and fibres), pain state (afferent drive) and circuit overrides."""
+
+    name: str = Field("default", description="Display name.")
+    anatomy: Anatomy = Field(default_factory=Anatomy, description="Lead, CSF and fibre populations.")
+    pain: PainState = Field(default_factory=PainState, description="Natural afferent drive.")
+    circuit: dict[str, Any] = Field(default_factory=dict, description="Overrides of the circuit preset.")
+
+
+class RunConfig(Params):
+    """A whole run: program, patient, device, simulation (and an optional sweep table)."""
+
+    program: Program | None = None
+    patient: Patient = Field(default_factory=Patient)
+    device: Device = Field(default_factory=Device)
+    simulation: Simulation = Field(default_factory=Simulation)
+    sweep: dict[str, Any] | None = None
+    source: str | None = Field(None, description="File the config was read from (set by load).")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Reading files
+# ---------------------------------------------------------------------------------------------------
+
+
+def preset_names(section: str) -> list[str]:
+    """Names of the preset files of a section (``program`` → ``tonic_50hz``, ...)."""
+    folder = CONFIG_DIR / _PRESET_DIRS[section]
+    return sorted(p.stem for p in folder.glob("*.toml")) if folder.is_dir() else []
+
+
+def preset_path(section: str, name: str) -> Path | None:
+    """Path of the preset ``name`` of ``section``, or None."""
+    p = CONFIG_DIR / _PRESET_DIRS[section] / f"{name}.toml"
+    return p if p.is_file() else None
+
+
+def _read_toml(path: Path, *, referenced_from: str | None = None, key: str | None = None) -> dict:
+    try:
+        text = path.read_bytes()
+    except FileNotFoundError:
+        where = f" (referenced by {key})" if key else ""
+        raise ConfigError(f"file not found: {path}{where}", file=referenced_from) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}", file=referenced_from, key=key) from None
+    try:
+        return tomllib.loads(text.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError("not a UTF-8 text file", file=str(path)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"malformed TOML: {exc}", file=str(path)) from None
+
+
+def _resolve_ref(section: str, value: str, base: Path | None, file: str | None) -> Path:
+    """Turn an include string into a path: a file (relative to ``base`` then cwd) or a preset name."""
+    candidates = []
+    p = Path(value)
+    if base is not None and not p.is_absolute():
+        candidates.append(base / p)
+    candidates.append(p)
+    for c in candidates:
+        if c.is_file():
+            return c
+    if p.suffix == "" and "/" not in value and (pp := preset_path(section, value)):
+        return pp
+    names = preset_names(section)
+    hint = suggest(value, names) if p.suffix == "" else ""
+    allowed = f"; presets: {', '.join(names)}" if names else ""
+    raise ConfigError(f"no such file or preset '{value}'{hint}{allowed}", file=file, key=section)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Turning pydantic errors into ConfigErrors
+# ---------------------------------------------------------------------------------------------------
+
+
+def _unwrap(tp):
+    """Yield the model classes and containers inside a type annotation."""
+    origin = typing.get_origin(tp)
+    if origin is typing.Annotated:
+        return _unwrap(typing.get_args(tp)[0])
+    if origin in (typing.Union, types.UnionType):
+        out = []
+        for a in typing.get_args(tp):
+            out.extend(_unwrap(a))
+        return out
+    return [tp]
+
+
+def _model_at(model: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
+    """The model class that owns the last element of ``loc`` (for key suggestions)."""
+    current: Any = model
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            if part in PROGRAM_KINDS and part not in current.model_fields:
+                current = PROGRAM_KINDS[part]  # a discriminated-union tag
+                continue
+            field = current.model_fields.get(part)
+            if field is None:
+                return None
+            nxt = None
+            for cand in _unwrap(field.annotation):
+                origin = typing.get_origin(cand)
+                if origin in (list, tuple):
+                    cand = typing.get_args(cand)[0]
+                    for c2 in _unwrap(cand):
+                        if isinstance(c2, type) and issubclass(c2, BaseModel):
+                            nxt = c2
+                elif isinstance(cand, type) and issubclass(cand, BaseModel):
+                    nxt = cand
+            if nxt is None:
+                # A discriminated union of programs: the next loc part names the kind.
+                return None
+            current = nxt
+    if loc and loc[-1] in PROGRAM_KINDS and isinstance(current, type) and "kind" not in current.model_fields:
+        return PROGRAM_KINDS[loc[-1]]
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _clean_loc(loc: tuple) -> tuple:
+    """Drop discriminator tags (``program.tonic.frequency_hz`` → ``program.frequency_hz``)."""
+    return tuple(p for p in loc if not (isinstance(p, str) and p in PROGRAM_KINDS))
+
+
+def _format_error(err: dict, model: type[BaseModel], prefix: tuple) -> tuple[str, str]:
+    loc = tuple(err.get("loc", ()))
+    clean = prefix + _clean_loc(loc)
+    key = ".".join(str(p) for p in clean)
+    typ = err.get("type", "")
+    value = err.get("input")
+    msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+    if typ == "extra_forbidden":
+        owner = _model_at(model, loc)
+        allowed = sorted(owner.model_fields) if owner is not None else []
+        name = str(loc[-1]) if loc else "?"
+        text = f"unknown key '{name}'{suggest(name, allowed)}"
+        if allowed:
+            text += f"; allowed: {', '.join(allowed)}"
+        return key, text
+    if typ == "union_tag_invalid":
+        tag = err.get("ctx", {}).get("tag", value)
+        kinds = list(PROGRAM_KINDS)
+        return ".".join(str(p) for p in clean + ("kind",)), (
+            f"unknown kind '{tag}'{suggest(str(tag), kinds)}; allowed: {', '.join(kinds)}"
+        )
+    if typ == "union_tag_not_found":
+        return key + ".kind", f"missing 'kind'; allowed: {', '.join(PROGRAM_KINDS)}"
+    if typ == "missing":
+        return key, "required key is missing"
+    if typ in ("model_type", "dict_type", "model_attributes_type") and not isinstance(value, dict):
+        return key, f"must be a table (got {value!r})"
+    got = "" if isinstance(value, dict) else f" (got {value!r})"
+    return key, f"{msg}{got}"
+
+
+def _validate(model: type[BaseModel], data: Any, *, file: str | None, prefix: tuple = ()) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        errs = exc.errors(include_url=False)
+        # Prefer the most specific error (unknown keys first, then the deepest location).
+        errs.sort(key=lambda e: (e.get("type") != "extra_forbidden", -len(e.get("loc", ()))))
+        key, text = _format_error(errs[0], model, prefix)
+        more = f" (and {len(errs) - 1} more problem{'s' if len(errs) > 2 else ''})" if len(errs) > 1 else ""
+        raise ConfigError(text + more, file=file, key=key or None) from None
+
+
+# ---------------------------------------------------------------------------------------------------
+# Public API
+# ---------------------------------------------------------------------------------------------------
+
+
+def _section_model(section: str):
+    if section == "patient":
+        return Patient
+    return {"program": _ProgramDoc, "device": Device, "simulation": Simulation}[section]
+
+
+class _ProgramDoc(Params):
+    program: Program
+
+
+def _load_section(section: str, value: Any, *, file: str | None, base: Path | None, depth: int = 0):
+    """Validate one section given inline (a table) or by reference (a path or preset name)."""
+    if depth > 8:
+        raise ConfigError("includes nested more than 8 deep (a cycle?)", file=file, key=section)
+    if isinstance(value, str):
+        path = _resolve_ref(section, value, base, file)
+        doc = _read_toml(path, referenced_from=file, key=section)
+        if section not in doc:
+            present = ", ".join(doc) or "nothing"
+            raise ConfigError(f"included file has no [{section}] table (it has: {present})", file=str(path))
+        obj, name, inner_path = _load_section(
+            section, doc[section], file=str(path), base=path.parent, depth=depth + 1
+        )
+        return obj, name or path.stem, inner_path or path
+    if not isinstance(value, dict):
+        raise ConfigError(f"must be a table or a file name (got {value!r})", file=file, key=section)
+    if section == "program":
+        obj = _validate(_ProgramDoc, {"program": value}, file=file).program
+    elif section == "sweep":
+        obj = value
+    else:
+        obj = _validate(_section_model(section), value, file=file, prefix=(section,))
+    return obj, None, None
+
+
+def _check_train(program, base: Path | None, file) -> None:
+    """Build the program's pulse train once so file references (custom CSV) are checked at load time."""
+    from .programs import pulse_train
+
+    try:
+        pulse_train(program, base_dir=base)
+    except ConfigError as exc:
+        raise exc.located(file=exc.file or (str(file) if file else None)) from None
+
+
+def parse(data: dict, *, file: str | None = None, base: str | Path | None = None):
+    """Validate a TOML-like dict into a ``RunConfig``; ``file`` and ``base`` are used in errors/includes."""
+    if not isinstance(data, dict):
+        raise ConfigError("a config must be a TOML table", file=file)
+    unknown = [k for k in data if k not in _SECTIONS]
+    if unknown:
+        k = unknown[0]
+        raise ConfigError(
+            f"unknown top-level key '{k}'{suggest(k, _SECTIONS)}; allowed: {', '.join(_SECTIONS)}",
+            file=file,
+            key=k,
+        )
+    base_path = Path(base) if base is not None else (Path(file).parent if file else None)
+    parts: dict[str, Any] = {}
+    program_dir: Path | None = base_path
+    for section in _SECTIONS:
+        if section not in data:
+            continue
+        obj, default_name, path = _load_section(section, data[section], file=file, base=base_path)
+        if section == "program":
+            if obj.name is None and default_name:
+                obj = obj.model_copy(update={"name": default_name})
+            if path is not None:
+                program_dir = path.parent
+        if section == "program":
+            _check_train(obj, program_dir, path or file)
+        parts[section] = obj
+    cfg = RunConfig.model_construct(**{**_defaults(), **parts, "source": file})
+    object.__setattr__(cfg, "_program_dir", program_dir)
+    return cfg
+
+
+def _defaults() -> dict:
+    return {
+        "program": None,
+        "patient": Patient(),
+        "device": Device(),
+        "simulation": Simulation(),
+        "sweep": None,
+    }
+
+
+def _find_file(path: str | Path) -> Path:
+    """A config file by path, or by preset name (programs, sweeps, patients)."""
+    p = Path(path)
+    if not p.is_file() and p.suffix == "" and "/" not in str(path):
+        for section in ("program", "sweep", "patient", "device"):
+            if pp := preset_path(section, str(path)):
+                return pp
+    if not p.is_file():
+        names = preset_names("program")
+        hint = suggest(str(path), names) if p.suffix == "" else ""
+        raise ConfigError(f"file not found: {path}{hint}")
+    return p
+
+
+def load(path: str | Path):
+    """Read and validate a config file; returns a ``RunConfig`` (missing sections take defaults).
+
+    A bare preset name (``"tonic_50hz"``) is accepted.
+
+    Examples
+    --------
+    >>> cfg = load("configs/programs/tonic_50hz.toml")  # doctest: +SKIP
+    >>> cfg.program.frequency_hz  # doctest: +SKIP
+    50.0
+    """
+    p = _find_file(path)
+    return parse(_read_toml(p), file=str(p), base=p.parent)
+
+
+def program_dir(cfg) -> Path | None:
+    """Folder that a program's relative file references (custom CSV) resolve against."""
+    return getattr(cfg, "_program_dir", None)
+
+
+def load_program(ref: str | Path):
+    """Load the program of a file (a program file or a run config) or preset; returns ``(program, dir)``.
+
+    ``dir`` is the folder its relative file references (custom CSV) resolve against.
+    """
+    p = _find_file(ref)
+    doc = _read_toml(p)
+    if "program" not in doc:
+        raise ConfigError(f"no [program] table (the file has: {', '.join(doc) or 'nothing'})", file=str(p))
+    program, name, inc = _load_section("program", doc["program"], file=str(p), base=p.parent)
+    if program.name is None:
+        program = program.model_copy(update={"name": name or p.stem})
+    _check_train(program, (inc or p).parent, inc or p)
+    return program, (inc or p).parent
+
+
+def load_patient(ref: str | Path | None):
+    """Load a patient from a file or preset name (None: the default patient)."""
+    if ref is None:
+        ref = "default"
+    obj, _, _ = _load_section("patient", str(ref), file=None, base=None)
+    return obj
+
+
+def load_device(ref: str | Path | None) -> Device:
+    """Load a device from a file or preset name (None: the default illustrative rechargeable IPG)."""
+    if ref is None:
+        return Device()
+    obj, _, _ = _load_section("device", str(ref), file=None, base=None)
+    return obj

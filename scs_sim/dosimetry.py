@@ -1,0 +1,191 @@
+"""Dosimetry: charge, charge density, Shannon k, load voltage, power and battery figures.
+
+Owns the engineering numbers of a program on a device. Knows nothing of fibres or the network.
+All figures are steady state: cycling and pulse-dosing duty are included, ramps and start/stop
+are not. Formulas (docs/MODEL.md §Dosimetry, sources in ../shared/reference/clinical.md §5):
+
+- charge per phase ``Q = I·PW`` (µC; mA × ms = µC), per cathode contact when a channel's current is
+  split evenly over several cathodes;
+- charge density ``D = Q / A`` over the geometric contact area (µC/cm²);
+- Shannon ``k = log10(D) + log10(Q)``, unsafe at ``k >= 1.85`` (Shannon 1992); also the 30 µC/cm²
+  per-phase limit;
+- load voltage ``V = I·Z`` against the compliance limit;
+- tissue power ``Σ I²·Z·w`` over every phase per second (passive recharge included);
+- battery-side power ``Σ V_H·|I|·w / η`` over actively driven phases per second, with the supply
+  ``V_H`` either fixed at the compliance limit or adaptive (``|I|·Z`` plus headroom);
+- battery drain ``P_bat / V_cell + quiescent``; primary-cell life ``capacity / drain``; rechargeable
+  recharge minutes per day ``24 h · drain / (charge current · charge efficiency)``.
+
+Device defaults are illustrative ([R] in clinical.md), not the specification of any product.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+
+from pydantic import Field, model_validator
+
+from ._params import Params
+from .programs import PulseTrain, pulse_train
+
+__all__ = ["Battery", "Device", "Dosimetry", "SupplyMode", "dosimetry", "SHANNON_K_LIMIT", "DENSITY_LIMIT"]
+
+#: Shannon (1992) damage line: k >= 1.85 is flagged unsafe.
+SHANNON_K_LIMIT = 1.85
+#: Manufacturer per-phase charge-density warning level, µC/cm² (DBS manuals; [R] for SCS).
+DENSITY_LIMIT = 30.0
+
+
+class Battery(StrEnum):
+    PRIMARY = "primary"
+    RECHARGEABLE = "rechargeable"
+
+
+class SupplyMode(StrEnum):
+    ADAPTIVE = "adaptive"
+    FIXED = "fixed"
+
+
+class Device(Params):
+    """An implantable pulse generator and its lead contacts (illustrative defaults, clinical.md §5)."""
+
+    name: str = Field("illustrative rechargeable IPG", description="Display name.")
+    impedance_ohm: float = Field(
+        1000.0, gt=0, description="Load impedance between contacts, Ω ([R] 300–1500)."
+    )
+    contact_length_mm: float = Field(3.0, gt=0, description="Ring contact length, mm ([R]).")
+    contact_diameter_mm: float = Field(1.3, gt=0, description="Lead/contact diameter, mm ([R]).")
+    compliance_v: float = Field(12.0, gt=0, description="Compliance voltage limit, V ([R] 12–20).")
+    supply: SupplyMode = Field(SupplyMode.ADAPTIVE, description="adaptive: V_H = |I|·Z + headroom; fixed.")
+    headroom_v: float = Field(1.0, ge=0, description="Current-source headroom above I·Z, V ([R] 0.5–1).")
+    efficiency: float = Field(0.8, gt=0, le=1, description="Supply converter efficiency ([R]).")
+    battery: Battery = Field(Battery.RECHARGEABLE, description="primary or rechargeable.")
+    capacity_mah: float = Field(200.0, gt=0, description="Battery capacity, mAh ([R] ~100–300 Li-ion).")
+    cell_voltage_v: float = Field(3.7, gt=0, description="Nominal cell voltage, V.")
+    quiescent_ua: float = Field(10.0, ge=0, description="Housekeeping drain, µA ([R] illustrative).")
+    charge_current_ma: float = Field(80.0, gt=0, description="Recharge current, mA ([R] illustrative).")
+    charge_efficiency: float = Field(0.8, gt=0, le=1, description="Charge transfer efficiency ([R]).")
+
+    @model_validator(mode="after")
+    def _check(self):
+        if self.headroom_v >= self.compliance_v:
+            raise ValueError(
+                f"headroom_v ({self.headroom_v}) must be below compliance_v ({self.compliance_v})"
+            )
+        return self
+
+    @property
+    def contact_area_cm2(self) -> float:
+        """Geometric area of one ring contact, cm² (π·d·L)."""
+        return math.pi * self.contact_diameter_mm * self.contact_length_mm / 100.0
+
+
+@dataclass(frozen=True)
+class Dosimetry:
+    """Engineering figures of a program on a device (see module docstring for formulas and units)."""
+
+    name: str
+    kind: str
+    pulses_per_s: float
+    charge_per_phase_uc: float
+    charge_density_uc_per_cm2: float
+    shannon_k: float
+    shannon_safe: bool
+    density_safe: bool
+    charge_per_s_uc: float
+    peak_current_ma: float
+    load_voltage_v: float
+    within_compliance: bool
+    tissue_power_uw: float
+    battery_power_uw: float
+    battery_current_ua: float
+    battery: str
+    battery_life_days: float | None
+    recharge_min_per_day: float | None
+    days_per_charge: float | None
+
+    def as_dict(self) -> dict:
+        """JSON-ready dict (the keys of ``scs-sim show --json``); absent battery figures omitted."""
+        d = asdict(self)
+        return {k: v for k, v in d.items() if v is not None}
+
+
+def _phase_rows(train: PulseTrain):
+    """(|I| mA, width s, per-second rate, n_cathodes, is_cathodic, is_passive) of every template phase."""
+    rows = []
+    for c, w, rate, chan, passive in train.phase_table():
+        cathodes = train.channels[chan].cathodes
+        rows.append((abs(c), w, rate, len(cathodes) if cathodes else 1, c < 0, passive))
+    return rows
+
+
+def dosimetry(program, device: Device | None = None, *, train: PulseTrain | None = None) -> Dosimetry:
+    """Compute the dosimetry of ``program`` on ``device``.
+
+    Parameters
+    ----------
+    program : a program model (:mod:`scs_sim.programs`)
+    device : Device, optional
+        Defaults to ``Device()`` (illustrative rechargeable IPG).
+    train : PulseTrain, optional
+        The program's pulse train, if already built (custom programs from CSV need their base dir).
+
+    Examples
+    --------
+    >>> from scs_sim import programs
+    >>> d = dosimetry(programs.tonic(amplitude_ma=5.0, pulse_width_us=300.0))
+    >>> round(d.charge_per_phase_uc, 3)
+    1.5
+    """
+    device = device or Device()
+    train = train or pulse_train(program)
+    rows = _phase_rows(train)
+    z = device.impedance_ohm
+    area = device.contact_area_cm2
+    q_contact = max((i * w * 1e3 / n for i, w, _, n, cath, _ in rows if cath), default=0.0)  # µC
+    density = q_contact / area
+    k = math.log10(density) + math.log10(q_contact) if q_contact > 0 else -math.inf
+    peak = max((i for i, *_ in rows), default=0.0)
+    v_load = peak * 1e-3 * z
+    charge_rate = sum(i * w * r * 1e3 for i, w, r, _, cath, _ in rows if cath)  # µC/s
+    tissue_w = sum((i * 1e-3) ** 2 * z * w * r for i, w, r, *_ in rows)
+    bat_w = 0.0
+    for i, w, r, _, _, passive in rows:
+        if passive:
+            continue  # capacitor discharge: no energy from the supply
+        v_h = device.compliance_v
+        if device.supply == SupplyMode.ADAPTIVE:
+            v_h = min(device.compliance_v, i * 1e-3 * z + device.headroom_v)
+        bat_w += v_h * i * 1e-3 * w * r / device.efficiency
+    drain_ua = bat_w / device.cell_voltage_v * 1e6 + device.quiescent_ua
+    life = recharge = per_charge = None
+    if device.battery == Battery.PRIMARY:
+        life = device.capacity_mah / (drain_ua * 1e-3) / 24.0
+    else:
+        daily_mah = drain_ua * 1e-3 * 24.0
+        recharge = daily_mah / (device.charge_current_ma * device.charge_efficiency) * 60.0
+        per_charge = device.capacity_mah / daily_mah
+    name = getattr(program, "name", None) or program.kind
+    return Dosimetry(
+        name=name,
+        kind=program.kind,
+        pulses_per_s=train.pulses_per_s,
+        charge_per_phase_uc=q_contact,
+        charge_density_uc_per_cm2=density,
+        shannon_k=k,
+        shannon_safe=bool(k < SHANNON_K_LIMIT),
+        density_safe=bool(density <= DENSITY_LIMIT),
+        charge_per_s_uc=charge_rate,
+        peak_current_ma=peak,
+        load_voltage_v=v_load,
+        within_compliance=bool(v_load + device.headroom_v <= device.compliance_v),
+        tissue_power_uw=tissue_w * 1e6,
+        battery_power_uw=bat_w * 1e6,
+        battery_current_ua=drain_ua,
+        battery=str(device.battery),
+        battery_life_days=life,
+        recharge_min_per_day=recharge,
+        days_per_charge=per_charge,
+    )
