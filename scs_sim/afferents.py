@@ -1,0 +1,263 @@
+"""Natural afferent drive (the patient's pain state) turned into afferent spike trains.
+
+This module owns :class:`PainState` (ongoing neuropathic Aβ/Aδ/C firing, noxious epochs, 1 Hz
+electrical volleys for wind-up, conditioning Aβ volleys, disinhibition settings), the
+:class:`AfferentSpikes` container the dorsal-horn circuit consumes, and :func:`afferent_spikes`,
+which draws Poisson trains as exponential inter-spike intervals from an explicit
+``numpy.random.Generator`` (never per-time-step coin flips, never the global seed).
+
+The ``dc`` population (SCS-recruited dorsal-column collaterals) gets no natural drive here; the
+recruitment layer supplies its spikes and :func:`merge_dc` adds them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+from pydantic import Field, model_validator
+
+from scs_sim._params import Params
+from scs_sim.errors import ConfigError
+
+#: Afferent populations, in the order used everywhere (also the circuit's source index order).
+AFFERENT_POPULATIONS: tuple[str, ...] = ("abeta", "adelta", "c", "dc")
+#: Populations that carry natural (peripheral) drive.
+NATURAL_POPULATIONS: tuple[str, ...] = ("abeta", "adelta", "c")
+
+
+class NoxiousEpoch(Params):
+    """A period of extra afferent firing (e.g. a noxious stimulus), added to the ongoing rates."""
+
+    start_s: float = Field(ge=0, description="Epoch start (s).")
+    stop_s: float = Field(gt=0, description="Epoch end (s), exclusive.")
+    abeta_rate_hz: float = Field(0.0, ge=0, description="Extra Aβ rate per fibre (Hz).")
+    adelta_rate_hz: float = Field(0.0, ge=0, description="Extra Aδ rate per fibre (Hz).")
+    c_rate_hz: float = Field(0.0, ge=0, description="Extra C rate per fibre (Hz).")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> NoxiousEpoch:
+        if self.stop_s <= self.start_s:
+            raise ValueError(f"stop_s ({self.stop_s}) must be > start_s ({self.start_s})")
+        return self
+
+
+class ElectricalVolleys(Params):
+    """Peripheral electrical stimuli (wind-up protocol, Zhang 2014 Fig 3a, science.md §1.3).
+
+    Each volley gives exactly one spike per fibre of each class, with a conduction latency drawn
+    uniformly from the published range of that class.
+    """
+
+    start_s: float = Field(0.5, ge=0, description="Time of the first stimulus (s).")
+    count: int = Field(15, ge=1, description="Number of stimuli.")
+    interval_s: float = Field(1.0, gt=0, description="Interval between stimuli (s); 1 Hz wind-up protocol.")
+    abeta_latency_ms: tuple[float, float] = Field((1.8, 7.2), description="Aβ latency range (ms), Zhang 2014.")
+    adelta_latency_ms: tuple[float, float] = Field(
+        (16.8, 42.5), description="Aδ latency range (ms), Zhang 2014."
+    )
+    c_latency_ms: tuple[float, float] = Field((69.0, 315.0), description="C latency range (ms), Zhang 2014.")
+
+    @model_validator(mode="after")
+    def _ranges(self) -> ElectricalVolleys:
+        for name in ("abeta_latency_ms", "adelta_latency_ms", "c_latency_ms"):
+            lo, hi = getattr(self, name)
+            if not (0 <= lo <= hi):
+                raise ValueError(f"{name} must be [low, high] with 0 <= low <= high (got {[lo, hi]})")
+        return self
+
+
+class PainState(Params):
+    """Natural afferent drive of a patient and optional disinhibition.
+
+    Defaults are the ongoing drive of the Zhang 2014 "Foreman SCS" protocol (science.md §1.3,
+    computed from the published spike-time files): Aβ 8.9, Aδ 8.4, C 2.7 Hz per fibre.
+    """
+
+    abeta_rate_hz: float = Field(8.9, ge=0, description="Ongoing Aβ rate per fibre (Hz); Zhang 2014 Foreman.")
+    adelta_rate_hz: float = Field(8.4, ge=0, description="Ongoing Aδ rate per fibre (Hz); Zhang 2014 Foreman.")
+    c_rate_hz: float = Field(2.7, ge=0, description="Ongoing C rate per fibre (Hz); Zhang 2014 Foreman.")
+    noxious: list[NoxiousEpoch] = Field(default_factory=list, description="Noxious epochs (extra rates).")
+    volleys: ElectricalVolleys | None = Field(None, description="Optional 1 Hz electrical volleys.")
+    conditioning_abeta_s: list[float] = Field(
+        default_factory=list,
+        description="Times (s) of conditioning Aβ volleys: one spike per Aβ fibre, Aβ latency range.",
+    )
+    gaba_scale: float = Field(1.0, ge=0, description="GABA_A conductance multiplier (disinhibition < 1).")
+    glycine_scale: float = Field(1.0, ge=0, description="Glycine conductance multiplier (disinhibition < 1).")
+    e_cl_mv: float | None = Field(
+        None, ge=-100, le=0, description="Chloride reversal (mV); None = circuit default (−70 mV)."
+    )
+
+
+@dataclass(frozen=True)
+class SpikeTrain:
+    """Aligned arrays: spike times (s, sorted ascending) and fibre index within the population."""
+
+    times_s: np.ndarray
+    index: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.times_s.shape[0])
+
+
+@dataclass(frozen=True)
+class AfferentSpikes:
+    """Spike trains of the four afferent populations (``abeta``, ``adelta``, ``c``, ``dc``).
+
+    Each field is a :class:`SpikeTrain` whose ``index`` addresses fibres within that population.
+    """
+
+    abeta: SpikeTrain
+    adelta: SpikeTrain
+    c: SpikeTrain
+    dc: SpikeTrain
+
+    def __getitem__(self, pop: str) -> SpikeTrain:
+        if pop not in AFFERENT_POPULATIONS:
+            raise KeyError(pop)
+        return getattr(self, pop)
+
+
+def _empty() -> SpikeTrain:
+    return SpikeTrain(np.zeros(0, dtype=np.float64), np.zeros(0, dtype=np.int64))
+
+
+def make_train(times_s: np.ndarray, index: np.ndarray) -> SpikeTrain:
+    """Return a :class:`SpikeTrain` of the given spikes, sorted by time (stable), as float64/int64."""
+    t = np.asarray(times_s, dtype=np.float64).ravel()
+    i = np.asarray(index, dtype=np.int64).ravel()
+    if t.shape != i.shape:
+        raise ConfigError(f"spike times and indices must have the same length (got {t.size} and {i.size})")
+    order = np.argsort(t, kind="stable")
+    return SpikeTrain(t[order], i[order])
+
+
+def empty_spikes() -> AfferentSpikes:
+    """Afferent spikes with no spikes at all."""
+    return AfferentSpikes(_empty(), _empty(), _empty(), _empty())
+
+
+def merge_dc(spikes: AfferentSpikes, times_s: np.ndarray, index: np.ndarray) -> AfferentSpikes:
+    """Return ``spikes`` with extra ``dc`` spikes (e.g. SCS-recruited DC fibres) merged in, sorted.
+
+    Parameters
+    ----------
+    spikes : AfferentSpikes
+        Existing trains (the ``dc`` train may already hold spikes).
+    times_s : array of float
+        Extra spike times (s).
+    index : array of int
+        dc source index of each extra spike (0 .. n_dc-1).
+    """
+    old = spikes.dc
+    t = np.concatenate([old.times_s, np.asarray(times_s, dtype=np.float64).ravel()])
+    i = np.concatenate([old.index, np.asarray(index, dtype=np.int64).ravel()])
+    return AfferentSpikes(spikes.abeta, spikes.adelta, spikes.c, make_train(t, i))
+
+
+def poisson_train(
+    n: int, rate_hz: float, start_s: float, stop_s: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Homogeneous Poisson spikes of ``n`` fibres in [start_s, stop_s), drawn as exponential intervals.
+
+    Returns unsorted aligned arrays (times, fibre index).
+    """
+    span = stop_s - start_s
+    if n == 0 or rate_hz == 0 or span <= 0:
+        return np.zeros(0), np.zeros(0, dtype=np.int64)
+    mean_count = rate_hz * span
+    k = int(mean_count + 6.0 * np.sqrt(mean_count) + 10)
+    times = start_s + np.cumsum(rng.exponential(1.0 / rate_hz, size=(n, k)), axis=1)
+    # extend the (rare) rows that have not reached stop_s yet
+    while True:
+        short = times[:, -1] < stop_s
+        if not short.any():
+            break
+        more = times[:, -1:] + np.cumsum(rng.exponential(1.0 / rate_hz, size=(n, k)), axis=1)
+        times = np.concatenate([times, more], axis=1)
+    keep = times < stop_s
+    idx = np.broadcast_to(np.arange(n, dtype=np.int64)[:, None], times.shape)
+    return times[keep], idx[keep]
+
+
+def afferent_spikes(
+    pain: PainState, sizes: Mapping[str, int], duration_s: float, rng: np.random.Generator
+) -> AfferentSpikes:
+    """Draw the natural afferent spike trains of a pain state.
+
+    Parameters
+    ----------
+    pain : PainState
+        Ongoing rates, noxious epochs, volleys.
+    sizes : mapping
+        Number of fibres per population: keys ``abeta``, ``adelta``, ``c`` (``dc`` optional; it
+        receives no natural drive).
+    duration_s : float
+        Length of the trains (s), > 0.
+    rng : numpy.random.Generator
+        The only source of randomness. Draw order is fixed (populations in order, then epochs,
+        volleys, conditioning volleys), so the same generator state gives the same trains.
+
+    Returns
+    -------
+    AfferentSpikes
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> sp = afferent_spikes(PainState(), {"abeta": 15, "adelta": 15, "c": 30, "dc": 15}, 1.0,
+    ...                      np.random.default_rng(1))
+    >>> len(sp.dc)
+    0
+    """
+    if not (np.isfinite(duration_s) and duration_s > 0):
+        raise ConfigError(f"duration_s must be finite and > 0 (got {duration_s!r})")
+    n = {}
+    for pop in NATURAL_POPULATIONS:
+        if pop not in sizes:
+            raise ConfigError(f"sizes must give the number of '{pop}' fibres (got keys {sorted(sizes)})")
+        v = sizes[pop]
+        if int(v) != v or v < 0:
+            raise ConfigError(f"sizes['{pop}'] must be an integer >= 0 (got {v!r})")
+        n[pop] = int(v)
+    for key in sizes:
+        if key not in AFFERENT_POPULATIONS:
+            raise ConfigError(f"unknown afferent population '{key}'; allowed: {', '.join(AFFERENT_POPULATIONS)}")
+    parts_t: dict[str, list[np.ndarray]] = {p: [] for p in NATURAL_POPULATIONS}
+    parts_i: dict[str, list[np.ndarray]] = {p: [] for p in NATURAL_POPULATIONS}
+
+    def add(pop: str, t: np.ndarray, i: np.ndarray) -> None:
+        parts_t[pop].append(t)
+        parts_i[pop].append(i)
+
+    for pop in NATURAL_POPULATIONS:
+        add(pop, *poisson_train(n[pop], getattr(pain, f"{pop}_rate_hz"), 0.0, duration_s, rng))
+    for ep in pain.noxious:
+        for pop in NATURAL_POPULATIONS:
+            add(pop, *poisson_train(n[pop], getattr(ep, f"{pop}_rate_hz"), ep.start_s,
+                                    min(ep.stop_s, duration_s), rng))
+    if pain.volleys is not None:
+        v = pain.volleys
+        onsets = v.start_s + v.interval_s * np.arange(v.count)
+        for pop in NATURAL_POPULATIONS:
+            lo, hi = getattr(v, f"{pop}_latency_ms")
+            lat = rng.uniform(lo, hi, size=(v.count, n[pop])) * 1e-3
+            t = (onsets[:, None] + lat).ravel()
+            i = np.broadcast_to(np.arange(n[pop], dtype=np.int64), lat.shape).ravel()
+            add(pop, t, i)
+    if pain.conditioning_abeta_s:
+        lo, hi = ElectricalVolleys().abeta_latency_ms if pain.volleys is None else pain.volleys.abeta_latency_ms
+        onsets = np.asarray(pain.conditioning_abeta_s, dtype=np.float64)
+        lat = rng.uniform(lo, hi, size=(onsets.size, n["abeta"])) * 1e-3
+        add("abeta", (onsets[:, None] + lat).ravel(),
+            np.broadcast_to(np.arange(n["abeta"], dtype=np.int64), lat.shape).ravel())
+
+    trains = {}
+    for pop in NATURAL_POPULATIONS:
+        t = np.concatenate(parts_t[pop])
+        i = np.concatenate(parts_i[pop])
+        keep = (t >= 0) & (t < duration_s)
+        trains[pop] = make_train(t[keep], i[keep])
+    return AfferentSpikes(trains["abeta"], trains["adelta"], trains["c"], _empty())

@@ -1,0 +1,365 @@
+"""Spinal anatomy, the lead, and the dorsal-column / dorsal-root fibre population it stimulates.
+
+This module owns :class:`Anatomy` (dorsal CSF thickness, lead geometry and position, active contacts,
+fibre-population parameters), :func:`build_fibers` (anatomy + ``numpy.random.Generator`` ->
+:class:`FiberPopulation`, plain arrays) and the volume-conductor reduction that turns contact currents
+into a per-fibre drive (:meth:`FiberPopulation.channel_coupling`). Which fibre fires when is the job
+of :mod:`scs_sim.recruitment`. Equations, defaults and sources: ``docs/_recruitment_model.md``.
+
+Volume conductor (v1, a deliberately simple reduction; every choice documented there):
+
+- Coordinates (mm): ``x`` lateral from the cord midline, ``y`` dorsal (cord surface at ``y = 0``,
+  fibres at ``y = -depth``), ``z`` along the cord. The lead axis runs along ``z`` at
+  ``x = lead_offset_mm``, ``y = csf_mm + lead_diameter_mm / 2``.
+- Each contact is a line of :data:`SUBSOURCES` equal point current sources in a homogeneous isotropic
+  medium of conductivity ``sigma_s_per_m``: ``V = I / (4 pi sigma r)``.
+- Fibres run along ``z``; nodes of Ranvier every ``L = 100 D`` (McNeal 1976) with a random node
+  phase. The drive at node ``j`` is the activating function ``V[j-1] - 2 V[j] + V[j+1]`` (mV per mA);
+  a fibre's coupling to a channel is its largest value under cathodic current (the excitation site).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import numpy as np
+from pydantic import Field, ValidationError, model_validator
+
+from scs_sim._params import Params
+from scs_sim.errors import ConfigError
+
+__all__ = ["Anatomy", "FiberPopulation", "build_fibers", "parse_anatomy"]
+
+#: Point sources per contact (a 3 mm contact as a line of 5 points, 0.6 mm apart).
+SUBSOURCES = 5
+#: Nodes are computed this far (mm) beyond the first and last contact.
+NODE_MARGIN_MM = 12.0
+#: Internodal length per fibre diameter (McNeal 1976: L = 100 D).
+INTERNODE_PER_DIAMETER = 100.0
+
+_ILL = "illustrative lead geometry (clinical.md §1 Electrodes, marked [R])"
+_ASSUMPTION = "scs_sim assumption"
+_FEIRABEND = "Feirabend et al. 2002 Brain 125:1137 (science.md §5.1)"
+
+NonNegInt = Annotated[int, Field(ge=0)]
+
+
+class Anatomy(Params):
+    """Patient anatomy and lead placement (``[patient.anatomy]`` in a patient TOML).
+
+    Defaults are a mid-thoracic percutaneous lead over the dorsal midline; sources per field.
+    """
+
+    # --- spinal canal ---------------------------------------------------------------------------
+    csf_mm: float = Field(
+        3.0, ge=0.5, le=10.0,
+        description="Dorsal CSF thickness (dura to cord surface), mm; mid-thoracic ~3 mm, 2-6 mm range "
+        "(DESIGN §3; He et al. 1994, science.md §5.1). Presets: thin 2 mm, thick 5 mm.",
+    )
+    sigma_s_per_m: float = Field(
+        0.6, gt=0, le=10.0,
+        description=f"Homogeneous conductivity, S/m ({_ASSUMPTION}: longitudinal white-matter value "
+        "commonly used in SCS models; CSF shunting is not modelled separately).",
+    )
+    # --- lead -----------------------------------------------------------------------------------
+    lead_offset_mm: float = Field(0.0, ge=-6.0, le=6.0, description="Lead lateral offset from the midline, mm.")
+    n_contacts: int = Field(8, ge=1, le=32, description=f"Contacts on the lead ({_ILL}).")
+    contact_length_mm: float = Field(3.0, gt=0, le=20.0, description=f"Contact length, mm ({_ILL}).")
+    lead_diameter_mm: float = Field(1.3, gt=0, le=5.0, description=f"Lead diameter, mm ({_ILL}).")
+    contact_spacing_mm: float = Field(
+        4.0, ge=0, le=20.0, description=f"Edge-to-edge contact spacing, mm ({_ILL})."
+    )
+    cathodes: list[NonNegInt] = Field(
+        default_factory=lambda: [3], min_length=1,
+        description="Active cathode contacts (programs may override per channel).",
+    )
+    anodes: list[NonNegInt] = Field(
+        default_factory=lambda: [4],
+        description="Active anode contacts ([] = monopolar, return at the distant IPG case).",
+    )
+    # --- dorsal columns -------------------------------------------------------------------------
+    dc_count: int = Field(200, ge=1, le=20_000, description="Modelled DC fibres (a sample, not all of them).")
+    dc_depth_max_mm: float = Field(
+        1.0, gt=0, le=3.0,
+        description="DC fibres lie 0..this deep below the cord surface, mm (DESIGN §3: 0-~1 mm).",
+    )
+    dc_half_width_mm: float = Field(
+        2.0, gt=0, le=5.0, description=f"DC fibres spread uniformly over ±this from the midline, mm ({_ASSUMPTION})."
+    )
+    dc_diameter_median_um: float = Field(
+        4.0, gt=0.5, le=20.0, description=f"Median DC fibre diameter, µm (lognormal; {_ASSUMPTION})."
+    )
+    dc_large_fraction: float = Field(
+        0.005, gt=0, lt=0.5,
+        description=f"Fraction of DC fibres larger than dc_large_diameter_um (0.5 %, {_FEIRABEND}).",
+    )
+    dc_large_diameter_um: float = Field(10.7, gt=0, le=30.0, description=f"Large-fibre cut, µm ({_FEIRABEND}).")
+    # --- dorsal roots ---------------------------------------------------------------------------
+    dr_count: int = Field(40, ge=0, le=5000, description="Modelled DR fibres, half on each side.")
+    dr_lateral_mm: float = Field(
+        3.0, ge=0, le=8.0,
+        description=f"Lateral position of the dorsal-root entry zone from the midline, mm ({_ASSUMPTION}).",
+    )
+    dr_lateral_sd_mm: float = Field(0.3, ge=0, le=3.0, description="Spread of DR lateral positions, mm.")
+    dr_depth_mm: float = Field(0.0, ge=0, le=2.0, description="DR fibre depth below the cord surface, mm.")
+    dr_diameter_median_um: float = Field(
+        9.0, gt=0.5, le=25.0, description=f"Median DR (large afferent) diameter, µm ({_ASSUMPTION})."
+    )
+    dr_diameter_sigma: float = Field(0.2, ge=0, le=1.5, description="Lognormal sigma of DR diameters.")
+    dr_threshold_factor: float = Field(
+        0.5, gt=0, le=5.0,
+        description="DR threshold relative to a straight fibre: < 1 because root fibres bend and terminate "
+        "at the entry zone (Struijk et al. 1993, science.md §5.1); value calibrated (docs).",
+    )
+
+    @model_validator(mode="after")
+    def _contacts_on_lead(self) -> Anatomy:
+        check_contacts(self.cathodes, self.anodes, self.n_contacts, prefix="")
+        return self
+
+    @property
+    def contact_pitch_mm(self) -> float:
+        return self.contact_length_mm + self.contact_spacing_mm
+
+    def contact_z_mm(self) -> np.ndarray:
+        """Contact centres along the cord, mm (contact 0 at z = 0)."""
+        return np.arange(self.n_contacts) * self.contact_pitch_mm
+
+    def dc_diameter_sigma(self) -> float:
+        """Lognormal sigma that puts ``dc_large_fraction`` of DC fibres above ``dc_large_diameter_um``."""
+        from statistics import NormalDist
+
+        z = NormalDist().inv_cdf(1.0 - self.dc_large_fraction)
+        ratio = self.dc_large_diameter_um / self.dc_diameter_median_um
+        if ratio <= 1.0:
+            raise ConfigError(
+                f"dc_large_diameter_um ({self.dc_large_diameter_um:g}) must exceed dc_diameter_median_um "
+                f"({self.dc_diameter_median_um:g})", key="anatomy.dc_large_diameter_um",
+            )
+        return math.log(ratio) / z
+
+
+def check_contacts(
+    cathodes: Sequence[int] | None, anodes: Sequence[int] | None, n_contacts: int, *, prefix: str
+) -> None:
+    """Raise :class:`ConfigError` (key ``prefix + cathodes/anodes``) for contacts off the lead or doubly used."""
+    for name, idx in (("cathodes", cathodes), ("anodes", anodes)):
+        if idx is None:
+            continue
+        for c in idx:
+            if not 0 <= int(c) < n_contacts:
+                raise ConfigError(
+                    f"contact {c} is not on the lead (contacts are 0..{n_contacts - 1})", key=f"{prefix}{name}"
+                )
+        if len(set(idx)) != len(idx):
+            raise ConfigError(f"contacts listed twice: {list(idx)}", key=f"{prefix}{name}")
+    if cathodes is not None and len(cathodes) == 0:
+        raise ConfigError("at least one cathode is needed", key=f"{prefix}cathodes")
+    if cathodes and anodes and set(cathodes) & set(anodes):
+        both = sorted(set(cathodes) & set(anodes))
+        raise ConfigError(f"contacts {both} are both cathode and anode", key=f"{prefix}anodes")
+
+
+def parse_anatomy(table: Mapping[str, Any], *, file: str | None = None, key: str = "patient.anatomy") -> Anatomy:
+    """Validate an ``[patient.anatomy]`` table; any problem is a :class:`ConfigError` naming the key path.
+
+    Example
+    -------
+    >>> parse_anatomy({"csf_mm": 2.0}).csf_mm
+    2.0
+    """
+    try:
+        return Anatomy(**dict(table))
+    except ConfigError as exc:  # raised directly (not through pydantic)
+        raise exc.located(file=file, key_prefix=key.rsplit(".", 1)[0]) from None
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = ".".join(str(p) for p in err.get("loc", ()))
+        msg = str(err.get("msg", exc)).removeprefix("Value error, ")
+        inner = (err.get("ctx") or {}).get("error")
+        if isinstance(inner, ConfigError):
+            msg = inner.detail
+            loc = inner.key or loc
+        full = f"{key}.{loc}" if loc else key
+        if err.get("type") == "extra_forbidden":
+            from scs_sim.errors import suggest
+
+            msg = f"unknown key{suggest(loc, Anatomy.model_fields)}; allowed: {', '.join(Anatomy.model_fields)}"
+        elif "input" in err and loc:
+            msg = f"{msg} (got {err['input']!r})"
+        raise ConfigError(msg, file=file, key=full) from None
+
+
+@dataclass(frozen=True)
+class FiberPopulation:
+    """The stimulated fibres as plain arrays (DC first, then DR).
+
+    Attributes
+    ----------
+    is_dr : bool array (n,)
+        True for dorsal-root fibres.
+    x_mm, depth_mm, diameter_um : float arrays (n,)
+        Lateral position from the midline, depth below the cord surface, fibre diameter.
+    node_offset_mm : float array (n,)
+        Position of the fibre's node 0 along the cord (random phase of the node grid), mm.
+    coupling : float array (n, n_contacts)
+        Drive (peak activating function, mV) per mA of cathodic current on each contact alone
+        (monopolar), at the fibre's most depolarised node.
+    threshold_factor : float array (n,)
+        Per-fibre rheobase factor (1 for DC; ``dr_threshold_factor`` for DR, Struijk 1993).
+    node_af : float array (n, n_nodes, n_contacts)
+        Activating function per node per unit contact current (mV/mA; padded with 0), used to
+        combine contacts into a channel (:meth:`channel_coupling`).
+    anatomy : Anatomy
+        The anatomy the population was built from.
+    """
+
+    is_dr: np.ndarray
+    x_mm: np.ndarray
+    depth_mm: np.ndarray
+    diameter_um: np.ndarray
+    node_offset_mm: np.ndarray
+    coupling: np.ndarray
+    threshold_factor: np.ndarray
+    node_af: np.ndarray
+    anatomy: Anatomy
+
+    @property
+    def n(self) -> int:
+        return int(self.is_dr.size)
+
+    @property
+    def n_dc(self) -> int:
+        return int(np.count_nonzero(~self.is_dr))
+
+    @property
+    def n_dr(self) -> int:
+        return int(np.count_nonzero(self.is_dr))
+
+    @property
+    def n_contacts(self) -> int:
+        return int(self.coupling.shape[1])
+
+    def contact_weights(self, cathodes: Sequence[int] | None = None, anodes: Sequence[int] | None = None,
+                        *, key: str = "program") -> np.ndarray:
+        """Signed share of a channel's cathodic current on each contact (cathodes +, anodes -).
+
+        The cathodic current is split equally over the cathodes and returned equally through the
+        anodes (none: monopolar, return at the distant case). ``None`` means the anatomy's active
+        contacts.
+        """
+        a = self.anatomy
+        cat = list(a.cathodes if cathodes is None else cathodes)
+        ano = list(a.anodes if anodes is None else anodes)
+        if cathodes is not None and anodes is None:
+            ano = [c for c in ano if c not in cat]  # a program's own cathodes win over default anodes
+        check_contacts(cat, ano, self.n_contacts, prefix=f"{key}." if key else "")
+        w = np.zeros(self.n_contacts)
+        w[cat] += 1.0 / len(cat)
+        if ano:
+            w[ano] -= 1.0 / len(ano)
+        return w
+
+    def channel_coupling(self, cathodes: Sequence[int] | None = None, anodes: Sequence[int] | None = None,
+                         *, key: str = "program") -> np.ndarray:
+        """Per-fibre drive (peak activating function, mV) per mA of cathodic channel current.
+
+        Anodes shift the potential with the opposite sign, so they shield nearby nodes; the
+        coupling is taken at the most depolarised node (never below 0).
+        """
+        w = self.contact_weights(cathodes, anodes, key=key)
+        af = self.node_af @ w  # (n, n_nodes): depolarisation per mA of cathodic current
+        return np.maximum(af.max(axis=1), 0.0)
+
+
+def _stratified_normal(n: int, rng: np.random.Generator) -> np.ndarray:
+    """n standard normals, one per 1/n probability band, in random order (variance reduction)."""
+    from scipy.special import ndtri
+
+    u = (rng.permutation(n) + rng.uniform(size=n)) / n
+    return ndtri(np.clip(u, 1e-12, 1 - 1e-12))
+
+
+def _node_af(anatomy: Anatomy, x_mm: np.ndarray, depth_mm: np.ndarray, internode_mm: np.ndarray,
+             node_offset_mm: np.ndarray) -> np.ndarray:
+    """Activating function (mV per mA on each contact) at every node of every fibre, zero-padded."""
+    a = anatomy
+    zc = a.contact_z_mm()
+    half = a.contact_length_mm / 2.0
+    # Sub-source positions along each contact (midpoints of equal segments).
+    frac = (np.arange(SUBSOURCES) + 0.5) / SUBSOURCES * 2.0 - 1.0
+    zs = (zc[:, None] + frac[None, :] * half)  # (n_contacts, SUBSOURCES)
+    y_lead = a.csf_mm + a.lead_diameter_mm / 2.0
+    z_lo, z_hi = zc[0] - NODE_MARGIN_MM, zc[-1] + NODE_MARGIN_MM
+    n_nodes = np.floor((z_hi - z_lo) / internode_mm).astype(np.int64) + 3
+    out = np.zeros((x_mm.size, int(n_nodes.max()), a.n_contacts))
+    k_mv = 1000.0 / (4.0 * math.pi * a.sigma_s_per_m)  # mV * mm / mA
+    for f in range(x_mm.size):
+        m = n_nodes[f]
+        z = z_lo + node_offset_mm[f] + internode_mm[f] * (np.arange(m) - 1)
+        dx2 = (x_mm[f] - a.lead_offset_mm) ** 2 + (y_lead + depth_mm[f]) ** 2
+        r = np.sqrt(dx2 + (z[:, None, None] - zs[None, :, :]) ** 2)  # (m, n_contacts, SUBSOURCES)
+        v = (k_mv / SUBSOURCES) * (1.0 / r).sum(axis=2)  # potential per +1 mA on each contact
+        # Cathodic (negative) current: depolarisation = second difference of -V.
+        af = -(v[:-2] - 2.0 * v[1:-1] + v[2:])
+        out[f, : m - 2] = af
+    return out
+
+
+def build_fibers(anatomy: Anatomy, rng: np.random.Generator) -> FiberPopulation:
+    """Draw the fibre population of ``anatomy`` and compute its coupling to every contact.
+
+    DC fibres: depth uniform in ``[0, dc_depth_max_mm]``, lateral position uniform in
+    ``±dc_half_width_mm``, diameters lognormal (median ``dc_diameter_median_um``, sigma such that
+    ``dc_large_fraction`` exceed ``dc_large_diameter_um``), drawn by stratified sampling so the few
+    large fibres are always represented. DR fibres: half on each side at ``±dr_lateral_mm`` (normal
+    spread ``dr_lateral_sd_mm``), depth ``dr_depth_mm``, lognormal diameters.
+
+    Parameters
+    ----------
+    anatomy : Anatomy
+    rng : numpy.random.Generator
+        The only source of randomness (positions, diameters, node phases).
+
+    Example
+    -------
+    >>> pop = build_fibers(Anatomy(), np.random.default_rng(1))
+    >>> pop.coupling.shape
+    (240, 8)
+    """
+    if not isinstance(anatomy, Anatomy):
+        raise ConfigError(f"expected an Anatomy, got {type(anatomy).__name__}", key="anatomy")
+    # Re-check what model_construct() or model_copy(update=...) can bypass.
+    for name in ("csf_mm", "dc_depth_max_mm", "dr_depth_mm", "contact_length_mm", "lead_diameter_mm",
+                 "contact_spacing_mm", "sigma_s_per_m"):
+        v = getattr(anatomy, name)
+        if not (math.isfinite(v) and v >= 0) or (v == 0 and name not in ("contact_spacing_mm", "dr_depth_mm")):
+            raise ConfigError(f"must be finite and > 0 (got {v!r})", key=f"anatomy.{name}")
+    if anatomy.dc_count < 1:
+        raise ConfigError(f"the DC population is empty (got {anatomy.dc_count}); need >= 1",
+                          key="anatomy.dc_count")
+    check_contacts(anatomy.cathodes, anatomy.anodes, anatomy.n_contacts, prefix="anatomy.")
+    a = anatomy
+    n_dc, n_dr = a.dc_count, a.dr_count
+    dc_depth = rng.uniform(0.0, a.dc_depth_max_mm, n_dc)
+    dc_x = rng.uniform(-a.dc_half_width_mm, a.dc_half_width_mm, n_dc)
+    dc_d = a.dc_diameter_median_um * np.exp(a.dc_diameter_sigma() * _stratified_normal(n_dc, rng))
+    side = np.where(np.arange(n_dr) % 2 == 0, 1.0, -1.0)
+    dr_x = side * (a.dr_lateral_mm + a.dr_lateral_sd_mm * rng.standard_normal(n_dr))
+    dr_depth = np.full(n_dr, a.dr_depth_mm)
+    dr_d = a.dr_diameter_median_um * np.exp(a.dr_diameter_sigma * _stratified_normal(n_dr, rng))
+    x = np.concatenate([dc_x, dr_x])
+    depth = np.concatenate([dc_depth, dr_depth])
+    diam = np.concatenate([dc_d, dr_d])
+    internode = INTERNODE_PER_DIAMETER * diam * 1e-3
+    node_offset = rng.uniform(0.0, 1.0, n_dc + n_dr) * internode
+    is_dr = np.concatenate([np.zeros(n_dc, bool), np.ones(n_dr, bool)])
+    node_af = _node_af(a, x, depth, internode, node_offset)
+    coupling = np.maximum(node_af.max(axis=1), 0.0)  # monopolar cathode, per contact
+    thr = np.where(is_dr, a.dr_threshold_factor, 1.0)
+    for arr in (x, depth, diam, node_offset, coupling, thr, node_af, is_dr):
+        arr.setflags(write=False)
+    return FiberPopulation(is_dr, x, depth, diam, node_offset, coupling, thr, node_af, a)
