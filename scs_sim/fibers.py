@@ -11,8 +11,9 @@ Volume conductor (v1, a deliberately simple reduction; every choice documented t
 - Coordinates (mm): ``x`` lateral from the cord midline, ``y`` dorsal (cord surface at ``y = 0``,
   fibres at ``y = -depth``), ``z`` along the cord. The lead axis runs along ``z`` at
   ``x = lead_offset_mm``, ``y = csf_mm + lead_diameter_mm / 2``.
-- Each contact is a line of :data:`SUBSOURCES` equal point current sources in a homogeneous isotropic
-  medium of conductivity ``sigma_s_per_m``: ``V = I / (4 pi sigma r)``.
+- Each contact is a line of :data:`SUBSOURCES` equal point current sources in a homogeneous medium
+  of conductivity ``sigma_s_per_m``: ``V = I / (4 pi sigma r)``, where a fibre's depth below the cord
+  surface counts ``sqrt(cord_anisotropy)`` times (transverse/longitudinal anisotropy of the columns).
 - Fibres run along ``z``; nodes of Ranvier every ``L = 100 D`` (McNeal 1976) with a random node
   phase. The drive at node ``j`` is the activating function ``V[j-1] - 2 V[j] + V[j+1]`` (mV per mA);
   a fibre's coupling to a channel is its largest value under cathodic current (the excitation site).
@@ -64,6 +65,12 @@ class Anatomy(Params):
         description=f"Homogeneous conductivity, S/m ({_ASSUMPTION}: longitudinal white-matter value "
         "commonly used in SCS models; CSF shunting is not modelled separately).",
     )
+    cord_anisotropy: float = Field(
+        4.0, ge=1.0, le=20.0,
+        description="Longitudinal / transverse conductivity of the dorsal columns (0.333 / 0.083 S/m in the "
+        "Gilbert et al. 2022 DC-fibre model, science.md §2); depths below the cord surface count "
+        "sqrt(this) times in the source distance (crude anisotropy reduction, assumption).",
+    )
     # --- lead -----------------------------------------------------------------------------------
     lead_offset_mm: float = Field(0.0, ge=-6.0, le=6.0, description="Lead lateral offset from the midline, mm.")
     n_contacts: int = Field(8, ge=1, le=32, description=f"Contacts on the lead ({_ILL}).")
@@ -110,9 +117,11 @@ class Anatomy(Params):
     )
     dr_diameter_sigma: float = Field(0.2, ge=0, le=1.5, description="Lognormal sigma of DR diameters.")
     dr_threshold_factor: float = Field(
-        0.5, gt=0, le=5.0,
-        description="DR threshold relative to a straight fibre: < 1 because root fibres bend and terminate "
-        "at the entry zone (Struijk et al. 1993, science.md §5.1); value calibrated (docs).",
+        2.6, gt=0, le=10.0,
+        description="Threshold of a DR fibre relative to a straight longitudinal fibre at the same place. Lumps "
+        "the bend at the root entry (lowers it, Struijk et al. 1993, science.md §5.1) and the overestimate of "
+        "treating oblique root fibres as longitudinal fibres on the cord surface (raises it); calibrated so "
+        "discomfort/perception ≈ 1.6 for the default patient (usage range 1.4-1.8, clinical.md §1 [R]).",
     )
 
     @model_validator(mode="after")
@@ -297,10 +306,11 @@ def _node_af(anatomy: Anatomy, x_mm: np.ndarray, depth_mm: np.ndarray, internode
     n_nodes = np.floor((z_hi - z_lo) / internode_mm).astype(np.int64) + 3
     out = np.zeros((x_mm.size, int(n_nodes.max()), a.n_contacts))
     k_mv = 1000.0 / (4.0 * math.pi * a.sigma_s_per_m)  # mV * mm / mA
+    depth_scale = math.sqrt(a.cord_anisotropy)
     for f in range(x_mm.size):
         m = n_nodes[f]
         z = z_lo + node_offset_mm[f] + internode_mm[f] * (np.arange(m) - 1)
-        dx2 = (x_mm[f] - a.lead_offset_mm) ** 2 + (y_lead + depth_mm[f]) ** 2
+        dx2 = (x_mm[f] - a.lead_offset_mm) ** 2 + (y_lead + depth_scale * depth_mm[f]) ** 2
         r = np.sqrt(dx2 + (z[:, None, None] - zs[None, :, :]) ** 2)  # (m, n_contacts, SUBSOURCES)
         v = (k_mv / SUBSOURCES) * (1.0 / r).sum(axis=2)  # potential per +1 mA on each contact
         # Cathodic (negative) current: depolarisation = second difference of -V.

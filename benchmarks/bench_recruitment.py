@@ -1,0 +1,84 @@
+"""Recruitment throughput: fibre-pulse events per second (DESIGN §6 budget: >= 1e7 /s).
+
+Run ``python benchmarks/bench_recruitment.py [--quick]``: prints one JSON object with the kernel's
+events/s for 10 kHz x 60 s x 100 fibres (JIT warmed first) and the kernel vs naive-reference speed
+ratio on a small problem. ``pytest benchmarks/bench_recruitment.py`` runs the pytest-benchmark test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from scs_sim.fibers import Anatomy, build_fibers  # noqa: E402
+from scs_sim.programs import high_frequency, pulse_train, tonic  # noqa: E402
+from scs_sim.recruitment import recruit  # noqa: E402
+
+N_FIBERS = 100
+RATE_HZ = 10_000.0
+
+
+def _population(n_fibers: int = N_FIBERS):
+    return build_fibers(Anatomy(dc_count=n_fibers - n_fibers // 5, dr_count=n_fibers // 5), np.random.default_rng(1))
+
+
+def _run(duration_s: float, pop, amplitude_ma: float = 40.0):
+    train = pulse_train(high_frequency(frequency_hz=RATE_HZ, amplitude_ma=amplitude_ma))
+    t = time.perf_counter()
+    rec = recruit(train, pop, np.random.default_rng(2), duration_s)
+    return time.perf_counter() - t, rec
+
+
+def measure(duration_s: float = 60.0, naive_duration_s: float = 0.05) -> dict:
+    pop = _population()
+    _run(0.01, pop)  # warm the JIT (and the on-disk cache)
+    wall, rec = _run(duration_s, pop)
+    events = rec.n_pulses * pop.n
+    # Kernel vs naive reference on the same small problem (the naive twin lives in tests/).
+    from tests.naive_recruitment import naive_recruit
+
+    train = pulse_train(high_frequency(frequency_hz=RATE_HZ, amplitude_ma=40.0))
+    t = time.perf_counter()
+    naive_recruit(train, pop, np.random.default_rng(2), naive_duration_s)
+    naive_wall = time.perf_counter() - t
+    t = time.perf_counter()
+    recruit(train, pop, np.random.default_rng(2), naive_duration_s)
+    kernel_wall = time.perf_counter() - t
+    # Tonic 50 Hz, 1 s (a threshold-search step) for scale.
+    t = time.perf_counter()
+    recruit(pulse_train(tonic(amplitude_ma=8.0)), build_fibers(Anatomy(), np.random.default_rng(1)),
+            np.random.default_rng(3), 1.0)
+    tonic_wall = time.perf_counter() - t
+    return {
+        "workload": f"{RATE_HZ:g} Hz x {duration_s:g} s x {pop.n} fibres",
+        "wall_s": wall,
+        "fiber_pulse_events": events,
+        "events_per_s": events / wall,
+        "budget_events_per_s": 1e7,
+        "meets_budget": events / wall >= 1e7,
+        "spikes": int(rec.spike_count.sum()),
+        "naive_vs_kernel_speed_ratio": naive_wall / kernel_wall,
+        "naive_workload": f"{RATE_HZ:g} Hz x {naive_duration_s:g} s x {pop.n} fibres",
+        "tonic_50hz_1s_240_fibres_wall_s": tonic_wall,
+    }
+
+
+def test_bench_recruitment(benchmark):
+    pop = _population()
+    _run(0.01, pop)
+    wall, rec = benchmark.pedantic(lambda: _run(1.0, pop), rounds=3, iterations=1)
+    assert rec.n_pulses == 10_000
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="6 s of stimulation instead of 60 s")
+    args = ap.parse_args()
+    print(json.dumps(measure(6.0 if args.quick else 60.0), indent=2))

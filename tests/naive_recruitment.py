@@ -1,0 +1,122 @@
+"""Slow, obviously-correct reference of the recruitment kernel (scs_sim.recruitment._recruit_kernel).
+
+Fibre by fibre, phase by phase, in plain Python floats: each fibre is walked through the whole train
+on its own (the kernel walks phase by phase over all fibres), with the model written out step by
+step. The noise is drawn chunk by chunk exactly as :func:`scs_sim.recruitment.recruit` draws it, so
+both see the same numbers for the same seed and the spike trains must agree.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from scs_sim import recruitment
+from scs_sim.recruitment import ExcitationParams, PerceptionParams
+
+
+def _phases_and_noise(train, n_fib, rng, duration_s):
+    """All phases (global pulse index) and the per-pulse noise rows, drawn as recruit() draws them."""
+    phases, noise_rows, onsets = [], [], []
+    max_pulses = max(1, recruitment.CHUNK_FIBER_PULSES // max(n_fib, 1))  # read at call time
+    for ch in train.chunks(0.0, float(duration_s), max_pulses=max_pulses):
+        if ch.n_pulses == 0:
+            continue
+        noise = rng.standard_normal((ch.n_pulses, n_fib))
+        noise_rows.extend(noise)
+        onsets.extend(ch.onset_s.tolist())
+        for s, w, c, k, p in zip(ch.start_s, ch.width_s, ch.current_ma, ch.channel, ch.pulse, strict=True):
+            phases.append((float(s), float(w), float(c), int(k), int(p)))
+    return phases, noise_rows, onsets
+
+
+def naive_recruit(train, fibers, rng, duration_s, params=None, perception=None):
+    """Return (spike times, spike fibre, spike pulse, DC volley count per pulse) of the v1 model."""
+    p = params or ExcitationParams()
+    q = perception or PerceptionParams()
+    n = fibers.n
+    phases, noise, onsets = _phases_and_noise(train, n, rng, duration_s)
+    coup = [fibers.channel_coupling(c.cathodes, c.anodes) / p.af_rheobase_mv for c in train.channels]
+    tau, tau_a = p.tau_ms * 1e-3, p.accommodation_tau_ms * 1e-3
+    tau_f, tau_rr = p.facilitation_tau_ms * 1e-3, p.rel_refractory_tau_ms * 1e-3
+    t_abs = p.abs_refractory_ms * 1e-3
+    r_at_spike = p.rel_refractory_amp * math.exp(p.abs_refractory_ms / p.rel_refractory_tau_ms)
+
+    # Which depolarising phases are "blocking" (same channel, within 1/block_rate_hz) - fibre independent.
+    blocking, last_dep = [], {}
+    for s, _w, c, k, _p in phases:
+        b = False
+        if c < 0:
+            b = p.block and k in last_dep and s - last_dep[k] <= 1.0 / p.block_rate_hz
+            last_dep[k] = s
+        blocking.append(b)
+
+    spikes = []  # (t, fibre, pulse)
+    for f in range(n):
+        th0 = float(fibers.threshold_factor[f])
+        v = a = w = r = 0.0
+        ref_end = -math.inf
+        t_last = 0.0
+
+        def decay(dt, a, w, r):
+            return a * math.exp(-dt / tau_a), w * math.exp(-dt / tau_f), r * math.exp(-dt / tau_rr)
+
+        def relax(v, u, dt):  # exact solution of tau dv/dt = u - v over dt
+            return u + (v - u) * math.exp(-dt / tau)
+
+        for (s, wd, c, k, pulse), blk in zip(phases, blocking, strict=True):
+            gap = max(s - t_last, 0.0)
+            v = v * math.exp(-gap / tau)
+            a, w, r = decay(gap, a, w, r)
+            end = s + wd
+            u = -c * coup[k][f]
+            can_fire = c < 0 and u > 0 and ref_end < end and not (blk and u >= p.block_drive_factor * th0)
+            if not can_fire:
+                v = relax(v, u, wd)
+                a, w, r = decay(wd, a, w, r)
+            else:
+                t, seg_is_phase = s, True
+                if ref_end > s:  # still absolutely refractory at the phase start
+                    v = relax(v, u, ref_end - s)
+                    a, w, r = decay(ref_end - s, a, w, r)
+                    t, seg_is_phase = ref_end, False
+                while True:
+                    fac = 1.0 - p.facilitation_max * w / (1.0 + w)
+                    theta = th0 * (1.0 + a) * (1.0 + r) * fac * (1.0 + p.noise_sd * noise[pulse][f])
+                    rest = wd if seg_is_phase else end - t
+                    v_end = relax(v, u, rest)
+                    if v_end < theta or u <= theta:  # no crossing in the rest of the phase
+                        v = v_end
+                        a, w, r = decay(rest, a, w, r)
+                        break
+                    t_spike = t if v >= theta else min(t + tau * math.log((u - v) / (u - theta)), end)
+                    spikes.append((t_spike, f, pulse))
+                    a, w, r = decay(t_spike - t, a, w, r)
+                    a += p.accommodation_spike_inc
+                    a += p.accommodation_khz_inc * (w / (1.0 + w))
+                    r, v = r_at_spike, 0.0
+                    ref_end = t_spike + t_abs
+                    seg_is_phase = False
+                    if ref_end >= end:
+                        v = relax(0.0, u, end - t_spike)
+                        a, w, r = decay(end - t_spike, a, w, r)
+                        break
+                    v = relax(0.0, u, t_abs)
+                    a, w, r = decay(t_abs, a, w, r)
+                    t = ref_end
+            if c < 0 and v > 0:
+                w += p.facilitation_gain * v / th0
+                a += p.accommodation_gain * v / th0
+            t_last = end
+
+    spikes.sort(key=lambda x: (x[1], x[0]))
+    t = np.array([x[0] for x in spikes])
+    fib = np.array([x[1] for x in spikes], dtype=np.int64)
+    pul = np.array([x[2] for x in spikes], dtype=np.int64)
+    counts = np.zeros(len(onsets), dtype=np.int64)
+    sync = q.sync_window_ms * 1e-3
+    for pulse in range(len(onsets)):
+        members = {f for (ts, f, pp) in spikes if pp == pulse and not fibers.is_dr[f] and ts - onsets[pulse] < sync}
+        counts[pulse] = len(members)
+    return t, fib, pul, counts
