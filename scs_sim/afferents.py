@@ -90,6 +90,10 @@ class PainState(Params):
         None, ge=-100, le=0, description="Chloride reversal (mV); None = circuit default (−70 mV)."
     )
 
+    def circuit_kwargs(self) -> dict[str, float | None]:
+        """The disinhibition settings as keyword arguments of :func:`scs_sim.circuit.run`."""
+        return {"gaba_scale": self.gaba_scale, "glycine_scale": self.glycine_scale, "e_cl_mv": self.e_cl_mv}
+
 
 @dataclass(frozen=True)
 class SpikeTrain:
@@ -182,6 +186,16 @@ def poisson_train(
     return times[keep], idx[keep]
 
 
+def _check_rates(pain: PainState) -> None:
+    """Re-check rates (a model_copy(update=...) bypasses pydantic validation)."""
+    items = [(f"{p}_rate_hz", getattr(pain, f"{p}_rate_hz")) for p in NATURAL_POPULATIONS]
+    for k, ep in enumerate(pain.noxious):
+        items += [(f"noxious[{k}].{p}_rate_hz", getattr(ep, f"{p}_rate_hz")) for p in NATURAL_POPULATIONS]
+    for key, v in items:
+        if not (isinstance(v, int | float) and np.isfinite(v) and v >= 0):
+            raise ConfigError(f"rate must be finite and >= 0 Hz (got {v!r})", key=f"pain.{key}")
+
+
 def afferent_spikes(
     pain: PainState, sizes: Mapping[str, int], duration_s: float, rng: np.random.Generator
 ) -> AfferentSpikes:
@@ -214,6 +228,7 @@ def afferent_spikes(
     """
     if not (np.isfinite(duration_s) and duration_s > 0):
         raise ConfigError(f"duration_s must be finite and > 0 (got {duration_s!r})")
+    _check_rates(pain)
     n = {}
     for pop in NATURAL_POPULATIONS:
         if pop not in sizes:

@@ -1,0 +1,134 @@
+"""Slow, plain reference of the dorsal-horn network step (scs_sim.circuit._run_kernel's twin).
+
+Same algorithm, written without numba or cleverness: a dense table of future synaptic arrivals
+instead of a ring buffer, per-(neuron, receptor) state matrices instead of compact slots, Python
+loops over neurons. Floating-point operations are done in the same order as the kernel so the two
+agree spike for spike (sums over receptors that a neuron lacks only add exact zeros).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from scs_sim.circuit import RECEPTORS, Network, dual_exp_norm, prepare_inputs
+
+NMDA = RECEPTORS.index("nmda")
+
+
+def exp_neg(x: float) -> float:
+    """exp(−x): the same degree-6 Taylor polynomial below 0.1 as the kernel, else math.exp."""
+    if x < 0.1:
+        return 1.0 - x * (1.0 - x * (0.5 - x * (1.0 / 6.0 - x * (1.0 / 24.0 - x * (1.0 / 120.0 - x / 720.0)))))
+    return math.exp(-x)
+
+
+def naive_run(net: Network, inputs, duration_s: float, *, dt_s: float = 1e-4, nmda_scale: float = 1.0,
+              gaba_scale: float = 1.0, glycine_scale: float = 1.0, e_cl_mv: float | None = None):
+    """Return (spike_times_s, spike_neuron, v_mv[n_steps, n_neurons]) of every neuron spike."""
+    p = net.params
+    dt_ms = dt_s * 1e3
+    n_steps = int(round(duration_s / dt_s))
+    n_neu, n_src, n_rec = net.n_neurons, net.n_sources, len(RECEPTORS)
+    kin = [getattr(p.receptors, r) for r in RECEPTORS]
+    rise = np.array([math.exp(-dt_ms / k.tau_rise_ms) for k in kin])
+    decay = np.array([math.exp(-dt_ms / k.tau_decay_ms) for k in kin])
+    scale = np.ones(n_rec)
+    scale[RECEPTORS.index("nmda")] = nmda_scale
+    scale[RECEPTORS.index("gaba_a")] = gaba_scale
+    scale[RECEPTORS.index("glycine")] = glycine_scale
+    q = np.array([dual_exp_norm(k.tau_rise_ms, k.tau_decay_ms) for k in kin]) * scale
+    e_cl = p.receptors.e_cl_mv if e_cl_mv is None else e_cl_mv
+    e_exc = p.receptors.e_exc_mv
+    delay = np.maximum(1, np.round(net.delay_ms / dt_ms)).astype(int)
+    pending = np.zeros((n_steps + int(delay.max(initial=1)) + 1, n_neu, n_rec))
+    nr = net.neuron
+    dt_over_c = dt_ms / nr["c_pf"]
+    tref = np.round(nr["t_ref_ms"] / dt_ms).astype(int)
+    can = p.wdr_can
+    ca_decay = math.exp(-dt_ms / can.tau_ca_ms)
+    mg_fac = p.receptors.mg_mm / 3.57
+
+    # Jahr–Stevens block, tabulated every 0.05 mV on [-120, 40] mV, linear interpolation inside
+    table = [1.0 / (1.0 + mg_fac * math.exp(-0.062 * (-120.0 + j * 0.05))) for j in range(3201)]
+
+    def block(vm: float) -> float:
+        x = (vm - -120.0) * (1.0 / 0.05)
+        if 0.0 <= x < 3200:
+            j = int(x)
+            return table[j] + (x - j) * (table[j + 1] - table[j])
+        return 1.0 / (1.0 + mg_fac * math.exp(-0.062 * vm))
+
+    in_step, in_src = prepare_inputs(net, inputs, dt_s, n_steps)
+    x_stp = np.ones(n_src)
+    last = np.full(n_src, -1)
+
+    def send(source: int, step: int, factor: float) -> None:
+        for k in range(net.indptr[source], net.indptr[source + 1]):
+            pending[step + delay[k], net.target[k], net.receptor[k]] += net.weight_ns[k] * factor
+
+    v = nr["e_l_mv"].copy()
+    w = np.zeros(n_neu)
+    ca = np.zeros(n_neu)
+    refc = np.zeros(n_neu, dtype=int)
+    g_rise = np.zeros((n_neu, n_rec))
+    g_decay = np.zeros((n_neu, n_rec))
+    times, neurons = [], []
+    v_trace = np.zeros((n_steps, n_neu))
+    ip = 0
+    for s in range(n_steps):
+        while ip < in_step.size and in_step[ip] == s:
+            j = int(in_src[ip])
+            factor = 1.0
+            if net.stp_source[j]:
+                if last[j] >= 0:
+                    x_stp[j] = 1.0 - (1.0 - x_stp[j]) * math.exp(-(s - last[j]) * dt_ms / p.dc_stp.tau_rec_ms)
+                factor = x_stp[j]
+                x_stp[j] = x_stp[j] - p.dc_stp.u * x_stp[j]
+                last[j] = s
+            send(j, s, factor)
+            ip += 1
+        arrived = pending[s] * q
+        g_rise = g_rise * rise + arrived
+        g_decay = g_decay * decay + arrived
+        g_now = g_decay - g_rise
+        for i in range(n_neu):
+            vi = v[i]
+            g_exc = g_now[i, 0] + g_now[i, 2] + g_now[i, 3]   # AMPA + NK1 (reversal E_exc)
+            g_nmda = g_now[i, NMDA]
+            if g_nmda != 0.0:
+                g_nmda = g_nmda * block(vi)  # Jahr–Stevens Mg block, tabulated as in the kernel
+            g_inh = g_now[i, 4] + g_now[i, 5]                  # GABA_A + glycine (reversal E_Cl)
+            gc = 0.0
+            if net.g_can_ns[i] > 0.0:
+                gc = net.g_can_ns[i] * ca[i] / (ca[i] + can.k_half)
+            g_total = nr["g_l_ns"][i] + g_exc + g_nmda + g_inh + gc
+            i_eq = (nr["g_l_ns"][i] * nr["e_l_mv"][i] + (g_exc + g_nmda) * e_exc + g_inh * e_cl
+                    + gc * can.e_mv)
+            if refc[i] > 0:
+                refc[i] -= 1
+                v_new = nr["v_reset_mv"][i]
+            else:
+                arg = min((vi - nr["v_t_mv"][i]) / nr["delta_t_mv"][i], 20.0)
+                i_exp = nr["g_l_ns"][i] * nr["delta_t_mv"][i] * math.exp(arg)
+                v_inf = (i_eq + i_exp - w[i]) / g_total
+                v_new = v_inf + (vi - v_inf) * exp_neg(g_total * dt_over_c[i])
+            w_inf = nr["a_ns"][i] * (vi - nr["e_l_mv"][i])
+            w[i] = w_inf + (w[i] - w_inf) * math.exp(-dt_ms / nr["tau_w_ms"][i])
+            i_nmda = g_nmda * (vi - e_exc)
+            if i_nmda < 0.0:
+                ca[i] = ca[i] * ca_decay - can.per_nmda_charge * i_nmda * dt_ms * 1e-3
+            else:
+                ca[i] = ca[i] * ca_decay
+            if v_new >= nr["v_peak_mv"][i]:
+                v_new = nr["v_reset_mv"][i]
+                w[i] += nr["b_pa"][i]
+                refc[i] = tref[i]
+                ca[i] += can.per_spike
+                times.append(s * dt_s)
+                neurons.append(i)
+                send(n_src + i, s, 1.0)
+            v[i] = v_new
+            v_trace[s, i] = v_new
+    return np.array(times), np.array(neurons, dtype=np.int64), v_trace
