@@ -2,7 +2,9 @@
 
 Not a clinical decision tool. See README.md and docs/MODEL.md.
 
-Public API (DESIGN §7): :func:`load`, :func:`dosimetry`, :mod:`scs_sim.programs` constructors.
+Public API (DESIGN §7): :func:`load`, :func:`simulate`, :func:`sweep`, :func:`dosimetry` and the
+:mod:`scs_sim.programs` constructors. ``simulate`` and ``sweep`` load the numba kernels on first
+use, so ``import scs_sim`` stays light for config-only work.
 """
 
 from __future__ import annotations
@@ -14,13 +16,17 @@ from .config import load
 from .dosimetry import Device, dosimetry
 from .errors import ConfigError, ScsSimError, SimulationError
 
-__all__ = [
-    "ConfigError",
-    "Device",
-    "ScsSimError",
-    "SimulationError",
-    "__version__",
-    "dosimetry",
-    "load",
-    "programs",
-]
+__all__ = ["ConfigError", "Device", "ScsSimError", "SimulationError", "__version__", "dosimetry", "load",
+           "programs", "simulate", "sweep"]
+
+
+def __getattr__(name: str):
+    if name == "simulate":
+        from .simulation import simulate
+
+        return simulate
+    if name == "sweep":
+        from .sweeps import run_sweep
+
+        return run_sweep
+    raise AttributeError(f"module 'scs_sim' has no attribute {name!r}")

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from . import __version__
+from . import __version__, _cli_sweep
 from .errors import ConfigError, ScsSimError
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
@@ -192,6 +192,100 @@ def _cmd_waveform(args) -> int:
     return EXIT_OK
 
 
+def _patient_and_fibers(args):
+    import numpy as np
+
+    from .config import load_patient
+    from .fibers import build_fibers
+
+    patient = load_patient(args.patient)
+    rngs = np.random.SeedSequence(args.seed).spawn(4)
+    fibers = build_fibers(patient.anatomy, np.random.default_rng(rngs[0]))
+    return patient, fibers, rngs
+
+
+@_command("recruit")
+def _cmd_recruit(args) -> int:
+    import numpy as np
+
+    from .recruitment import recruit
+
+    program, train = _load_program_and_train(args.program)
+    patient, fibers, rngs = _patient_and_fibers(args)
+    rec = recruit(train, fibers, np.random.default_rng(rngs[1]), args.duration)
+    row = {"program": program.name, "patient": patient.name, "duration_s": args.duration, **rec.summary()}
+    if args.json:
+        _print_json(row)
+    else:
+        for k, v in row.items():
+            print(f"{k:>24}: {v:.4g}" if isinstance(v, float) else f"{k:>24}: {v}")
+    return EXIT_OK
+
+
+@_command("threshold")
+def _cmd_threshold(args) -> int:
+    from .recruitment import threshold
+
+    program, train = _load_program_and_train(args.program)
+    patient, fibers, _ = _patient_and_fibers(args)
+    row = {"program": program.name, "patient": patient.name}
+    for which in ("perception", "discomfort"):
+        row[f"{which}_threshold_ma"] = threshold(program, fibers, args.seed, which=which, duration_s=args.duration)
+    if args.json:
+        _print_json(row)
+    else:
+        for k, v in row.items():
+            print(f"{k:>26}: {v:.3f}" if isinstance(v, float) else f"{k:>26}: {v}")
+    return EXIT_OK
+
+
+@_command("run")
+def _cmd_run(args) -> int:
+    from .config import load, parse, program_dir
+    from .simulation import simulate_config
+    from .sweeps import apply_overrides
+
+    cfg = load(args.config)
+    if args.set:
+        base = cfg.model_dump(mode="json", exclude={"source", "sweep"})
+        axes, data = apply_overrides({"axes": {}}, base, args.set, file=cfg.source, base_dir=program_dir(cfg),
+                                     allow_seed=True)
+        if axes["axes"]:
+            key = next(iter(axes["axes"]))
+            raise ConfigError(f"run takes one value per key (got a list for '{key}'); use 'scs-sim sweep'",
+                              key=f"-s {key}")
+        cfg = parse(data, file=cfg.source, base=program_dir(cfg))
+    if cfg.program is None:
+        raise ConfigError("no [program] table or include: a run needs a program", file=cfg.source, key="program")
+    result = simulate_config(cfg)
+    if args.out:
+        files = result.save(args.out)
+        import matplotlib
+
+        matplotlib.use("Agg")
+        from .plots import run_figure
+        from .plots._common import save
+
+        fig_path = Path(args.out) / "run.png"
+        save(run_figure(result), fig_path)
+        files.append(fig_path)
+        result.metrics["files"] = [str(f) for f in files]
+    m = result.metrics
+    if args.json:
+        _print_json(m)
+    else:
+        keys = ["program", "patient", "model", "circuit", "duration_s", "seed", "wdr_rate_hz", "baseline_wdr_rate_hz",
+                "relief_pct", "recruited_dc_fibers", "recruited_dr_fibers", "dc_spike_rate_hz", "synchrony",
+                "paresthesia", "discomfort", "windup_index", "wall_s"]
+        for k in keys:
+            if k in m and m[k] is not None:
+                v = m[k]
+                print(f"{k:>22}: {v:.4g}" if isinstance(v, float) else f"{k:>22}: {v}")
+        for f in m.get("files", []):
+            print(f"{'wrote':>22}: {f}")
+    return EXIT_OK
+
+
 # ---------------------------------------------------------------------------------------------------
 # Entry point
 # ---------------------------------------------------------------------------------------------------
@@ -218,9 +312,26 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add("validate", "check config files; exit 2 if any is invalid")
     sp.add_argument("file", nargs="+")
 
+    for name, help_ in (("recruit", "which fibres a program recruits (counts, rate, synchrony, paresthesia)"),
+                        ("threshold", "perception and discomfort thresholds (amplitude bisection)")):
+        sp = add(name, help_)
+        sp.add_argument("program")
+        sp.add_argument("--patient", help="patient TOML file or preset (default, thin_csf, thick_csf)")
+        sp.add_argument("--duration", type=float, default=1.0 if name == "recruit" else 0.5,
+                        help="simulated seconds of stimulation")
+        sp.add_argument("--seed", type=int, default=1)
+
+    sp = add("run", "simulate a run config: WDR pain signal with and without stimulation")
+    sp.add_argument("config", help="run config TOML (program + patient + [simulation]) or a program")
+    sp.add_argument("--out", help="folder for arrays (npz), tables (CSV), metrics and a figure")
+    sp.add_argument("-s", "--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="override a config value, e.g. -s simulation.duration_s=2")
+
     sp = add("waveform", "plot a program's pulse shape and a train window")
     sp.add_argument("program")
     sp.add_argument("--out", required=True, help="image file (.png, .pdf, .svg)")
+
+    _cli_sweep.register(sub, _COMMANDS)
     return p
 
 

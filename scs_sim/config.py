@@ -49,6 +49,10 @@ _SECTIONS = ("program", "patient", "device", "simulation", "sweep")
 _PRESET_DIRS = {"program": "programs", "patient": "patients", "device": "devices", "sweep": "sweeps"}
 
 
+#: Circuit preset names (scs_sim.circuit.PRESETS; kept here so config never imports numba).
+CIRCUIT_PRESETS = ("segment", "zhang2014", "zhang2014_windup")
+
+
 class Simulation(Params):
     """How to run: duration, seed, backend and circuit preset."""
 
@@ -62,7 +66,7 @@ class Simulation(Params):
     @field_validator("circuit")
     @classmethod
     def _known_circuit(cls, v: str) -> str:
-        allowed = ("segment", "zhang2014")
+        allowed = CIRCUIT_PRESETS
         if v not in allowed:
             raise ValueError(f"unknown circuit '{v}'{suggest(v, allowed)}; allowed: {', '.join(allowed)}")
         return v
@@ -393,3 +397,4 @@ def load_device(ref: str | Path | None) -> Device:
         return Device()
     obj, _, _ = _load_section("device", str(ref), file=None, base=None)
     return obj
+

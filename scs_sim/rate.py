@@ -386,6 +386,7 @@ def rates_from_spikes(
     duration_s: float,
     dt_s: float = 1e-4,
     tau_smooth_ms: float = 5.0,
+    weights=None,
 ) -> np.ndarray:
     """Turn pooled spike times of a fibre population into a smoothed rate, Hz per fibre, per step.
 
@@ -410,6 +411,8 @@ def rates_from_spikes(
         Step, s (use the ``dt_s`` of :func:`run_rate`).
     tau_smooth_ms : float, optional
         Smoothing time constant, ms (>= 0). Default 5 ms.
+    weights : array_like, optional
+        Weight of each spike (default 1), e.g. a synapse's release fraction under depression.
 
     Returns
     -------
@@ -438,8 +441,14 @@ def rates_from_spikes(
         raise ConfigError(f"spike times must be finite and >= 0 s (got {t[bad][0]!r})", key="times_s")
     n = _n_steps(duration_s, dt_s)
     idx = np.floor(t / dt_s).astype(np.int64)
-    idx = idx[idx < n]
-    counts = np.bincount(idx, minlength=n).astype(np.float64)
+    inside = idx < n
+    if weights is None:
+        counts = np.bincount(idx[inside], minlength=n).astype(np.float64)
+    else:
+        w = np.asarray(weights, dtype=np.float64).ravel()
+        if w.shape != t.shape or not np.all(np.isfinite(w)) or (w < 0).any():
+            raise ConfigError("weights must be finite, >= 0 and one per spike", key="weights")
+        counts = np.bincount(idx[inside], weights=w[inside], minlength=n)
     scale = 1.0 / (n_fibres * dt_s)
     if tau == 0:
         return counts * scale

@@ -1,0 +1,375 @@
+"""The one orchestration path: program + patient → recruitment → circuit → :class:`Result`.
+
+``simulate`` builds the fibre population, recruits fibres with the program's pulse train, draws the
+patient's natural afferent drive, and runs the dorsal-horn circuit twice on the *same* network and
+the *same* natural afferent spikes: once with the SCS-recruited dorsal-column input and once without
+(the paired baseline; common random numbers make small effects visible). Relief is the relative drop
+of the WDR population rate against that baseline.
+
+Seeds: the run's seed feeds ``numpy.random.SeedSequence(seed).spawn(4)`` → independent generators for
+(fibre population, recruitment noise, natural afferent drive, circuit connectivity). The baseline
+uses the same children, so it depends only on (patient, simulation settings, seed), never on the
+program; sweeps compute it once per key (:func:`baseline_key`) and reuse it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ._jit import njit
+from .afferents import AfferentSpikes, afferent_spikes, merge_dc
+from .config import Patient, RunConfig, Simulation, program_dir
+from .dosimetry import Device, dosimetry
+from .errors import ConfigError
+from .fibers import build_fibers
+from .programs import pulse_train
+from .recruitment import recruit
+
+__all__ = ["Baseline", "Result", "baseline", "baseline_key", "evaluate", "simulate", "simulate_config",
+           "windup_index"]
+
+#: WDR spikes later than this after a volley form its C-fibre component (Zhang 2014 WindUp_Plotter).
+C_COMPONENT_LATENCY_S = 0.1
+#: Number of volleys whose C-component is compared with the first in the wind-up index.
+WINDUP_LAST = 5
+
+
+@dataclass
+class Baseline:
+    """The paired no-stimulation run: circuit output and its WDR rate."""
+
+    key: str
+    wdr_rate_hz: float
+    t_s: np.ndarray
+    rates_hz: dict[str, np.ndarray]
+    wdr_spike_times_s: np.ndarray
+    windup_index: float | None
+
+
+@dataclass
+class Result:
+    """Everything a run produced. ``metrics`` holds the ``scs-sim run --json`` keys."""
+
+    metrics: dict[str, Any]
+    t_s: np.ndarray
+    rates_hz: dict[str, np.ndarray]
+    baseline_rates_hz: dict[str, np.ndarray]
+    wdr_spike_times_s: np.ndarray
+    spike_times_s: np.ndarray
+    spike_neuron: np.ndarray
+    neuron_ranges: dict[str, tuple[int, int]]
+    recruitment: Any
+    dosimetry: dict[str, Any]
+    config: RunConfig
+    stim_on: list[tuple[float, float]] = field(default_factory=list)
+
+    def save(self, out: str | Path) -> list[Path]:
+        """Write ``arrays.npz`` (rates, spikes) and ``rates.csv``, ``metrics.json`` into folder ``out``."""
+        import pandas as pd
+
+        out = Path(out)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"--out: cannot create folder {out}: {exc.strerror}") from None
+        arrays = {"t_s": self.t_s, "wdr_spike_times_s": self.wdr_spike_times_s,
+                  "spike_times_s": self.spike_times_s, "spike_neuron": self.spike_neuron}
+        for k, v in self.rates_hz.items():
+            arrays[f"rate_{k}_hz"] = v
+        for k, v in self.baseline_rates_hz.items():
+            arrays[f"baseline_rate_{k}_hz"] = v
+        rec = self.recruitment
+        arrays["dc_fiber_ptr"] = rec.fiber_ptr
+        arrays["dc_spike_times_s"] = rec.spike_times_s
+        files = [out / "arrays.npz", out / "rates.csv", out / "metrics.json"]
+        np.savez_compressed(files[0], **arrays)
+        table = {"t_s": self.t_s}
+        table.update({f"{k}_hz": v for k, v in self.rates_hz.items()})
+        table.update({f"baseline_{k}_hz": v for k, v in self.baseline_rates_hz.items()})
+        pd.DataFrame(table).to_csv(files[1], index=False)
+        files[2].write_text(json.dumps({**self.metrics, **{f"dose_{k}": v for k, v in self.dosimetry.items()}},
+                                       indent=2, default=float))
+        return files
+
+
+def _rngs(seed: int) -> dict[str, np.random.Generator]:
+    children = np.random.SeedSequence(seed).spawn(4)
+    return {name: np.random.default_rng(s) for name, s in zip(("fibers", "recruit", "afferents", "circuit"),
+                                                                 children, strict=True)}
+
+
+def baseline_key(cfg: RunConfig) -> str:
+    """Identity of the paired baseline: a hash of the patient, the simulation settings and the seed."""
+    blob = json.dumps({"patient": cfg.patient.model_dump(mode="json"),
+                       "simulation": cfg.simulation.model_dump(mode="json")}, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def windup_index(wdr_spike_times_s: np.ndarray, volley_times_s: np.ndarray, n_wdr: int) -> float | None:
+    """C-component (WDR spikes > 100 ms after a volley, until the next) of the last volleys / the first.
+
+    Returns None without volleys, NaN when the first volley evokes no C-component.
+    """
+    v = np.sort(np.asarray(volley_times_s, dtype=float))
+    if v.size < 2:
+        return None
+    ends = np.append(v[1:], v[-1] + (v[-1] - v[-2]))
+    counts = np.array([np.count_nonzero((wdr_spike_times_s >= a + C_COMPONENT_LATENCY_S) & (wdr_spike_times_s < b))
+                       for a, b in zip(v, ends, strict=True)], dtype=float) / max(n_wdr, 1)
+    last = counts[-min(WINDUP_LAST, v.size - 1):].mean()
+    return float(last / counts[0]) if counts[0] > 0 else float("nan")
+
+
+class _Engine:
+    """Builds the parts of a run once (fibres, network, natural drive) for a config."""
+
+    def __init__(self, cfg: RunConfig):
+        from . import circuit as circuit_mod
+
+        self.cfg = cfg
+        sim: Simulation = cfg.simulation
+        self.sim = sim
+        self.rngs = _rngs(sim.seed)
+        patient: Patient = cfg.patient
+        self.fibers = build_fibers(patient.anatomy, self.rngs["fibers"])
+        # One collateral source per modelled dorsal-column fibre (never fold fibres onto a source:
+        # short-term depression is per source).
+        overrides = {**patient.circuit, "n_dc": self.fibers.n_dc}
+        try:
+            params = circuit_mod.circuit_params(sim.circuit, overrides)
+        except ConfigError as exc:
+            raise exc.located(file=cfg.source, key_prefix="patient") from None
+        self.circuit_params = params
+        self.net = circuit_mod.build(params, self.rngs["circuit"])
+        sizes = {"abeta": params.n_abeta, "adelta": params.n_adelta, "c": params.n_c, "dc": params.n_dc}
+        self.natural: AfferentSpikes = afferent_spikes(patient.pain, sizes, sim.duration_s, self.rngs["afferents"])
+        self.scales = patient.pain.circuit_kwargs()
+
+    def run_circuit(self, inputs: AfferentSpikes):
+        from . import circuit as circuit_mod
+
+        if self.sim.model == "rate":
+            return _run_rate(self, inputs)
+        return circuit_mod.run(self.net, inputs, self.sim.duration_s, dt_s=self.sim.dt_ms * 1e-3,
+                               bin_s=self.sim.bin_ms * 1e-3, **self.scales)
+
+    def volley_times(self) -> np.ndarray:
+        v = self.cfg.patient.pain.volleys
+        if v is None:
+            return np.zeros(0)
+        return v.start_s + np.arange(v.count) * v.interval_s
+
+
+@dataclass
+class _RateRun:
+    """Adapter giving the rate backend's output the circuit output's interface."""
+
+    bin_s: float
+    rates_hz: dict[str, np.ndarray]
+    neuron_ranges: dict[str, tuple[int, int]]
+    spike_times_s: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    spike_neuron: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    wdr_spike_times_s: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    def wdr_rate_hz(self) -> float:
+        return float(np.mean(self.rates_hz["wdr"]))
+
+
+def _run_rate(engine: _Engine, inputs: AfferentSpikes) -> _RateRun:
+    """Feed the same afferent spikes, as smoothed population rates, to the Crodelle rate gate.
+
+    Aβ → ``f_abeta``; Aδ and C pooled → ``f_c`` (as in Crodelle 2019); dorsal-column collateral
+    spikes pass the same short-term depression as in the spiking circuit (each spike weighted by its
+    release fraction relative to a rested synapse) and split by ``coverage`` into in-field and
+    surround drive.
+    """
+    from . import rate
+
+    p = engine.circuit_params
+    sim = engine.sim
+    dur, dt = sim.duration_s, 1e-4
+    pain = engine.cfg.patient.pain
+
+    def rates(times, n):
+        return rate.rates_from_spikes(times, max(n, 1), dur, dt_s=dt)
+
+    f_ab = rates(inputs.abeta.times_s, p.n_abeta)
+    pooled = np.sort(np.concatenate([inputs.adelta.times_s, inputs.c.times_s]))
+    f_c = rates(pooled, p.n_adelta + p.n_c)
+    dc = inputs.dc
+    if dc.times_s.size and p.n_dc > 0:
+        eff = std_efficacy(dc.times_s, dc.index, p.n_dc, p.dc_stp.u, p.dc_stp.tau_rec_ms * 1e-3)
+        n_in = int(round(p.coverage * p.n_dc))
+        infield = dc.index < n_in
+        f_in = rate.rates_from_spikes(dc.times_s[infield], max(n_in, 1), dur, dt_s=dt, weights=eff[infield])
+        f_sur = rate.rates_from_spikes(dc.times_s[~infield], max(p.n_dc - n_in, 1), dur, dt_s=dt,
+                                       weights=eff[~infield])
+    else:
+        f_in = f_sur = 0.0
+    params = rate.RateParams(nmda_scale=1.0, gaba_scale=pain.gaba_scale)
+    out = rate.run_rate(params, rate.RateInputs(f_abeta=f_ab, f_c=f_c, f_dc_infield=f_in, f_dc_surround=f_sur),
+                        dur, dt_s=dt, bin_s=sim.bin_ms * 1e-3)
+    rates_hz = {k: v for k, v in out.rates_hz.items() if k != "g_nmda"}
+    return _RateRun(bin_s=out.bin_s, rates_hz=rates_hz, neuron_ranges={"wdr": (0, 1)})
+
+
+@njit
+def _std_kernel(times, fiber, n_fibers, u, tau_rec, out):
+    last = np.full(n_fibers, -np.inf)
+    x = np.ones(n_fibers)
+    for k in range(times.size):
+        j = fiber[k]
+        if last[j] > -np.inf:
+            x[j] = 1.0 - (1.0 - x[j]) * np.exp(-(times[k] - last[j]) / tau_rec)
+        out[k] = x[j]
+        x[j] -= u * x[j]
+        last[j] = times[k]
+
+
+def std_efficacy(times_s: np.ndarray, fiber: np.ndarray, n_fibers: int, u: float, tau_rec_s: float) -> np.ndarray:
+    """Tsodyks–Markram depression: release of each spike relative to a fully rested synapse (0..1].
+
+    Resources ``x`` recover as ``1 − (1 − x)·exp(−Δt/τ_rec)`` between a fibre's spikes; each spike
+    releases ``u·x`` and leaves ``x(1 − u)``. ``times_s`` must be sorted.
+    """
+    times = np.ascontiguousarray(times_s, dtype=np.float64)
+    fib = np.ascontiguousarray(fiber, dtype=np.int64)
+    if fib.size and (fib.min() < 0 or fib.max() >= n_fibers):
+        raise ConfigError(f"fibre index out of range 0..{n_fibers - 1}")
+    out = np.empty(times.size)
+    _std_kernel(times, fib, int(n_fibers), float(u), float(tau_rec_s), out)
+    return out
+
+
+def baseline(cfg: RunConfig, *, _engine: _Engine | None = None) -> Baseline:
+    """The paired no-stimulation run for ``cfg``'s patient, simulation settings and seed."""
+    eng = _engine or _Engine(cfg)
+    out = eng.run_circuit(eng.natural)
+    n_wdr = out.neuron_ranges["wdr"][1] - out.neuron_ranges["wdr"][0]
+    return Baseline(
+        key=baseline_key(cfg),
+        wdr_rate_hz=out.wdr_rate_hz(),
+        t_s=np.arange(out.rates_hz["wdr"].size) * out.bin_s,
+        rates_hz=out.rates_hz,
+        wdr_spike_times_s=out.wdr_spike_times_s,
+        windup_index=windup_index(out.wdr_spike_times_s, eng.volley_times(), n_wdr),
+    )
+
+
+def simulate_config(cfg: RunConfig, *, baseline_result: Baseline | None = None) -> Result:
+    """Run a validated config (see :func:`simulate`)."""
+    if cfg.program is None:
+        raise ConfigError("the config has no [program] table", file=cfg.source, key="program")
+    t0 = time.perf_counter()
+    eng = _Engine(cfg)
+    sim = cfg.simulation
+    train = pulse_train(cfg.program, base_dir=program_dir(cfg))
+    rec = recruit(train, eng.fibers, eng.rngs["recruit"], sim.duration_s)
+    dc_t, dc_i = rec.dc_spikes()
+    stim_inputs = merge_dc(eng.natural, dc_t, dc_i)
+    out = eng.run_circuit(stim_inputs)
+    if baseline_result is None or baseline_result.key != baseline_key(cfg):
+        baseline_result = baseline(cfg, _engine=eng)
+    base_rate = baseline_result.wdr_rate_hz
+    rate = out.wdr_rate_hz()
+    relief = 100.0 * (1.0 - rate / base_rate) if base_rate > 0 else float("nan")
+    n_wdr = out.neuron_ranges["wdr"][1] - out.neuron_ranges["wdr"][0]
+    summary = rec.summary()
+    dose = dosimetry(cfg.program, cfg.device, train=train).as_dict()
+    metrics = {
+        "program": cfg.program.name or cfg.program.kind,
+        "patient": cfg.patient.name,
+        "model": sim.model,
+        "circuit": sim.circuit,
+        "seed": sim.seed,
+        "duration_s": sim.duration_s,
+        "wdr_rate_hz": rate,
+        "baseline_wdr_rate_hz": base_rate,
+        "relief_pct": relief,
+        "windup_index": windup_index(out.wdr_spike_times_s, eng.volley_times(), n_wdr),
+        "baseline_windup_index": baseline_result.windup_index,
+        **summary,
+        "wall_s": time.perf_counter() - t0,
+    }
+    return Result(
+        metrics=metrics,
+        t_s=np.arange(out.rates_hz["wdr"].size) * out.bin_s,
+        rates_hz=out.rates_hz,
+        baseline_rates_hz=baseline_result.rates_hz,
+        wdr_spike_times_s=out.wdr_spike_times_s,
+        spike_times_s=out.spike_times_s,
+        spike_neuron=out.spike_neuron,
+        neuron_ranges=out.neuron_ranges,
+        recruitment=rec,
+        dosimetry=dose,
+        config=cfg,
+        stim_on=_stim_periods(cfg.program, sim.duration_s),
+    )
+
+
+def _stim_periods(program, duration_s: float) -> list[tuple[float, float]]:
+    """(start, stop) of stimulation-on periods within the run (cycling and start/stop; dosing ignored)."""
+    m = program.modifiers
+    stop = min(duration_s, m.stop_s) if m.stop_s is not None else duration_s
+    if m.start_s >= stop:
+        return []
+    if m.cycle_on_s is None:
+        return [(m.start_s, stop)]
+    out, t = [], m.start_s
+    while t < stop:
+        out.append((t, min(t + m.cycle_on_s, stop)))
+        t += m.cycle_on_s + m.cycle_off_s
+    return out
+
+
+def simulate(program, patient=None, *, duration_s: float = 10.0, seed: int = 1, model: str = "spiking",
+             circuit: str = "segment", device: Device | None = None, dt_ms: float = 0.1) -> Result:
+    """Simulate a program on a patient and return a :class:`Result`.
+
+    Parameters
+    ----------
+    program : program model, path or preset name
+    patient : Patient, path or preset name, optional (default patient)
+    duration_s : float
+        Simulated time, s.
+    seed : int
+        Root seed (see module docstring).
+    model : {"spiking", "rate"}
+    circuit : {"segment", "zhang2014"}
+    device : Device, optional
+
+    Examples
+    --------
+    >>> import scs_sim
+    >>> r = scs_sim.simulate("tonic_50hz", duration_s=1.0, seed=1)  # doctest: +SKIP
+    >>> sorted(r.metrics)[:3]  # doctest: +SKIP
+    """
+    from .config import load_patient, load_program
+
+    if isinstance(program, str | Path):
+        program, _ = load_program(program)
+    if patient is None or isinstance(patient, str | Path):
+        patient = load_patient(patient)
+    sim = _validated_simulation(duration_s=duration_s, seed=seed, model=model, circuit=circuit, dt_ms=dt_ms)
+    cfg = RunConfig.model_construct(program=program, patient=patient, device=device or Device(), simulation=sim,
+                                    sweep=None, source=None)
+    return simulate_config(cfg)
+
+
+def _validated_simulation(**kw) -> Simulation:
+    from .config import _validate
+
+    return _validate(Simulation, kw, file=None, prefix=("simulation",))
+
+
+def evaluate(cfg: RunConfig, *, baseline: Baseline | None = None) -> dict[str, Any]:
+    """Flat metrics of one sweep point: the run metrics plus the dosimetry figures."""
+    r = simulate_config(cfg, baseline_result=baseline)
+    return {**r.dosimetry, **r.metrics}
