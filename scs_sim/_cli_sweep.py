@@ -1,0 +1,225 @@
+"""The ``sweep`` and ``compare`` commands of the ``scs-sim`` command line.
+
+Wired into :mod:`scs_sim.cli` by ``register(sub, _COMMANDS)`` inside ``build_parser``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+
+from .errors import ConfigError
+
+__all__ = ["register", "cmd_sweep", "cmd_compare"]
+
+
+def _add_run_options(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument(
+        "--backend",
+        default="processes",
+        choices=("serial", "processes", "dask"),
+        help="where points run (default: processes, all cores)",
+    )
+    sp.add_argument("--scheduler", metavar="ADDR", help="Dask scheduler address (with --backend dask)")
+    sp.add_argument("--workers", type=int, metavar="N", help="worker processes (default: all cores; dask: 2)")
+    sp.add_argument(
+        "-s",
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=V1,V2",
+        help="override a dotted config key or sweep axis (TOML literals; the command line wins); repeatable",
+    )
+    sp.add_argument("--chunk-size", type=int, metavar="N", help="rows per result part (default: automatic)")
+    sp.add_argument(
+        "--evaluator",
+        metavar="MODULE:FUNCTION",
+        help="row evaluator (default: scs_sim.simulation:evaluate); for testing and custom models",
+    )
+
+
+def register(sub, commands: dict) -> None:
+    """Add the ``sweep`` and ``compare`` sub-commands to ``sub`` and their functions to ``commands``."""
+    sp = sub.add_parser(
+        "sweep",
+        help="run a parameter sweep into a resumable result store",
+        description="Run a sweep spec (a run config plus [sweep]) into the result store --out.",
+    )
+    sp.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    sp.add_argument("spec", help="sweep spec TOML (or a preset name under configs/sweeps)")
+    sp.add_argument("--out", required=True, help="result store folder")
+    sp.add_argument("--resume", action="store_true", help="continue the sweep stored in --out")
+    _add_run_options(sp)
+
+    cp = sub.add_parser(
+        "compare",
+        help="rank programs by relief (CI over replicates), charge, paresthesia, battery; Pareto front",
+        description="Compare program files (an implicit sweep over them) or run a sweep SPEC, and rank "
+        "its points by relief.",
+    )
+    cp.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    cp.add_argument(
+        "inputs", nargs="+", metavar="PROGRAM|SPEC", help="program files / presets, or one sweep spec"
+    )
+    cp.add_argument("--out", default="results/compare", help="output folder (default: results/compare)")
+    cp.add_argument("--patient", help="patient file or preset (program mode; default patient otherwise)")
+    cp.add_argument("--device", help="device file or preset (program mode)")
+    cp.add_argument(
+        "--duration", type=float, default=10.0, help="simulated seconds per run (program mode; 10)"
+    )
+    cp.add_argument("--replicates", type=int, default=3, help="seeds per program (program mode; 3)")
+    cp.add_argument("--seed", type=int, default=1, help="root seed (program mode; 1)")
+    _add_run_options(cp)
+    commands["sweep"] = cmd_sweep
+    commands["compare"] = cmd_compare
+
+
+def _print_json(obj) -> None:
+    from .cli import _print_json as pj
+
+    pj(obj)
+
+
+def cmd_sweep(args) -> int:
+    from .sweeps import run_sweep
+
+    summary = run_sweep(
+        args.spec,
+        out=args.out,
+        backend=args.backend,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        resume=args.resume,
+        overrides=args.overrides,
+        evaluate=args.evaluator,
+        chunk_size=args.chunk_size,
+        progress=False if args.json else None,
+    )
+    if args.json:
+        _print_json(summary)
+    else:
+        print(
+            f"{summary['done']}/{summary['points']} points done "
+            f"({summary['rows']}/{summary['rows_total']} rows, {summary['new_rows']} new) "
+            f"in {summary['wall_s']:.1f} s on {summary['backend']} -> {summary['out']}",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def _is_spec(ref: str) -> bool:
+    from .config import _find_file, _read_toml
+
+    if len(ref) == 0:
+        return False
+    try:
+        path = _find_file(ref)
+    except ConfigError:
+        return False
+    return "sweep" in _read_toml(path)
+
+
+def _implicit_spec(args) -> dict:
+    if args.duration is None or not (args.duration > 0 and math.isfinite(args.duration)):
+        raise ConfigError(f"--duration: must be > 0 seconds (got {args.duration!r})")
+    if args.replicates < 1:
+        raise ConfigError(f"--replicates: must be >= 1 (got {args.replicates})")
+    if args.seed < 0:
+        raise ConfigError(f"--seed: must be >= 0 (got {args.seed})")
+    refs = [str(Path(r).resolve()) if Path(r).is_file() else r for r in args.inputs]
+    data: dict = {
+        "program": refs[0],
+        "simulation": {"duration_s": float(args.duration), "seed": int(args.seed)},
+        "sweep": {
+            "method": "grid",
+            "replicates": int(args.replicates),
+            "seed": int(args.seed),
+            "axes": {"program": refs},
+        },
+    }
+    if args.patient:
+        data["patient"] = str(Path(args.patient).resolve()) if Path(args.patient).is_file() else args.patient
+    if args.device:
+        data["device"] = str(Path(args.device).resolve()) if Path(args.device).is_file() else args.device
+    return data
+
+
+def _battery_key(df) -> str:
+    for k in ("battery_life_days", "recharge_min_per_day"):
+        if k in df.columns and df[k].notna().any():
+            return k
+    return "battery_life_days"
+
+
+def _records(df) -> list[dict]:
+    rows = []
+    for r in df.to_dict("records"):
+        rows.append({k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in r.items()})
+    return rows
+
+
+def cmd_compare(args) -> int:
+    from .cli import _table
+    from .compare import compare
+    from .sweeps import load_spec, run_sweep
+
+    if len(args.inputs) == 1 and _is_spec(args.inputs[0]):
+        spec = args.inputs[0]
+    else:
+        for ref in args.inputs:
+            if _is_spec(ref):
+                raise ConfigError(f"{ref} is a sweep spec: give one spec alone, or program files only")
+        spec = _implicit_spec(args)
+    sp = load_spec(spec, args.overrides, evaluate=args.evaluator)
+    out = Path(args.out)
+    store = out / f"sweep-{sp.hash[:12]}"
+    summary = run_sweep(
+        sp,
+        out=store,
+        backend=args.backend,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        resume=True,  # a store per spec hash: the same comparison reuses finished rows
+        evaluate=args.evaluator,
+        chunk_size=args.chunk_size,
+        progress=False if args.json else None,
+    )
+    from .sweep_store import load_results
+
+    table = compare(load_results(store))
+    battery = _battery_key(table)
+    keep = ["program", "relief_pct_mean", "relief_pct_ci95", "paresthesia", "shannon_k", battery, "pareto"]
+    extra = [c for c in ("charge_per_s_uc", "battery_power_uw", "n") if c in table.columns]
+    cols = [c for c in keep if c in table.columns] + extra
+    rows = _records(table[cols])
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        table[cols].to_csv(out / "comparison.csv", index=False)
+        (out / "comparison.json").write_text(json.dumps(rows, indent=2, default=str) + "\n")
+    except OSError as exc:
+        raise ConfigError(f"--out: cannot write to {out}: {exc.strerror or exc}") from None
+    if args.json:
+        _print_json(rows)
+        return 0
+    columns = [
+        ("program", "program", ""),
+        ("relief_pct_mean", "relief %", ".1f"),
+        ("relief_pct_ci95", "±95% CI", ".1f"),
+        ("paresthesia", "paresth.", ".2f"),
+        ("shannon_k", "Shannon k", ".2f"),
+        ("charge_per_s_uc", "µC/s", ".1f"),
+        ("battery_power_uw", "battery µW", ".0f"),
+        (battery, "life days" if battery == "battery_life_days" else "recharge min/d", ".1f"),
+        ("pareto", "Pareto", ""),
+    ]
+    print(_table(rows, [c for c in columns if c[0] in table.columns]))
+    print(
+        f"{summary['rows']} runs ({summary['new_rows']} new, {summary['wall_s']:.1f} s); "
+        f"wrote {out / 'comparison.csv'} and {out / 'comparison.json'}; runs in {store}",
+        file=sys.stderr,
+    )
+    return 0
