@@ -90,6 +90,15 @@ def _table(rows: list[dict], columns: list[tuple[str, str, str]]) -> str:
     return "\n".join(out)
 
 
+def _print_row(row: dict, as_json: bool) -> None:
+    """One record: JSON on stdout, or aligned ``key: value`` lines."""
+    if as_json:
+        _print_json(row)
+        return
+    for k, v in row.items():
+        print(f"{k:>22}: {v:.4g}" if isinstance(v, float) else f"{k:>22}: {v}")
+
+
 # ---------------------------------------------------------------------------------------------------
 # Commands
 # ---------------------------------------------------------------------------------------------------
@@ -214,11 +223,7 @@ def _cmd_recruit(args) -> int:
     patient, fibers, rngs = _patient_and_fibers(args)
     rec = recruit(train, fibers, np.random.default_rng(rngs[1]), args.duration)
     row = {"program": program.name, "patient": patient.name, "duration_s": args.duration, **rec.summary()}
-    if args.json:
-        _print_json(row)
-    else:
-        for k, v in row.items():
-            print(f"{k:>24}: {v:.4g}" if isinstance(v, float) else f"{k:>24}: {v}")
+    _print_row(row, args.json)
     return EXIT_OK
 
 
@@ -231,11 +236,7 @@ def _cmd_threshold(args) -> int:
     row = {"program": program.name, "patient": patient.name}
     for which in ("perception", "discomfort"):
         row[f"{which}_threshold_ma"] = threshold(program, fibers, args.seed, which=which, duration_s=args.duration)
-    if args.json:
-        _print_json(row)
-    else:
-        for k, v in row.items():
-            print(f"{k:>26}: {v:.3f}" if isinstance(v, float) else f"{k:>26}: {v}")
+    _print_row(row, args.json)
     return EXIT_OK
 
 
@@ -277,10 +278,7 @@ def _cmd_run(args) -> int:
         keys = ["program", "patient", "model", "circuit", "duration_s", "seed", "wdr_rate_hz", "baseline_wdr_rate_hz",
                 "relief_pct", "recruited_dc_fibers", "recruited_dr_fibers", "dc_spike_rate_hz", "synchrony",
                 "paresthesia", "discomfort", "windup_index", "wall_s"]
-        for k in keys:
-            if k in m and m[k] is not None:
-                v = m[k]
-                print(f"{k:>22}: {v:.4g}" if isinstance(v, float) else f"{k:>22}: {v}")
+        _print_row({k: m[k] for k in keys if m.get(k) is not None}, False)
         for f in m.get("files", []):
             print(f"{'wrote':>22}: {f}")
     return EXIT_OK

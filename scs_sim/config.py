@@ -24,7 +24,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator
 from ._params import Params
 from .afferents import PainState
 from .dosimetry import Device
-from .errors import ConfigError, suggest
+from .errors import ConfigError, check_keys, suggest
 from .fibers import Anatomy
 from .programs import PROGRAM_KINDS, Program
 
@@ -295,14 +295,7 @@ def parse(data: dict, *, file: str | None = None, base: str | Path | None = None
     """Validate a TOML-like dict into a ``RunConfig``; ``file`` and ``base`` are used in errors/includes."""
     if not isinstance(data, dict):
         raise ConfigError("a config must be a TOML table", file=file)
-    unknown = [k for k in data if k not in _SECTIONS]
-    if unknown:
-        k = unknown[0]
-        raise ConfigError(
-            f"unknown top-level key '{k}'{suggest(k, _SECTIONS)}; allowed: {', '.join(_SECTIONS)}",
-            file=file,
-            key=k,
-        )
+    check_keys(data, _SECTIONS, file=file, what="top-level key")
     base_path = Path(base) if base is not None else (Path(file).parent if file else None)
     parts: dict[str, Any] = {}
     program_dir: Path | None = base_path

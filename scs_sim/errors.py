@@ -57,6 +57,19 @@ def suggest(name: str, allowed: Iterable[str]) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
+def check_keys(keys: Iterable[str], allowed: Iterable[str], *, file: str | None = None,
+               prefix: str | None = None, what: str = "key") -> None:
+    """Raise :class:`ConfigError` for the first of ``keys`` not in ``allowed``, with a did-you-mean."""
+    allowed = list(allowed)
+    for k in keys:
+        if k not in allowed:
+            raise ConfigError(
+                f"unknown {what} '{k}'{suggest(str(k), allowed)}; allowed: {', '.join(allowed)}",
+                file=file,
+                key=f"{prefix}.{k}" if prefix else str(k),
+            )
+
+
 def require_finite_positive(value: float, name: str, *, allow_zero: bool = False) -> float:
     """Validate a scalar parameter; raise :class:`ConfigError` naming it if it is not usable."""
     import math

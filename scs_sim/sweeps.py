@@ -73,7 +73,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ConfigError, ScsSimError, SimulationError, suggest
+from .errors import ConfigError, ScsSimError, SimulationError, check_keys, suggest
 from .sweep_store import Store, load_results, spec_hash
 
 __all__ = [
@@ -489,14 +489,7 @@ def _parse_axis(key: str, value, method: str, base: dict, file: str | None) -> A
     if not isinstance(value, dict):
         raise ConfigError(f"must be {forms} (got {value!r})", file=file, key=where)
     kinds = [k for k in ("range", "log_range") if k in value]
-    unknown = [k for k in value if k not in ("range", "log_range", "num")]
-    if unknown:
-        k = unknown[0]
-        raise ConfigError(
-            f"unknown key '{k}'{suggest(k, ['range', 'log_range', 'num'])}; allowed: range, log_range, num",
-            file=file,
-            key=f"{where}.{k}",
-        )
+    check_keys(value, ("range", "log_range", "num"), file=file, prefix=where)
     if len(kinds) != 1:
         raise ConfigError(
             f"give exactly one of 'range' or 'log_range' (got {value!r}); {forms}", file=file, key=where
@@ -573,14 +566,7 @@ def load_spec(spec, overrides: Iterable[str] = (), *, evaluate=None) -> SweepSpe
             mode="json", exclude={"source", "sweep"}
         )
 
-    unknown = [k for k in raw_sweep if k not in _SWEEP_KEYS]
-    if unknown:
-        k = unknown[0]
-        raise ConfigError(
-            f"unknown key '{k}'{suggest(k, _SWEEP_KEYS)}; allowed: {', '.join(_SWEEP_KEYS)}",
-            file=file,
-            key=f"sweep.{k}",
-        )
+    check_keys(raw_sweep, _SWEEP_KEYS, file=file, prefix="sweep")
     method = raw_sweep.get("method", "grid")
     if method not in METHODS:
         raise ConfigError(
