@@ -73,6 +73,7 @@ def register(sub, commands: dict) -> None:
     )
     cp.add_argument("--replicates", type=int, default=3, help="seeds per program (program mode; 3)")
     cp.add_argument("--seed", type=int, default=1, help="root seed (program mode; 1)")
+    cp.add_argument("--report", metavar="FILE.html", help="also write a self-contained HTML report")
     _add_run_options(cp)
     commands["sweep"] = cmd_sweep
     commands["compare"] = cmd_compare
@@ -202,6 +203,11 @@ def cmd_compare(args) -> int:
         (out / "comparison.json").write_text(json.dumps(rows, indent=2, default=str) + "\n")
     except OSError as exc:
         raise ConfigError(f"--out: cannot write to {out}: {exc.strerror or exc}") from None
+    report = None
+    if args.report:
+        from .report import write_report
+
+        report = write_report(store, args.report)
     if args.json:
         _print_json(rows)
         return 0
@@ -222,4 +228,6 @@ def cmd_compare(args) -> int:
         f"wrote {out / 'comparison.csv'} and {out / 'comparison.json'}; runs in {store}",
         file=sys.stderr,
     )
+    if report is not None:
+        print(f"report: {report}")
     return 0

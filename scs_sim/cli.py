@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from . import __version__, _cli_sweep
+from . import __version__, _cli_report, _cli_sweep
 from .errors import ConfigError, ScsSimError
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
@@ -330,6 +330,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--out", required=True, help="image file (.png, .pdf, .svg)")
 
     _cli_sweep.register(sub, _COMMANDS)
+    _cli_report.register(sub, _COMMANDS)
     return p
 
 

@@ -69,6 +69,7 @@ class Result:
     dosimetry: dict[str, Any]
     config: RunConfig
     stim_on: list[tuple[float, float]] = field(default_factory=list)
+    circuit_params: Any = None
 
     def save(self, out: str | Path) -> list[Path]:
         """Write ``arrays.npz`` (rates, spikes) and ``rates.csv``, ``metrics.json`` into folder ``out``."""
@@ -311,6 +312,7 @@ def simulate_config(cfg: RunConfig, *, baseline_result: Baseline | None = None) 
         dosimetry=dose,
         config=cfg,
         stim_on=_stim_periods(cfg.program, sim.duration_s),
+        circuit_params=eng.circuit_params,
     )
 
 

@@ -4,6 +4,39 @@ Computation modules never import this package.
 """
 
 from .gate import plot_population_rates, plot_raster, plot_windup, run_figure
-from .waveforms import plot_pulse_shape, plot_train
+from .recruitment import (
+    amplitude_scan,
+    fiber_thresholds,
+    plot_cross_section,
+    plot_fiber_raster,
+    plot_recruitment_curve,
+    plot_strength_duration,
+    raster_comparison_figure,
+    recruitment_curves,
+)
+from .schematic import plot_circuit_schematic
+from .sweeps import plot_comparison_bars, plot_frequency_response, plot_heatmap, plot_pareto
+from .waveforms import plot_pulse_shape, plot_train, plot_waveforms
 
-__all__ = ["plot_population_rates", "plot_pulse_shape", "plot_raster", "plot_train", "plot_windup", "run_figure"]
+__all__ = [
+    "amplitude_scan",
+    "fiber_thresholds",
+    "plot_circuit_schematic",
+    "plot_comparison_bars",
+    "plot_cross_section",
+    "plot_fiber_raster",
+    "plot_frequency_response",
+    "plot_heatmap",
+    "plot_pareto",
+    "plot_population_rates",
+    "plot_pulse_shape",
+    "plot_raster",
+    "plot_recruitment_curve",
+    "plot_strength_duration",
+    "plot_train",
+    "plot_waveforms",
+    "plot_windup",
+    "raster_comparison_figure",
+    "recruitment_curves",
+    "run_figure",
+]

@@ -51,8 +51,15 @@ def amplitude_scan(program, fibers, amplitudes_ma, *, seed: int = 1, duration_s:
     return out
 
 
-def recruitment_curves(program, fibers, amplitudes_ma, pulse_widths_us: Sequence[float], *, seed: int = 1,
-                       duration_s: float = 0.1) -> dict[float, np.ndarray]:
+def recruitment_curves(
+    program,
+    fibers,
+    amplitudes_ma,
+    pulse_widths_us: Sequence[float],
+    *,
+    seed: int = 1,
+    duration_s: float = 0.1,
+) -> dict[float, np.ndarray]:
     """Fraction of DC fibres recruited against amplitude, one curve per pulse width.
 
     Returns ``{pulse_width_us: fraction array (len(amplitudes_ma),)}``.
@@ -98,8 +105,14 @@ def plot_recruitment_curve(amplitudes_ma, curves: dict, ax=None, *, percent: boo
     x = np.asarray(amplitudes_ma, dtype=float)
     k = 100.0 if percent else 1.0
     for i, (pw, frac) in enumerate(sorted(curves.items())):
-        ax.plot(x, k * np.asarray(frac, dtype=float), marker=style.get("marker", "o"), ms=3,
-                color=f"C{i}", label=f"{pw:g} µs")
+        ax.plot(
+            x,
+            k * np.asarray(frac, dtype=float),
+            marker=style.get("marker", "o"),
+            ms=3,
+            color=f"C{i}",
+            label=f"{pw:g} µs",
+        )
     ax.set_xlabel("amplitude (mA)")
     ax.set_ylabel("DC fibres recruited (%)" if percent else "DC fibres recruited (fraction)")
     ax.set_title("recruitment curve")
@@ -108,8 +121,16 @@ def plot_recruitment_curve(amplitudes_ma, curves: dict, ax=None, *, percent: boo
     return ax
 
 
-def plot_strength_duration(pulse_widths_us, thresholds_ma, ax=None, *, fit: bool = True, reference: bool = True,
-                           label: str = "model threshold", **style):
+def plot_strength_duration(
+    pulse_widths_us,
+    thresholds_ma,
+    ax=None,
+    *,
+    fit: bool = True,
+    reference: bool = True,
+    label: str = "model threshold",
+    **style,
+):
     """Strength–duration curve: threshold (mA) against pulse width (µs).
 
     With ``fit`` the Lapicque fit (:func:`scs_sim.recruitment.fit_strength_duration`) is drawn and its
@@ -128,15 +149,29 @@ def plot_strength_duration(pulse_widths_us, thresholds_ma, ax=None, *, fit: bool
     ln2 = math.log(2.0)
     if fit and ok.sum() >= 2:
         rh, ch = fit_strength_duration(pw[ok], thr[ok])
-        ax.plot(grid, rh / (1 - np.exp(-grid * ln2 / ch)), "-", color="C0", lw=1.2,
-                label=f"fit: rheobase {rh:.2f} mA, chronaxie {ch:.0f} µs")
+        ax.plot(
+            grid,
+            rh / (1 - np.exp(-grid * ln2 / ch)),
+            "-",
+            color="C0",
+            lw=1.2,
+            label=f"fit: rheobase {rh:.2f} mA, chronaxie {ch:.0f} µs",
+        )
         ax.axhline(rh, color="C0", ls=":", lw=0.8)
         ax.plot([ch], [2 * rh], "D", color="C0", ms=6, mfc="none")
-        ax.annotate("chronaxie", (ch, 2 * rh), textcoords="offset points", xytext=(6, 6), fontsize=7, color="C0")
+        ax.annotate(
+            "chronaxie", (ch, 2 * rh), textcoords="offset points", xytext=(6, 6), fontsize=7, color="C0"
+        )
     if reference:
         rh, ch = HERSHEY_2010_RHEOBASE_MA, HERSHEY_2010_CHRONAXIE_US
-        ax.plot(grid, rh / (1 - np.exp(-grid * ln2 / ch)), "--", color="0.4", lw=1.0,
-                label=f"Hershey 2010: {rh:g} mA, {ch:g} µs")
+        ax.plot(
+            grid,
+            rh / (1 - np.exp(-grid * ln2 / ch)),
+            "--",
+            color="0.4",
+            lw=1.0,
+            label=f"Hershey 2010: {rh:g} mA, {ch:g} µs",
+        )
         ax.plot([ch], [2 * rh], "*", color="C3", ms=11, label="Hershey 2010 chronaxie point")
         ax.axvline(ch, color="C3", ls=":", lw=0.7)
         ax.axhline(rh, color="0.4", ls=":", lw=0.7)
@@ -149,8 +184,16 @@ def plot_strength_duration(pulse_widths_us, thresholds_ma, ax=None, *, fit: bool
     return ax
 
 
-def plot_cross_section(fibers, ax=None, *, recruited=None, thresholds_ma=None, size_scale: float = 6.0,
-                       show_lead: bool = True, **style):
+def plot_cross_section(
+    fibers,
+    ax=None,
+    *,
+    recruited=None,
+    thresholds_ma=None,
+    size_scale: float = 6.0,
+    show_lead: bool = True,
+    **style,
+):
     """Dorsal-column cross-section: fibre positions (lateral x against depth), marker area ∝ diameter².
 
     Colour: by ``thresholds_ma`` (colour map, with a colour bar; never-recruited fibres grey) when
@@ -168,10 +211,20 @@ def plot_cross_section(fibers, ax=None, *, recruited=None, thresholds_ma=None, s
         fin = np.isfinite(thr)
         vmax = float(thr[fin].max()) if fin.any() else 1.0
         vmin = float(thr[fin].min()) if fin.any() else 0.0
-        cmap = style.get("cmap", "viridis_r")
-        sc = ax.scatter(x, y, s=s, c=np.where(fin, thr, np.nan), cmap=cmap, vmin=vmin, vmax=vmax,
-                        edgecolors="none", plotnonfinite=True)
-        sc.cmap.set_bad("0.8")
+        from matplotlib import colormaps
+
+        cmap = colormaps[style.get("cmap", "viridis_r")].with_extremes(bad="0.8")
+        sc = ax.scatter(
+            x,
+            y,
+            s=s,
+            c=np.where(fin, thr, np.nan),
+            cmap=cmap,
+            vmin=vmin,
+            vmax=vmax,
+            edgecolors="none",
+            plotnonfinite=True,
+        )
         ax.figure.colorbar(sc, ax=ax, label="activation threshold (mA; grey: not reached)", shrink=0.8)
     elif recruited is not None:
         rec = np.asarray(recruited, dtype=bool)
@@ -205,8 +258,18 @@ def plot_cross_section(fibers, ax=None, *, recruited=None, thresholds_ma=None, s
     return ax
 
 
-def plot_fiber_raster(recruitment, ax=None, *, t0: float = 0.0, t1: float | None = None, dc_only: bool = True,
-                      only_active: bool = True, max_fibres: int = 60, title: str | None = None, **style):
+def plot_fiber_raster(
+    recruitment,
+    ax=None,
+    *,
+    t0: float = 0.0,
+    t1: float | None = None,
+    dc_only: bool = True,
+    only_active: bool = True,
+    max_fibres: int = 60,
+    title: str | None = None,
+    **style,
+):
     """Per-fibre spike raster from a :class:`~scs_sim.recruitment.Recruitment` (CSR spikes).
 
     One row per fibre (DC only by default; only fibres that fired, at most ``max_fibres``), spikes in
@@ -230,7 +293,12 @@ def plot_fiber_raster(recruitment, ax=None, *, t0: float = 0.0, t1: float | None
     if len(idx) == 0:
         ax.text(0.5, 0.5, "no fibre fires", transform=ax.transAxes, ha="center", va="center", color="0.4")
         ax.set_yticks([])
-    ax.set_xlim(t0 * 1e3, t1 * 1e3)
+    else:
+        from matplotlib.ticker import MaxNLocator
+
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    pad = 0.01 * (t1 - t0) * 1e3  # spikes right after t0 stay visible off the axis spine
+    ax.set_xlim(t0 * 1e3 - pad, t1 * 1e3)
     ax.set_ylim(-0.5, max(len(idx), 1) - 0.5)
     ax.set_xlabel("time (ms)")
     ax.set_ylabel("fibre (recruited DC)" if dc_only else "fibre")
@@ -244,8 +312,9 @@ def raster_comparison_figure(recruitments: dict, *, t0: float = 0.0, t1: float =
     """One raster per entry of ``{title: Recruitment}`` side by side (e.g. 50 Hz vs 10 kHz). Returns the Figure."""
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(recruitments), figsize=(4.2 * len(recruitments), 3.8), layout="constrained",
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(recruitments), figsize=(4.2 * len(recruitments), 3.8), layout="constrained", squeeze=False
+    )
     for ax, (title, rec) in zip(axes[0], recruitments.items(), strict=True):
         n_dc = int(np.count_nonzero(~rec.is_dr))
         rec_dc = int(np.count_nonzero(rec.recruited & ~rec.is_dr))

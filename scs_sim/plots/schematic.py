@@ -23,8 +23,16 @@ _POS = {
     "ex": (1.0, 1.0),
     "wdr": (0.0, 0.0),
 }
-_LABEL = {"dc": "DC (SCS)", "abeta": "Aβ", "adelta": "Aδ", "c": "C", "surround_in": "surround IN",
-          "local_in": "local IN", "ex": "EX", "wdr": "WDR"}
+_LABEL = {
+    "dc": "DC (SCS)",
+    "abeta": "Aβ",
+    "adelta": "Aδ",
+    "c": "C",
+    "surround_in": "surround IN",
+    "local_in": "local IN",
+    "ex": "EX",
+    "wdr": "WDR",
+}
 
 
 def circuit_edges(params) -> list[tuple[str, str, str, float, str]]:
@@ -48,19 +56,13 @@ def circuit_edges(params) -> list[tuple[str, str, str, float, str]]:
 
 
 def _params_of(result):
-    from .. import circuit as circuit_mod
-
-    cfg = result.config
-    params = circuit_mod.preset(cfg.simulation.circuit)
-    if cfg.patient.circuit:
-        from ..simulation import _override
-
-        params = _override(params, cfg.patient.circuit)
-    return params
+    """The circuit parameters a run used (``Result.circuit_params``)."""
+    return result.circuit_params
 
 
-def plot_circuit_schematic(result=None, ax=None, *, params=None, rates_hz: dict | None = None,
-                           cmap: str = "YlOrRd", **style):
+def plot_circuit_schematic(
+    result=None, ax=None, *, params=None, rates_hz: dict | None = None, cmap: str = "YlOrRd", **style
+):
     """Draw the dorsal-horn gate circuit: populations as nodes, synapses as edges.
 
     Excitatory synapses are red arrows; inhibitory ones blue lines with a flat (bar) head. Nodes are
@@ -103,9 +105,20 @@ def plot_circuit_schematic(result=None, ax=None, *, params=None, rates_hz: dict 
     fin = np.isfinite(vals)
     norm = Normalize(0.0, float(vals[fin].max()) if fin.any() and vals[fin].max() > 0 else 1.0)
     xy = np.array([_POS[p] for p in pops])
-    sc = ax.scatter(xy[:, 0], xy[:, 1], s=style.get("node_size", 2400), c=vals, cmap=cmap, norm=norm,
-                    edgecolors="0.2", linewidths=1.0, zorder=3, plotnonfinite=True)
-    sc.cmap.set_bad("0.88")
+    from matplotlib import colormaps
+
+    sc = ax.scatter(
+        xy[:, 0],
+        xy[:, 1],
+        s=style.get("node_size", 2400),
+        c=vals,
+        cmap=colormaps[cmap].with_extremes(bad="0.88"),
+        norm=norm,
+        edgecolors="0.2",
+        linewidths=1.0,
+        zorder=3,
+        plotnonfinite=True,
+    )
     base = {}
     if result is not None:
         base = {p: float(np.mean(v)) for p, v in result.baseline_rates_hz.items() if np.size(v)}
@@ -123,11 +136,21 @@ def plot_circuit_schematic(result=None, ax=None, *, params=None, rates_hz: dict 
         k = seen.get((pre, post), 0)
         seen[(pre, post)] = k + 1
         rad = 0.12 + 0.18 * k if (pre, post) != ("ex", "wdr") else -0.15
+        if _POS[pre][1] == _POS[post][1]:
+            rad = 0.3 if _POS[pre][0] < _POS[post][0] else -0.3  # same row: bow around the nodes between
         exc = sign == "exc"
         arrow = FancyArrowPatch(
-            _POS[pre], _POS[post], arrowstyle="-|>,head_length=0.7,head_width=0.35" if exc else "|-|,widthA=0,widthB=0.5",
-            connectionstyle=f"arc3,rad={rad}", color="C3" if exc else "C0", lw=1.5, shrinkA=26, shrinkB=27,
-            mutation_scale=12, zorder=2, ls="--" if name.startswith("dc_infield") else "-",
+            _POS[pre],
+            _POS[post],
+            arrowstyle="-|>,head_length=0.7,head_width=0.35" if exc else "|-|,widthA=0,widthB=0.5",
+            connectionstyle=f"arc3,rad={rad}",
+            color="C3" if exc else "C0",
+            lw=1.5,
+            shrinkA=26,
+            shrinkB=27,
+            mutation_scale=12,
+            zorder=2,
+            ls="--" if name.startswith("dc_infield") else "-",
         )
         arrow.set_gid(f"{sign}:{pre}->{post}")
         ax.add_patch(arrow)

@@ -17,6 +17,8 @@ def _unit_window(train: PulseTrain) -> tuple[float, float]:
     if isinstance(prog, Burst):
         return t0, t0 + 1.0 / prog.burst_frequency_hz
     if isinstance(prog, Custom):
+        if prog.repeat_period_ms:
+            return t0, t0 + prog.repeat_period_ms * 1e-3
         ch = train.phases(t0, t0 + 10.0)
         end = float((ch.start_s + ch.width_s).max()) if ch.start_s.size else t0 + 1e-3
         return t0, t0 + (end - t0) * 1.15
@@ -71,8 +73,14 @@ def plot_pulse_shape(program, ax=None, *, train: PulseTrain | None = None, annot
     if n_ch > 1:
         for i in range(n_ch):
             t, y = train.sample(t0, t1, fs, channel=i)
-            ax.step((t - t0) * scale, y, where="post", color=color or f"C{i}", label=_channel_label(program, i),
-                    **style)
+            ax.step(
+                (t - t0) * scale,
+                y,
+                where="post",
+                color=color or f"C{i}",
+                label=_channel_label(program, i),
+                **style,
+            )
         ax.legend(fontsize=7, loc="lower right")
     else:
         t, y = train.sample(t0, t1, fs)
@@ -84,7 +92,7 @@ def plot_pulse_shape(program, ax=None, *, train: PulseTrain | None = None, annot
         seen = set()
         for st, w, c, chan in zip(ch.start_s, ch.width_s, ch.current_ma, ch.channel, strict=True):
             key = (int(chan), round(w * 1e9), round(c, 6))
-            if ch.start_s.size > 12 and key in seen:
+            if ch.start_s.size > 4 and key in seen:
                 continue  # long patterns: label each distinct phase once
             seen.add(key)
             q = abs(c) * w * 1e3
@@ -94,9 +102,16 @@ def plot_pulse_shape(program, ax=None, *, train: PulseTrain | None = None, annot
                 if pas is None:
                     pas = str(getattr(program, "recharge", "active")) == "passive"
                 text += "\npassive recharge" if pas else "\nactive recharge"
-            ax.annotate(text, ((st + w / 2 - t0) * scale, c), textcoords="offset points",
-                        xytext=(0, -12 if c < 0 else 4), ha="center", va="top" if c < 0 else "bottom",
-                        fontsize=7, color=f"C{int(chan)}" if n_ch > 1 else "k")
+            ax.annotate(
+                text,
+                ((st + w / 2 - t0) * scale, c),
+                textcoords="offset points",
+                xytext=(0, -12 if c < 0 else 4),
+                ha="center",
+                va="top" if c < 0 else "bottom",
+                fontsize=7,
+                color=f"C{int(chan)}" if n_ch > 1 else "k",
+            )
         _label_gap(ax, ch, t0, scale, unit)
         lo, hi = ax.get_ylim()
         ax.set_ylim(lo - 0.12 * (hi - lo), hi + 0.18 * (hi - lo))
@@ -118,15 +133,34 @@ def _label_gap(ax, ch, t0: float, scale: float, unit: str) -> None:
         end = ch.start_s[k] + ch.width_s[k]
         gap = ch.start_s[j] - end
         if gap <= 0:
-            ax.annotate("no gap", ((end - t0) * scale, 0), textcoords="offset points", xytext=(0, 14),
-                        ha="center", fontsize=7, color="0.3",
-                        arrowprops=dict(arrowstyle="-", color="0.5", lw=0.6))
+            ax.annotate(
+                "no gap",
+                ((end - t0) * scale, 0),
+                textcoords="offset points",
+                xytext=(0, 14),
+                ha="center",
+                fontsize=7,
+                color="0.3",
+                arrowprops=dict(arrowstyle="-", color="0.5", lw=0.6),
+            )
             return
         x0, x1 = (end - t0) * scale, (ch.start_s[j] - t0) * scale
-        ax.annotate("", (x0, 0), (x1, 0), arrowprops=dict(arrowstyle="<->", color="0.25", lw=0.8,
-                                                          shrinkA=0, shrinkB=0))
-        ax.annotate(f"gap {gap * 1e6:.3g} µs", ((x0 + x1) / 2, 0), textcoords="offset points", xytext=(0, 14),
-                    ha="center", fontsize=7, color="0.25", arrowprops=dict(arrowstyle="-", color="0.5", lw=0.6))
+        ax.annotate(
+            "",
+            (x0, 0),
+            (x1, 0),
+            arrowprops=dict(arrowstyle="<->", color="0.25", lw=0.8, shrinkA=0, shrinkB=0),
+        )
+        ax.annotate(
+            f"gap {gap * 1e6:.3g} µs",
+            ((x0 + x1) / 2, 0),
+            textcoords="offset points",
+            xytext=(0, 14),
+            ha="center",
+            fontsize=7,
+            color="0.25",
+            arrowprops=dict(arrowstyle="-", color="0.5", lw=0.6),
+        )
         return
 
 
@@ -158,7 +192,9 @@ def plot_train(
     if len(train.channels) > 1:
         for i in range(len(train.channels)):
             t, y = train.sample(t0, t0 + duration_s, fs, channel=i)
-            ax.plot((t - t0) * 1e3, y, lw=0.8, color=color or f"C{i}", label=_channel_label(program, i), **style)
+            ax.plot(
+                (t - t0) * 1e3, y, lw=0.8, color=color or f"C{i}", label=_channel_label(program, i), **style
+            )
         ax.legend(fontsize=7, loc="lower right")
     else:
         t, y = train.sample(t0, t0 + duration_s, fs)

@@ -1,0 +1,208 @@
+"""The ``report``, ``explore`` and ``gallery`` commands of the ``scs-sim`` command line.
+
+Wired into :mod:`scs_sim.cli` by ``_cli_report.register(sub, _COMMANDS)`` inside ``build_parser``.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from .errors import ConfigError
+
+__all__ = ["register", "cmd_report", "cmd_explore", "cmd_gallery"]
+
+
+def register(sub, commands: dict) -> None:
+    """Add the ``report``, ``explore`` and ``gallery`` sub-commands to ``sub`` and their functions to ``commands``."""
+    from ._cli_sweep import _add_run_options
+
+    rp = sub.add_parser(
+        "report",
+        help="self-contained HTML report (table, figures, methods) of a sweep store or spec",
+        description="Write one self-contained HTML file (figures embedded as PNG) for a sweep store DIR, "
+        "or run the sweep SPEC first into --store and report on it.",
+    )
+    rp.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    rp.add_argument("source", metavar="DIR|SPEC", help="sweep store folder, or a sweep spec TOML / preset")
+    rp.add_argument("--out", default="report.html", help="HTML file to write (default: report.html)")
+    rp.add_argument(
+        "--store", help="store folder for a SPEC (default: results/<spec stem>; resumed if present)"
+    )
+    rp.add_argument("--title", help="report title")
+    rp.add_argument(
+        "--best-duration",
+        type=float,
+        default=2.0,
+        metavar="S",
+        help="simulated seconds of the best program's re-run (at most the sweep's; default 2)",
+    )
+    _add_run_options(rp)
+
+    ep = sub.add_parser(
+        "explore",
+        help="interactive window: program sliders → waveform, recruitment, WDR response",
+        description="Open the interactive explorer (needs a display), or render it once with "
+        "--headless --out FILE.png.",
+    )
+    ep.add_argument("--json", action="store_true", help="machine-readable output on stdout (headless)")
+    ep.add_argument("--kind", default="tonic", choices=("tonic", "burst", "high_frequency"))
+    ep.add_argument("--frequency", type=float, help="Hz (burst: burst rate); default: the kind's preset")
+    ep.add_argument("--amplitude", type=float, help="mA; default: the kind's preset")
+    ep.add_argument("--pulse-width", type=float, help="µs; default: the kind's preset")
+    ep.add_argument("--patient", help="patient TOML file or preset")
+    ep.add_argument("--duration", type=float, default=1.0, help="simulated seconds per update (default 1)")
+    ep.add_argument("--model", default="spiking", choices=("spiking", "rate"))
+    ep.add_argument("--seed", type=int, default=1)
+    ep.add_argument("--headless", action="store_true", help="no window: render once (needs --out)")
+    ep.add_argument("--out", help="image file to write (headless: required)")
+
+    gp = sub.add_parser(
+        "gallery",
+        help="regenerate the README gallery images (docs/gallery)",
+        description="Regenerate every gallery image (about a minute on one core).",
+    )
+    gp.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    gp.add_argument("--out", default="docs/gallery", help="folder (default: docs/gallery)")
+    gp.add_argument("--seed", type=int, default=1)
+
+    commands["report"] = cmd_report
+    commands["explore"] = cmd_explore
+    commands["gallery"] = cmd_gallery
+
+
+def _print_json(obj) -> None:
+    from .cli import _print_json as pj
+
+    pj(obj)
+
+
+def _agg() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+
+
+def cmd_report(args) -> int:
+    from .report import write_report
+
+    _agg()
+    src = Path(args.source)
+    ran = None
+    if src.is_dir() and (src / "manifest.json").is_file():
+        store = src
+    elif src.is_dir():
+        raise ConfigError(f"{src} is a folder but not a sweep store (no manifest.json)")
+    else:
+        from ._cli_sweep import _is_spec
+        from .sweeps import load_spec, run_sweep
+
+        if not _is_spec(args.source):
+            raise ConfigError(
+                f"{args.source}: neither a sweep store folder nor a sweep spec (TOML with [sweep])"
+            )
+        sp = load_spec(args.source, args.overrides, evaluate=args.evaluator)
+        stem = Path(sp.file).stem if sp.file else Path(args.source).stem
+        store = Path(args.store) if args.store else Path("results") / stem
+        ran = run_sweep(
+            sp,
+            out=store,
+            backend=args.backend,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            resume=True,
+            evaluate=args.evaluator,
+            chunk_size=args.chunk_size,
+            progress=False if args.json else None,
+        )
+    if not (args.best_duration > 0):
+        raise ConfigError(f"--best-duration: must be > 0 seconds (got {args.best_duration})")
+    out = Path(args.out)
+    if out.suffix.lower() not in (".html", ".htm"):
+        raise ConfigError(f"--out must end in .html (got '{out.name}')")
+    t0 = time.perf_counter()
+    path = write_report(store, out, title=args.title, best_run_s=args.best_duration)
+    if args.json:
+        _print_json(
+            {"report": str(path), "store": str(store), "wall_s": time.perf_counter() - t0, "sweep": ran}
+        )
+    else:
+        print(path)
+    return 0
+
+
+def cmd_explore(args) -> int:
+    for name in ("frequency", "amplitude", "pulse_width", "duration"):
+        v = getattr(args, name)
+        if v is not None and not v > 0:
+            raise ConfigError(f"--{name.replace('_', '-')}: must be > 0 (got {v})")
+    if args.headless and not args.out:
+        raise ConfigError("--headless needs --out FILE.png")
+    if args.headless:
+        _agg()
+    else:
+        import matplotlib
+        from matplotlib.backends import BackendFilter, backend_registry
+
+        interactive = backend_registry.list_builtin(BackendFilter.INTERACTIVE)
+        if matplotlib.get_backend().lower() not in [b.lower() for b in interactive]:
+            raise ConfigError(
+                f"no interactive matplotlib backend (got '{matplotlib.get_backend()}'; no display?): "
+                "use --headless --out FILE.png"
+            )
+    from .explore import Explorer
+
+    ex = Explorer(
+        kind=args.kind,
+        frequency_hz=args.frequency,
+        amplitude_ma=args.amplitude,
+        pulse_width_us=args.pulse_width,
+        patient=args.patient,
+        duration_s=args.duration,
+        model=args.model,
+        seed=args.seed,
+        headless=args.headless,
+    )
+    if args.out:
+        ex.save(args.out)
+    info = {
+        "out": args.out,
+        "update_s": ex.last_update_s,
+        "error": ex.error,
+        "metrics": {
+            k: ex.result.metrics[k]
+            for k in (
+                "wdr_rate_hz",
+                "baseline_wdr_rate_hz",
+                "relief_pct",
+                "recruited_dc_fibers",
+                "paresthesia",
+            )
+        }
+        if ex.result is not None
+        else None,
+    }
+    if args.json:
+        _print_json(info)
+    elif args.out:
+        print(args.out)
+    if not args.headless:
+        ex.show()
+    return 0
+
+
+def cmd_gallery(args) -> int:
+    from .report import write_gallery
+
+    _agg()
+    t0 = time.perf_counter()
+    files = write_gallery(
+        args.out, seed=args.seed, log=None if args.json else (lambda m: print(m, file=sys.stderr))
+    )
+    wall = time.perf_counter() - t0
+    if args.json:
+        _print_json({"files": [str(f) for f in files], "wall_s": wall})
+    else:
+        print(f"{len(files)} images in {args.out} ({wall:.0f} s)", file=sys.stderr)
+    return 0

@@ -1,0 +1,276 @@
+"""Sweep figures: heatmap over two axes, frequency response with 95 % bands, Pareto plot, comparison bars.
+
+They take a results table (:func:`scs_sim.sweep_store.load_results`: one row per point × replicate,
+axis columns named by dotted key such as ``program.frequency_hz``) or a comparison table
+(:func:`scs_sim.compare.compare`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._common import get_ax
+
+__all__ = [
+    "battery_column",
+    "grid_means",
+    "plot_comparison_bars",
+    "plot_frequency_response",
+    "plot_heatmap",
+    "plot_pareto",
+    "response_curve",
+]
+
+_NICE = {
+    "relief_pct": "relief (%)",
+    "wdr_rate_hz": "WDR rate (Hz)",
+    "paresthesia": "paresthesia (fraction of runs)",
+    "recruited_dc_fibers": "recruited DC fibres",
+    "battery_life_days": "battery life (days)",
+    "recharge_min_per_day": "recharge (min/day)",
+    "battery_power_uw": "battery power (µW)",
+    "charge_per_phase_uc": "charge per phase (µC)",
+    "program.frequency_hz": "frequency (Hz)",
+    "program.amplitude_ma": "amplitude (mA)",
+    "program.pulse_width_us": "pulse width (µs)",
+}
+
+
+def _nice(key: str) -> str:
+    return _NICE.get(key, key)
+
+
+def _numeric(s):
+    import pandas as pd
+
+    return pd.to_numeric(s.astype("float64") if s.dtype == bool else s, errors="coerce")
+
+
+def grid_means(table, x: str, y: str, metric: str = "relief_pct"):
+    """Mean of ``metric`` over replicates (and any other axes) on the ``y`` × ``x`` grid.
+
+    Returns ``(x_values, y_values, means)`` with ``means`` of shape ``(len(y_values), len(x_values))``
+    (NaN where the grid has no run).
+    """
+    df = table[[x, y]].copy()
+    df["_v"] = _numeric(table[metric])
+    piv = df.groupby([y, x], sort=True)["_v"].mean().unstack(x)
+    return piv.columns.to_numpy(), piv.index.to_numpy(), piv.to_numpy(dtype=float)
+
+
+def plot_heatmap(
+    table,
+    x: str,
+    y: str,
+    metric: str = "relief_pct",
+    ax=None,
+    *,
+    annotate: bool = True,
+    cmap: str = "viridis",
+    **style,
+):
+    """Heatmap of the mean of ``metric`` over replicates on two sweep axes of a results table.
+
+    Cells are evenly spaced (axis values as tick labels, so log-spaced axes read naturally) and,
+    with ``annotate``, labelled with their value. Returns the Axes; its image
+    (``ax.images[0].get_array()``) holds the means, rows = ``y`` values ascending.
+    """
+    ax = get_ax(ax)
+    xs, ys, z = grid_means(table, x, y, metric)
+    im = ax.imshow(
+        np.ma.masked_invalid(z),
+        origin="lower",
+        aspect="auto",
+        cmap=cmap,
+        vmin=style.get("vmin"),
+        vmax=style.get("vmax"),
+    )
+    ax.set_xticks(range(len(xs)), [f"{v:.3g}" for v in xs], rotation=45 if len(xs) > 6 else 0)
+    ax.set_yticks(range(len(ys)), [f"{v:.3g}" for v in ys])
+    if annotate and z.size <= 150:
+        finite = z[np.isfinite(z)]
+        mid = (finite.min() + finite.max()) / 2 if finite.size else 0.0
+        for i in range(z.shape[0]):
+            for j in range(z.shape[1]):
+                if np.isfinite(z[i, j]):
+                    ax.text(
+                        j,
+                        i,
+                        f"{z[i, j]:.3g}",
+                        ha="center",
+                        va="center",
+                        fontsize=7,
+                        color="w" if z[i, j] < mid else "k",
+                    )
+    ax.figure.colorbar(im, ax=ax, label=f"{_nice(metric)} (mean over replicates)")
+    ax.set_xlabel(_nice(x))
+    ax.set_ylabel(_nice(y))
+    ax.set_title(f"{_nice(metric)}: {_nice(y)} × {_nice(x)}", fontsize=10)
+    return ax
+
+
+def response_curve(table, x: str = "program.frequency_hz", metric: str = "relief_pct"):
+    """Mean of ``metric`` against ``x`` with its 95 % CI half-width over the rows of each ``x`` value.
+
+    Returns ``(x_values, means, ci95)`` (ascending ``x``; CI by :func:`scs_sim.compare.ci95_halfwidth`).
+    """
+    from ..compare import ci95_halfwidth
+
+    v = _numeric(table[metric])
+    xs, means, ci = [], [], []
+    for xv, g in v.groupby(table[x], sort=True):
+        vals = g.to_numpy(dtype=float)
+        xs.append(xv)
+        fin = vals[np.isfinite(vals)]
+        means.append(fin.mean() if fin.size else np.nan)
+        ci.append(ci95_halfwidth(vals))
+    return np.asarray(xs, dtype=float), np.asarray(means), np.nan_to_num(np.asarray(ci, dtype=float))
+
+
+def plot_frequency_response(
+    table,
+    x: str = "program.frequency_hz",
+    metric: str = "relief_pct",
+    ax=None,
+    *,
+    by: str | None = None,
+    logx: bool | None = None,
+    label: str | None = None,
+    **style,
+):
+    """Frequency-response curve: mean ``metric`` against ``x`` with a shaded 95 % confidence band.
+
+    ``by`` draws one curve per value of another column (e.g. ``program.amplitude_ma``). The x axis is
+    logarithmic when the values span more than a decade (``logx=None``). Returns the Axes; each curve's
+    line holds ``(x_values, means)`` of :func:`response_curve`.
+    """
+    ax = get_ax(ax)
+    groups = (
+        [(label, table)]
+        if by is None
+        else [
+            (f"{by.split('.')[-1]} = {k:g}" if isinstance(k, float) else f"{by.split('.')[-1]} = {k}", g)
+            for k, g in table.groupby(by, sort=True)
+        ]
+    )
+    allx = []
+    for i, (lab, g) in enumerate(groups):
+        xs, m, ci = response_curve(g, x, metric)
+        allx.append(xs)
+        color = style.get("color", f"C{i}")
+        ax.plot(xs, m, marker="o", ms=3.5, color=color, label=lab)
+        ax.fill_between(xs, m - ci, m + ci, color=color, alpha=0.2, lw=0)
+    xv = np.concatenate(allx) if allx else np.zeros(0)
+    if logx is None:
+        logx = xv.size > 0 and xv.min() > 0 and xv.max() / xv.min() > 10
+    if logx:
+        ax.set_xscale("log")
+    ax.set_xlabel(_nice(x))
+    ax.set_ylabel(_nice(metric))
+    ax.set_title(f"{_nice(metric)} against {_nice(x)} (mean, shaded: 95 % CI over replicates)", fontsize=10)
+    if by is not None or label:
+        ax.legend(fontsize=7)
+    ax.grid(alpha=0.3, which="both")
+    return ax
+
+
+def battery_column(comparison) -> str:
+    """``battery_life_days`` (primary cell) or ``recharge_min_per_day`` (rechargeable): the one with data."""
+    for k in ("battery_life_days", "recharge_min_per_day"):
+        if k in comparison.columns and _numeric(comparison[k]).notna().any():
+            return k
+    return "battery_power_uw"
+
+
+def plot_pareto(
+    comparison,
+    ax=None,
+    *,
+    x: str | None = None,
+    y: str = "relief_pct_mean",
+    label_points: bool = True,
+    **style,
+):
+    """Pareto plot: relief against battery life (or recharge minutes/day), the front highlighted.
+
+    ``comparison`` is a :func:`scs_sim.compare.compare` table (``pareto`` marks the relief-vs-power
+    front). ``x`` defaults to :func:`battery_column`. Error bars: ``relief_pct_ci95``. Returns the
+    Axes; its first collection holds every program, the second the front.
+    """
+    ax = get_ax(ax)
+    x = x or battery_column(comparison)
+    xs = _numeric(comparison[x]).to_numpy(dtype=float)
+    ys = _numeric(comparison[y]).to_numpy(dtype=float)
+    front = (
+        comparison["pareto"].to_numpy(dtype=bool)
+        if "pareto" in comparison.columns
+        else np.zeros(len(xs), bool)
+    )
+    ax.scatter(xs, ys, s=36, color="0.6", zorder=3, label="program")
+    ax.scatter(
+        xs[front],
+        ys[front],
+        s=70,
+        facecolors="none",
+        edgecolors="C3",
+        linewidths=1.8,
+        zorder=4,
+        label="Pareto front",
+    )
+    if "relief_pct_ci95" in comparison.columns and y == "relief_pct_mean":
+        ax.errorbar(
+            xs,
+            ys,
+            yerr=_numeric(comparison["relief_pct_ci95"]).fillna(0).to_numpy(dtype=float),
+            fmt="none",
+            ecolor="0.6",
+            elinewidth=0.8,
+            zorder=2,
+        )
+    if front.any():
+        o = np.argsort(xs[front])
+        ax.plot(xs[front][o], ys[front][o], "-", color="C3", lw=1.0, zorder=3)
+    if label_points:
+        for xv, yv, name in zip(xs, ys, comparison["program"], strict=True):
+            if np.isfinite(xv) and np.isfinite(yv):
+                ax.annotate(str(name), (xv, yv), textcoords="offset points", xytext=(4, 4), fontsize=7)
+    fin = xs[np.isfinite(xs)]
+    if fin.size and fin.min() > 0 and fin.max() / fin.min() > 20:
+        ax.set_xscale("log")
+    ax.set_xlabel(_nice(x) + (" (better →)" if x == "battery_life_days" else " (better ←)"))
+    ax.set_ylabel("relief (%, mean ± 95 % CI)")
+    ax.set_title("relief against battery cost (front: no program better in both)", fontsize=10)
+    ax.legend(fontsize=7)
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def plot_comparison_bars(
+    comparison, ax=None, *, metric: str = "relief_pct_mean", ci: str = "relief_pct_ci95", **style
+):
+    """Horizontal bars of relief (mean ± 95 % CI) per program, best on top; Pareto programs in red.
+
+    Returns the Axes; its bar widths equal ``comparison[metric]`` in table order (top to bottom).
+    """
+    ax = get_ax(ax)
+    n = len(comparison)
+    vals = _numeric(comparison[metric]).to_numpy(dtype=float)
+    err = _numeric(comparison[ci]).fillna(0).to_numpy(dtype=float) if ci in comparison.columns else None
+    front = comparison["pareto"].to_numpy(dtype=bool) if "pareto" in comparison.columns else np.zeros(n, bool)
+    ypos = np.arange(n)[::-1]
+    colors = np.where(front, "C3", "C0")
+    ax.barh(
+        ypos,
+        np.nan_to_num(vals),
+        xerr=err,
+        color=colors,
+        alpha=0.85,
+        capsize=3,
+        error_kw=dict(elinewidth=0.9, ecolor="0.25"),
+    )
+    ax.set_yticks(ypos, [str(p) for p in comparison["program"]])
+    ax.axvline(0, color="0.4", lw=0.7)
+    ax.set_xlabel("relief (%, mean ± 95 % CI over replicates)")
+    ax.set_title("program comparison (red: on the relief–power Pareto front)", fontsize=10)
+    ax.grid(alpha=0.3, axis="x")
+    return ax
