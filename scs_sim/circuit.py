@@ -5,7 +5,7 @@ presets (``zhang2014``, ``zhang2014_windup``, ``segment``), :func:`build` (param
 Generator → :class:`Network`, plain arrays), :func:`run` (a network + afferent spikes →
 :class:`CircuitOutput`: binned population rates, capped spike lists) and the private numba kernel
 ``_run_kernel`` beside it. The equations, defaults and their sources are in ``docs/MODEL.md``
-(fragment ``docs/_circuit_model.md``).
+(``docs/MODEL.md`` §3).
 
 Index space: afferent sources (``abeta``, ``adelta``, ``c``, ``dc``) come first, then neurons
 (``local_in``, ``surround_in``, ``ex``, ``wdr``); connectivity is CSR by source in that space;

@@ -4,7 +4,7 @@ This module owns :class:`Anatomy` (dorsal CSF thickness, lead geometry and posit
 fibre-population parameters), :func:`build_fibers` (anatomy + ``numpy.random.Generator`` ->
 :class:`FiberPopulation`, plain arrays) and the volume-conductor reduction that turns contact currents
 into a per-fibre drive (:meth:`FiberPopulation.channel_coupling`). Which fibre fires when is the job
-of :mod:`scs_sim.recruitment`. Equations, defaults and sources: ``docs/_recruitment_model.md``.
+of :mod:`scs_sim.recruitment`. Equations, defaults and sources: ``docs/MODEL.md`` §2.
 
 Volume conductor (v1, a deliberately simple reduction; every choice documented there):
 

@@ -4,7 +4,7 @@ This module owns the population firing-rate model of the dorsal-horn gate: the p
 (:class:`RateParams`), the afferent drive (:class:`RateInputs`, :func:`rates_from_spikes`), the
 integration (:func:`run_rate` and its private numba kernel ``_rate_kernel``) and the binned result
 (:class:`RateOutput`). Equations, defaults, sources and the SCS assumptions are in
-``docs/_rate_model.md``.
+``docs/MODEL.md`` §4.
 
 Model (Crodelle, Piltz, Hagenauer & Booth 2019, PLoS Comput Biol 15:e1007106; runnable equations
 from Crodelle & Maia 2021, ``jcrodelle/damagedFibers`` ``DHmodelDiffEq.m``), with the SCS terms
@@ -70,7 +70,7 @@ class RateParams(Params):
         description=(
             "False (default): gNMDA_inf = max_g * M(fP), so max_g is the maximum as stated. True: "
             "reproduce DHmodelDiffEq.m as coded, where Minf already contains maxG and the ODE multiplies "
-            "by maxG again (effective maximum max_g**2 = 4). scs_sim decision, see docs/_rate_model.md"
+            "by maxG again (effective maximum max_g**2 = 4). scs_sim decision, see docs/MODEL.md §4"
         ),
     )
     # --- synaptic gains -------------------------------------------------------------------------

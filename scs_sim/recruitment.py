@@ -4,7 +4,7 @@ This module owns :class:`ExcitationParams` and :class:`PerceptionParams` (parame
 :func:`recruit` (pulse train + fibre population + ``numpy.random.Generator`` -> :class:`Recruitment`),
 its private numba kernel ``_recruit_kernel``, and :func:`threshold` (perception / discomfort
 amplitude by bisection with common random numbers). Equations, defaults, sources and the calibration
-are in ``docs/_recruitment_model.md``.
+are in ``docs/MODEL.md`` §2.
 
 Model (per fibre, dimensionless state ``v``, threshold 1 at rest)::
 
@@ -49,7 +49,7 @@ __all__ = [
 ]
 
 _ASSUMPTION = "scs_sim assumption"
-_CAL = "calibrated (docs/_recruitment_model.md)"
+_CAL = "calibrated (docs/MODEL.md §2)"
 
 #: Amplitude ceiling of threshold searches, mA (above the 0.5-10 mA clinical range, clinical.md §1).
 CEILING_MA = 25.0

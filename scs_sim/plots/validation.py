@@ -63,7 +63,7 @@ def _foreman(data, path, seg=None):
     ax.plot(t, cur.mean(0), "k:", lw=2, label="mean of digitised cells")
     ax.axhline(1.0, color="k", lw=0.5)
     ax.set(xlabel="time after SCS pulse (ms)", ylabel="WDR rate / pre-pulse rate", xlim=(0, 200), ylim=(0, 2.0),
-           title="Single-pulse suppression (10 ms bins, normalised to the 100 ms before each pulse)")
+           title="Single SCS pulse: WDR PSTH (10 ms bins, ÷ 100 ms pre-pulse mean)")
     ax.legend(fontsize=7, loc="lower right")
     save(fig, path)
 
@@ -75,7 +75,7 @@ def _windup(data, path):
     ax.plot(n, w / w[0] if w[0] > 0 else w, "o-C3", label="model, NMDA intact (÷ stimulus 1)")
     ax.plot(n, w0 / w[0] if w[0] > 0 else w0, "s-C0", label="model, NMDA × 0 (÷ control stimulus 1)")
     ax.axhline(1.5, color="0.5", ls="--", lw=1, label="tolerance: stimuli 11–15 ≥ 1.5")
-    ax.set(xlabel="stimulus number (1 Hz)", ylabel="C-component (WDR spikes > 100 ms), normalised",
+    ax.set(xlabel="stimulus number (1 Hz)", ylabel="C-component (WDR spikes >100 ms)\n÷ stimulus 1",
            title="Wind-up (Zhang 2014 Fig 3a protocol)")
     ax.legend(fontsize=7)
     save(fig, path)
@@ -118,11 +118,12 @@ def _desync(data, path):
     for ax, k in zip(axes, keys, strict=True):
         for i, sp in enumerate(data[k]):
             sp = np.asarray(sp)
-            sp = sp[(sp >= 1.0) & (sp < 1.2)]
-            ax.plot(sp * 1e3, np.full(sp.size, i), "|", color="k", ms=6)
-        ax.set(xlabel="time (ms)", ylabel="recruited DC fibre", title=f"DC spikes at {k} (1.3× first-fibre threshold)",
-               xlim=(1000, 1200))
-        ax.title.set_fontsize(8)
+            sp = sp[(sp >= 1.0) & (sp < 1.1)]
+            ax.plot(sp * 1e3, np.full(sp.size, i), "|", color="k", ms=8)
+        ax.set(xlabel="time (ms)", ylabel="recruited DC fibre", title=f"{k}, 2× first-fibre threshold",
+               xlim=(1000, 1100))
+        ax.set_yticks(range(len(data[k])))
+        ax.title.set_fontsize(9)
     save(fig, path)
     return True
 
