@@ -149,7 +149,7 @@ class _Engine:
             raise exc.located(file=cfg.source, key_prefix="patient") from None
         self.circuit_params = params
         self.net = circuit_mod.build(params, self.rngs["circuit"])
-        sizes = {"abeta": params.n_abeta, "adelta": params.n_adelta, "c": params.n_c, "dc": params.n_dc}
+        sizes = circuit_mod.afferent_sizes(params)
         self.natural: AfferentSpikes = afferent_spikes(patient.pain, sizes, sim.duration_s, self.rngs["afferents"])
         self.scales = patient.pain.circuit_kwargs()
 
@@ -195,7 +195,7 @@ def _run_rate(engine: _Engine, inputs: AfferentSpikes) -> _RateRun:
 
     p = engine.circuit_params
     sim = engine.sim
-    dur, dt = sim.duration_s, 1e-4
+    dur, dt = sim.duration_s, sim.dt_ms * 1e-3
     pain = engine.cfg.patient.pain
 
     def rates(times, n):
@@ -214,7 +214,7 @@ def _run_rate(engine: _Engine, inputs: AfferentSpikes) -> _RateRun:
                                        weights=eff[~infield])
     else:
         f_in = f_sur = 0.0
-    params = rate.RateParams(nmda_scale=1.0, gaba_scale=pain.gaba_scale)
+    params = rate.RateParams(gaba_scale=pain.gaba_scale)
     out = rate.run_rate(params, rate.RateInputs(f_abeta=f_ab, f_c=f_c, f_dc_infield=f_in, f_dc_surround=f_sur),
                         dur, dt_s=dt, bin_s=sim.bin_ms * 1e-3)
     rates_hz = {k: v for k, v in out.rates_hz.items() if k != "g_nmda"}
