@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from . import __version__, _cli_report, _cli_sweep, _cli_validate
+from . import __version__, _cli_bench, _cli_report, _cli_sweep, _cli_validate
 from .errors import ConfigError, ScsSimError
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
@@ -332,6 +332,7 @@ def build_parser() -> argparse.ArgumentParser:
     _cli_sweep.register(sub, _COMMANDS)
     _cli_report.register(sub, _COMMANDS)
     _cli_validate.register(sub, _COMMANDS)
+    _cli_bench.register(sub, _COMMANDS)
     return p
 
 
