@@ -176,6 +176,15 @@ def _rate_kernel(f_ab, f_c, f_dc_in, f_dc_sur, pars, decay, n_per_bin, out):
     ``exp(-dt/tau)`` for P, E, I, gNMDA. ``out`` has shape (4, n_bins) and is overwritten.
     Returns ``(status, step)``: status 0 = success, ``k`` = state variable ``k-1`` (STATE_NAMES)
     became non-finite at step ``step`` (its value after that step).
+
+    Cost notes (DESIGN §6; numbers in docs/PERFORMANCE.md): each response curve
+    ``max (1 + tanh((c - beta)/alpha)) / 2`` is evaluated as the same function in logistic form,
+    ``max / (1 + exp((beta - c) * (2/alpha)))`` (libm ``exp`` costs a third of ``tanh``, and the
+    slope ``2/alpha`` is precomputed, so no division sits on the step-to-step dependency chain);
+    ``tests/naive_rate.py`` rounds it the same way. Finiteness is tested once per bin, on the sum of
+    the bin's four accumulators (any non-finite state makes it non-finite); only then is the bin
+    replayed from its saved start state with per-step tests, which finds the same step and variable
+    as testing every step would.
     """
     g_ab_p, g_c_p, g_e_p, g_i_p = pars[0], pars[1], pars[2], pars[3]
     g_c_e, g_i_e, g_ab_i = pars[4], pars[5], pars[6]
@@ -184,46 +193,59 @@ def _rate_kernel(f_ab, f_c, f_dc_in, f_dc_sur, pars, decay, n_per_bin, out):
     max_p, max_e, max_i, i_off, g_inf_max = pars[15], pars[16], pars[17], pars[18], pars[19]
     w_dc_in, g_dc_i, nmda_scale, gaba_scale = pars[20], pars[21], pars[22], pars[23]
     d_p, d_e, d_i, d_g = decay[0], decay[1], decay[2], decay[3]
+    s_p, s_e, s_i, s_g = 2.0 / a_p, 2.0 / a_e, 2.0 / a_i, 2.0 / a_g  # logistic slopes
     n = f_ab.shape[0]
     n_bins = out.shape[1]
-    for j in range(4):
-        for b in range(n_bins):
-            out[j, b] = 0.0
     fp = 0.0
     fe = 0.0
     fi = 0.0
     g = 0.0
-    for k in range(n):
-        fa = f_ab[k] + w_dc_in * f_dc_in[k]
-        fc = f_c[k]
-        c_p = g_ab_p * fa + (g_c_p + nmda_scale * g) * fc + g_e_p * fe - gaba_scale * g_i_p * fi
-        c_e = g_c_e * fc - gaba_scale * g_i_e * fi
-        c_i = g_ab_i * fa + g_dc_i * f_dc_sur[k]
-        p_inf = max_p * 0.5 * (1.0 + math.tanh((c_p - b_p) / a_p))
-        e_inf = max_e * 0.5 * (1.0 + math.tanh((c_e - b_e) / a_e))
-        i_inf = max_i * 0.5 * (1.0 + math.tanh((c_i - b_i) / a_i)) + i_off
-        g_inf = g_inf_max * 0.5 * (1.0 + math.tanh((fp - b_g) / a_g))
-        fp = p_inf + (fp - p_inf) * d_p
-        fe = e_inf + (fe - e_inf) * d_e
-        fi = i_inf + (fi - i_inf) * d_i
-        g = g_inf + (g - g_inf) * d_g
-        if not math.isfinite(fp):
-            return 1, k
-        if not math.isfinite(fe):
-            return 2, k
-        if not math.isfinite(fi):
-            return 3, k
-        if not math.isfinite(g):
-            return 4, k
-        b = k // n_per_bin
-        out[0, b] += fp
-        out[1, b] += fe
-        out[2, b] += fi
-        out[3, b] += g
     for b in range(n_bins):
-        cnt = min(n_per_bin, n - b * n_per_bin)
-        for j in range(4):
-            out[j, b] /= cnt
+        k0 = b * n_per_bin
+        k1 = min(k0 + n_per_bin, n)
+        fp0, fe0, fi0, g0 = fp, fe, fi, g
+        check = False  # True only when replaying a bin that went non-finite
+        while True:
+            sp = 0.0
+            se = 0.0
+            si = 0.0
+            sg = 0.0
+            for k in range(k0, k1):
+                fa = f_ab[k] + w_dc_in * f_dc_in[k]
+                fc = f_c[k]
+                c_p = g_ab_p * fa + (g_c_p + nmda_scale * g) * fc + g_e_p * fe - gaba_scale * g_i_p * fi
+                c_e = g_c_e * fc - gaba_scale * g_i_e * fi
+                c_i = g_ab_i * fa + g_dc_i * f_dc_sur[k]
+                p_inf = max_p / (1.0 + math.exp((b_p - c_p) * s_p))
+                e_inf = max_e / (1.0 + math.exp((b_e - c_e) * s_e))
+                i_inf = max_i / (1.0 + math.exp((b_i - c_i) * s_i)) + i_off
+                g_inf = g_inf_max / (1.0 + math.exp((b_g - fp) * s_g))
+                fp = p_inf + (fp - p_inf) * d_p
+                fe = e_inf + (fe - e_inf) * d_e
+                fi = i_inf + (fi - i_inf) * d_i
+                g = g_inf + (g - g_inf) * d_g
+                if check:
+                    if not math.isfinite(fp):
+                        return 1, k
+                    if not math.isfinite(fe):
+                        return 2, k
+                    if not math.isfinite(fi):
+                        return 3, k
+                    if not math.isfinite(g):
+                        return 4, k
+                sp += fp
+                se += fe
+                si += fi
+                sg += g
+            if check or math.isfinite(sp + se + si + sg):
+                break  # (a replay that finds no non-finite state: the sums overflowed; keep them)
+            fp, fe, fi, g = fp0, fe0, fi0, g0
+            check = True
+        cnt = k1 - k0
+        out[0, b] = sp / cnt
+        out[1, b] = se / cnt
+        out[2, b] = si / cnt
+        out[3, b] = sg / cnt
     return 0, n
 
 
@@ -289,9 +311,8 @@ def _input_array(value, name: str, n: int) -> np.ndarray:
         )
     else:
         arr = np.ascontiguousarray(arr)
-    bad = ~np.isfinite(arr) | (arr < 0)
-    if bad.any():
-        k = int(np.argmax(bad))
+    if not (arr.min() >= 0 and arr.max() < math.inf):  # NaN fails both; two passes, no temporaries
+        k = int(np.argmax(~np.isfinite(arr) | (arr < 0)))
         raise ConfigError(
             f"rates must be finite and >= 0 Hz per fibre (got {arr[k]!r} at step {k})", key=f"inputs.{name}"
         )

@@ -12,8 +12,13 @@ import numpy as np
 
 
 def sigmoid(c, max_hz, alpha, beta):
-    """Crodelle response curve ``max * (1 + tanh((c - beta)/alpha)) / 2``."""
-    return max_hz * 0.5 * (1.0 + math.tanh((c - beta) / alpha))
+    """Crodelle response curve ``max * (1 + tanh((c - beta)/alpha)) / 2``.
+
+    Written in its logistic form ``max / (1 + exp(-2 (c - beta)/alpha))``: the same function, since
+    ``(1 + tanh x)/2 = 1/(1 + exp(-2x))``. The exponent is rounded as ``(beta - c) * (2/alpha)``,
+    exactly as the kernel rounds it.
+    """
+    return max_hz / (1.0 + math.exp((beta - c) * (2.0 / alpha)))
 
 
 def naive_rate_trace(p, f_ab, f_c, f_dc_in, f_dc_sur, dt_s):
