@@ -229,11 +229,12 @@ def _cmd_recruit(args) -> int:
 
 @_command("threshold")
 def _cmd_threshold(args) -> int:
-    from .recruitment import threshold
+    from .recruitment import CEILING_MA, threshold
 
     program, train = _load_program_and_train(args.program)
     patient, fibers, _ = _patient_and_fibers(args)
-    row = {"program": program.name, "patient": patient.name}
+    # None (JSON null) / inf: no threshold below the search ceiling.
+    row = {"program": program.name, "patient": patient.name, "search_ceiling_ma": CEILING_MA}
     for which in ("perception", "discomfort"):
         row[f"{which}_threshold_ma"] = threshold(program, fibers, args.seed, which=which, duration_s=args.duration)
     _print_row(row, args.json)
