@@ -14,6 +14,7 @@ synaptic targets are neuron indices (0 .. n_neurons-1).
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -41,6 +42,14 @@ ZHANG_SIZES: dict[str, int] = {
 EX_WDR_GAIN = 8.0
 #: Upper clamp of the AdEx exponent (V − V_T)/Δ_T; e^20 already carries V far past V_peak in one step.
 EXP_ARG_MAX = 20.0
+#: Lower clamp of the AdEx exponent: below it the term is taken as e^−700 (< 1e−304, nothing).
+EXP_ARG_MIN = -700.0
+#: The kernel's AdEx exponential is e^a = E[n]·P(r) with E[n] = exp((n − EXP_TAB_N0)/8) tabulated by
+#: math.exp on [EXP_ARG_MIN, EXP_ARG_MAX], n = int(8a + EXP_TAB_N0 + 0.5), r = a − (n − EXP_TAB_N0)/8
+#: (|r| ≤ 1/16) and P the degree-8 Taylor polynomial of e^r (relative error < 1e−15; docs/MODEL.md §3
+#: "Membrane integration"). Polynomial and lookup vectorise; libm's exp does not.
+EXP_TAB_N0 = 5600
+EXP_TAB_N = 5761
 #: Jahr & Stevens (1990) Mg²⁺ block: B(V) = 1 / (1 + [Mg]/3.57 mM · exp(−0.062 V/mV)).
 _JS_MG_MM = 3.57
 _JS_SLOPE = 0.062
@@ -56,9 +65,21 @@ def mg_block(v_mv: float, mg_mm: float) -> float:
     return 1.0 / (1.0 + mg_mm / _JS_MG_MM * math.exp(-_JS_SLOPE * v_mv))
 
 
+@functools.lru_cache(maxsize=8)
 def mg_block_table(mg_mm: float) -> np.ndarray:
-    """B(V) at V = MG_V0_MV + j·MG_H_MV, j = 0 .. MG_N − 1."""
-    return np.array([mg_block(MG_V0_MV + j * MG_H_MV, mg_mm) for j in range(MG_N)])
+    """B(V) at V = MG_V0_MV + j·MG_H_MV, j = 0 .. MG_N − 1 (cached, read-only)."""
+    tab = np.array([mg_block(MG_V0_MV + j * MG_H_MV, mg_mm) for j in range(MG_N)])
+    tab.setflags(write=False)
+    return tab
+
+
+@functools.lru_cache(maxsize=1)
+def exp_table() -> np.ndarray:
+    """E[n] = exp((n − EXP_TAB_N0)/8), n = 0 .. EXP_TAB_N − 1: the table of the kernel's AdEx
+    exponential (see EXP_TAB_N0; cached, read-only)."""
+    tab = np.array([math.exp((n - EXP_TAB_N0) / 8) for n in range(EXP_TAB_N)])
+    tab.setflags(write=False)
+    return tab
 
 
 # ----------------------------------------------------------------------------------------------
@@ -661,7 +682,7 @@ def run(net: Network, inputs: AfferentSpikes, duration_s: float, *, dt_s: float 
         dt_ms / nrn["c_pf"], nrn["g_l_ns"], nrn["e_l_mv"], nrn["v_t_mv"], nrn["delta_t_mv"], nrn["v_peak_mv"],
         nrn["v_reset_mv"], tref_steps, nrn["a_ns"], nrn["b_pa"], w_dec, net.g_can_ns,
         rise_dec, decay_dec, norm * rec_scale, e_exc, float(e_cl), p.receptors.mg_mm,
-        mg_block_table(p.receptors.mg_mm),
+        mg_block_table(p.receptors.mg_mm), exp_table(),
         math.exp(-dt_ms / can.tau_ca_ms), can.per_spike, can.per_nmda_charge, can.k_half, can.e_mv,
         n_steps, dt_ms, bin_steps, counts, spk_step, spk_neu, wdr0, wdr1, wdr_step, wdr_neu,
         record_v, v_rec, status,
@@ -692,7 +713,7 @@ def run(net: Network, inputs: AfferentSpikes, duration_s: float, *, dt_s: float 
 def _run_kernel(n_src, n_neu, indptr, syn_rec, syn_tgt, syn_w, syn_dly, ring_len, rec_lo, rec_hi,
                 in_step, in_src, pop_id, stp_on, stp_u, stp_tau_rec_ms,
                 dt_over_c, g_l, e_l, v_t, delta_t, v_peak, v_reset, tref_steps, a_ns, b_pa, w_dec, g_can,
-                rise_dec, decay_dec, q_rec, e_exc, e_cl, mg_mm, mg_tab,
+                rise_dec, decay_dec, q_rec, e_exc, e_cl, mg_mm, mg_tab, exp_tab,
                 ca_dec, ca_per_spike, ca_per_nmda, can_k, can_e,
                 n_steps, dt_ms, bin_steps, counts, spk_step, spk_neu, wdr0, wdr1, wdr_step, wdr_neu,
                 record_v, v_rec, status):
@@ -712,6 +733,16 @@ def _run_kernel(n_src, n_neu, indptr, syn_rec, syn_tgt, syn_w, syn_dly, ring_len
     x_stp = np.ones(n_src)
     last_stp = np.full(n_src, -1, dtype=np.int64)
     mg_fac = mg_mm / _JS_MG_MM
+    e_exp = np.empty(n_neu)  # exp((V − V_T)/Δ_T) of this step, and its table index
+    e_idx = np.zeros(n_neu, dtype=np.int64)
+    vnew = np.empty(n_neu)  # this step's V (polynomial exp(−x), not refractory), V∞ and g_tot
+    vinf_a = np.empty(n_neu)
+    gtot_a = np.empty(n_neu)
+    gl_el = np.empty(n_neu)  # g_L·E_L and g_L·Δ_T, the same products the update would form
+    gl_dt = np.empty(n_neu)
+    for i in range(n_neu):
+        gl_el[i] = g_l[i] * e_l[i]
+        gl_dt[i] = g_l[i] * delta_t[i]
     n_tab = mg_tab.shape[0]
     inv_h = 1.0 / MG_H_MV
     n_in = in_step.shape[0]
@@ -733,7 +764,10 @@ def _run_kernel(n_src, n_neu, indptr, syn_rec, syn_tgt, syn_w, syn_dly, ring_len
                 x_stp[j] = x_stp[j] - stp_u * x_stp[j]
                 last_stp[j] = s
             for k in range(indptr[j], indptr[j + 1]):
-                buf[(s + syn_dly[k]) % ring_len, syn_rec[k], syn_tgt[k]] += syn_w[k] * m
+                t = slot + syn_dly[k]  # syn_dly < ring_len: no modulo needed
+                if t >= ring_len:
+                    t -= ring_len
+                buf[t, syn_rec[k], syn_tgt[k]] += syn_w[k] * m
             ip += 1
         # exact decay from the previous step, plus the arrivals of this step (peak-normalised)
         for r in range(n_rec):
@@ -742,43 +776,80 @@ def _run_kernel(n_src, n_neu, indptr, syn_rec, syn_tgt, syn_w, syn_dly, ring_len
             if hi > lo:
                 _advance_synapses(buf[slot, r, lo:hi], q_rec[r], rise_dec[r], decay_dec[r], g_r[r, lo:hi],
                                   g_d[r, lo:hi], g_now[r, lo:hi])
-        # neurons
+        # the AdEx exponential e^a of every neuron first, a = (V − V_T)/Δ_T of the previous step, as
+        # E[n]·P(r) (see EXP_TAB_N0), in two loops: the branch-free polynomial vectorises, then the lookup
         for i in range(n_neu):
-            vi = v[i]
-            # receptor rows follow RECEPTORS: 0 AMPA, 1 NMDA, 2 NK1 (EX), 3 NK1 (WDR), 4 GABA_A, 5 glycine
-            g_exc = g_now[0, i] + g_now[2, i] + g_now[3, i]  # AMPA, NK1 (reversal e_exc)
-            g_nmda = g_now[1, i]
+            a = (v[i] - v_t[i]) / delta_t[i]
+            if a > EXP_ARG_MAX:
+                a = EXP_ARG_MAX
+            if not (a >= EXP_ARG_MIN):
+                a = EXP_ARG_MIN
+            n = int(a * 8.0 + (EXP_TAB_N0 + 0.5))
+            r = a - (n - EXP_TAB_N0) * 0.125
+            r2 = r * r
+            r4 = r2 * r2
+            e_exp[i] = ((((1.0 + r) + r2 * (0.5 + r * (1.0 / 6.0))) + r4 * ((1.0 / 24.0 + r * (1.0 / 120.0))
+                                                                           + r2 * (1.0 / 720.0 + r * (1.0 / 5040.0))))
+                        + (r4 * r4) * (1.0 / 40320.0))
+            e_idx[i] = n
+        for i in range(n_neu):
+            e_exp[i] = exp_tab[e_idx[i]] * e_exp[i]
+        # NMDA Mg²⁺ block, in place (row 1 of g_now is rebuilt every step): its own loop, since the
+        # exact formula outside the table calls libm
+        for i in range(rec_lo[_NMDA], rec_hi[_NMDA]):
+            g_nmda = g_now[_NMDA, i]
             if g_nmda != 0.0:
+                vi = v[i]
                 x = (vi - MG_V0_MV) * inv_h
                 if x >= 0.0 and x < n_tab - 1:
                     j = int(x)
                     blk = mg_tab[j] + (x - j) * (mg_tab[j + 1] - mg_tab[j])
                 else:
                     blk = 1.0 / (1.0 + mg_fac * math.exp(-_JS_SLOPE * vi))
-                g_nmda = g_nmda * blk
+                g_now[_NMDA, i] = g_nmda * blk
+        # neurons, arithmetic only: no calls, no early exits, so it vectorises (exp(−x) by its
+        # polynomial; the rare x ≥ 0.1 and the refractory clamp are applied in the next loop)
+        for i in range(n_neu):
+            vi = v[i]
+            # receptor rows follow RECEPTORS: 0 AMPA, 1 NMDA, 2 NK1 (EX), 3 NK1 (WDR), 4 GABA_A, 5 glycine
+            g_exc = g_now[0, i] + g_now[2, i] + g_now[3, i]  # AMPA, NK1 (reversal e_exc)
+            g_nmda = g_now[1, i]  # blocked
             g_inh = g_now[4, i] + g_now[5, i]  # GABA_A, glycine (reversal e_cl)
+            ci = ca[i]
             gc = 0.0
             if g_can[i] > 0.0:
-                gc = g_can[i] * ca[i] / (ca[i] + can_k)
+                gc = g_can[i] * ci / (ci + can_k)
             gtot = g_l[i] + g_exc + g_nmda + g_inh + gc
-            ie = g_l[i] * e_l[i] + (g_exc + g_nmda) * e_exc + g_inh * e_cl + gc * can_e
+            ie = gl_el[i] + (g_exc + g_nmda) * e_exc + g_inh * e_cl + gc * can_e
+            wi = w[i]
+            i_exp = gl_dt[i] * e_exp[i]
+            vinf = (ie + i_exp - wi) / gtot
+            x = gtot * dt_over_c[i]
+            x2 = x * x
+            en = ((1.0 - x) + x2 * (0.5 - x * (1.0 / 6.0))) + (x2 * x2) * ((1.0 / 24.0 - x * (1.0 / 120.0))
+                                                                        + x2 * (1.0 / 720.0))  # _exp_neg
+            vnew[i] = vinf + (vi - vinf) * en
+            vinf_a[i] = vinf
+            gtot_a[i] = gtot
+            winf = a_ns[i] * (vi - e_l[i])
+            w[i] = winf + (wi - winf) * w_dec[i]
+            i_nmda = g_nmda * (vi - e_exc)
+            if i_nmda < 0.0:
+                ca[i] = ci * ca_dec - ca_per_nmda * i_nmda * dt_ms * 1e-3
+            else:
+                ca[i] = ci * ca_dec
+        # neurons: refractoriness, the finiteness check, spikes
+        for i in range(n_neu):
+            gtot = gtot_a[i]
             if refc[i] > 0:
                 refc[i] -= 1
                 vn = v_reset[i]
             else:
-                arg = (vi - v_t[i]) / delta_t[i]
-                if arg > EXP_ARG_MAX:
-                    arg = EXP_ARG_MAX
-                i_exp = g_l[i] * delta_t[i] * math.exp(arg)
-                vinf = (ie + i_exp - w[i]) / gtot
-                vn = vinf + (vi - vinf) * _exp_neg(gtot * dt_over_c[i])
-            winf = a_ns[i] * (vi - e_l[i])
-            w[i] = winf + (w[i] - winf) * w_dec[i]
-            i_nmda = g_nmda * (vi - e_exc)
-            if i_nmda < 0.0:
-                ca[i] = ca[i] * ca_dec - ca_per_nmda * i_nmda * dt_ms * 1e-3
-            else:
-                ca[i] = ca[i] * ca_dec
+                vn = vnew[i]
+                x = gtot * dt_over_c[i]
+                if not (x < 0.1):  # _exp_neg's libm branch
+                    vinf = vinf_a[i]
+                    vn = vinf + (v[i] - vinf) * _exp_neg(x)
             chk = vn + w[i] + gtot
             if not (chk - chk == 0.0):  # NaN or ±inf in V, w or the conductances
                 status[0] = 1
@@ -804,7 +875,10 @@ def _run_kernel(n_src, n_neu, indptr, syn_rec, syn_tgt, syn_w, syn_dly, ring_len
                         wdr_neu[n_wdr] = i
                     n_wdr += 1
                 for k in range(indptr[gi], indptr[gi + 1]):
-                    buf[(s + syn_dly[k]) % ring_len, syn_rec[k], syn_tgt[k]] += syn_w[k]
+                    t = slot + syn_dly[k]
+                    if t >= ring_len:
+                        t -= ring_len
+                    buf[t, syn_rec[k], syn_tgt[k]] += syn_w[k]
             v[i] = vn
             if record_v:
                 v_rec[s, i] = vn
@@ -814,9 +888,15 @@ def _run_kernel(n_src, n_neu, indptr, syn_rec, syn_tgt, syn_w, syn_dly, ring_len
 
 @njit
 def _exp_neg(x):
-    """exp(−x) for x ≥ 0: degree-6 Taylor polynomial below 0.1 (relative error < 2e-11), else libm."""
+    """exp(−x) for x ≥ 0: degree-6 Taylor polynomial below 0.1 (relative error < 2e-11), else libm.
+
+    The polynomial is evaluated by Estrin's scheme (short dependency chains); ``tests/naive_circuit.py``
+    evaluates it in the same order.
+    """
     if x < 0.1:
-        return 1.0 - x * (1.0 - x * (0.5 - x * (1.0 / 6.0 - x * (1.0 / 24.0 - x * (1.0 / 120.0 - x / 720.0)))))
+        x2 = x * x
+        return ((1.0 - x) + x2 * (0.5 - x * (1.0 / 6.0))) + (x2 * x2) * ((1.0 / 24.0 - x * (1.0 / 120.0))
+                                                                      + x2 * (1.0 / 720.0))
     return math.exp(-x)
 
 

@@ -18,10 +18,31 @@ NMDA = RECEPTORS.index("nmda")
 
 
 def exp_neg(x: float) -> float:
-    """exp(−x): the same degree-6 Taylor polynomial below 0.1 as the kernel, else math.exp."""
+    """exp(−x): the same degree-6 Taylor polynomial below 0.1 as the kernel (Estrin order), else math.exp."""
     if x < 0.1:
-        return 1.0 - x * (1.0 - x * (0.5 - x * (1.0 / 6.0 - x * (1.0 / 24.0 - x * (1.0 / 120.0 - x / 720.0)))))
+        x2 = x * x
+        return ((1.0 - x) + x2 * (0.5 - x * (1.0 / 6.0))) + (x2 * x2) * ((1.0 / 24.0 - x * (1.0 / 120.0))
+                                                                      + x2 * (1.0 / 720.0))
     return math.exp(-x)
+
+
+# e^a as the kernel computes it: exp(n/8) tabulated by math.exp on [-700, 20], times the degree-8
+# Taylor polynomial of the remainder |r| <= 1/16 (same operations, same order)
+EXP_TABLE = [math.exp((n - 5600) / 8) for n in range(5761)]
+
+
+def exp_adex(a: float) -> float:
+    """The kernel's AdEx exponential e^a, a <= 20 (a below -700 or NaN taken as -700)."""
+    if not (a >= -700.0):
+        a = -700.0
+    n = int(a * 8.0 + 5600.5)
+    r = a - (n - 5600) * 0.125
+    r2 = r * r
+    r4 = r2 * r2
+    p = (((1.0 + r) + r2 * (0.5 + r * (1.0 / 6.0))) + r4 * ((1.0 / 24.0 + r * (1.0 / 120.0))
+                                                           + r2 * (1.0 / 720.0 + r * (1.0 / 5040.0)))
+         + (r4 * r4) * (1.0 / 40320.0))
+    return EXP_TABLE[n] * p
 
 
 def naive_run(net: Network, inputs, duration_s: float, *, dt_s: float = 1e-4, nmda_scale: float = 1.0,
@@ -111,7 +132,7 @@ def naive_run(net: Network, inputs, duration_s: float, *, dt_s: float = 1e-4, nm
                 v_new = nr["v_reset_mv"][i]
             else:
                 arg = min((vi - nr["v_t_mv"][i]) / nr["delta_t_mv"][i], 20.0)
-                i_exp = nr["g_l_ns"][i] * nr["delta_t_mv"][i] * math.exp(arg)
+                i_exp = nr["g_l_ns"][i] * nr["delta_t_mv"][i] * exp_adex(arg)
                 v_inf = (i_eq + i_exp - w[i]) / g_total
                 v_new = v_inf + (vi - v_inf) * exp_neg(g_total * dt_over_c[i])
             w_inf = nr["a_ns"][i] * (vi - nr["e_l_mv"][i])
