@@ -9,7 +9,7 @@ cache is warmed in this process first. Skips (exit 0, ``"skipped"`` in the JSON)
 
 Usage::
 
-    python benchmarks/bench_sweep.py                     # 20 points × 2 replicates, 10 s each
+    python benchmarks/bench_sweep.py                     # 20 points × 2 replicates, 10 s each (the suite's full profile: 60 × 2)
     python benchmarks/bench_sweep.py --points 6 --duration 2 --workers 1,2
 """
 

@@ -69,7 +69,7 @@ BUDGETS: dict[str, float] = {
 PROFILES: dict[str, dict] = {
     "full": dict(rounds=5, rec_s=60.0, rec_naive_s=0.05, circ_s=10.0, circ_naive_s=0.05, zhang_naive_s=0.5,
                  rate_s=10.0, rate_naive_s=1.0, scales=(1, 2, 4, 8, 16), scale_s=1.0,
-                 durations=(1.0, 2.0, 5.0, 10.0, 20.0), sweep=(20, 2, 10.0), startup_rounds=3,
+                 durations=(1.0, 2.0, 5.0, 10.0, 20.0), sweep=(60, 2, 10.0), startup_rounds=3,
                  memory_s=(10.0, 60.0), peers_s=10.0),
     "quick": dict(rounds=5, rec_s=6.0, rec_naive_s=0.02, circ_s=10.0, circ_naive_s=0.02, zhang_naive_s=0.2,
                   rate_s=10.0, rate_naive_s=0.3, scales=(1, 4, 16), scale_s=0.2,
