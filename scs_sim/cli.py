@@ -256,7 +256,13 @@ def _cmd_run(args) -> int:
             key = next(iter(axes["axes"]))
             raise ConfigError(f"run takes one value per key (got a list for '{key}'); use 'scs-sim sweep'",
                               key=f"-s {key}")
-        cfg = parse(data, file=cfg.source, base=program_dir(cfg))
+        try:
+            cfg = parse(data, file=cfg.source, base=program_dir(cfg))
+        except ConfigError as exc:
+            given = {a.partition("=")[0].strip() for a in args.set}
+            if exc.key in given:  # the bad value came from the command line, not the file
+                raise ConfigError(exc.detail, key=f"-s {exc.key}") from None
+            raise
     if cfg.program is None:
         raise ConfigError("no [program] table or include: a run needs a program", file=cfg.source, key="program")
     result = simulate_config(cfg)

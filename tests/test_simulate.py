@@ -137,6 +137,12 @@ def test_bad_circuit_override_names_the_patient_key(tmp_path):
     assert proc.returncode == 2 and "patient.circuit.n_wdr" in proc.stderr and "Traceback" not in proc.stderr
 
 
+def test_bad_override_value_is_blamed_on_the_command_line(capsys):
+    assert main(["run", "tonic_50hz", "-s", "simulation.duration_s=0"]) == 2
+    err = capsys.readouterr().err
+    assert "-s simulation.duration_s" in err and "tonic_50hz.toml" not in err
+
+
 def test_run_rejects_a_list_override(capsys):
     assert main(["run", "tonic_50hz", "-s", "program.frequency_hz=50,60"]) == 2
     err = capsys.readouterr().err
