@@ -9,7 +9,7 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from scs_sim import _cli_report, cli  # noqa: E402
+from scs_sim import cli  # noqa: E402
 from scs_sim.explore import KIND_DEFAULTS, Explorer, make_program  # noqa: E402
 
 #: An update (program, 0.5 s spiking simulation, redraw) must answer within this, s (about 0.2 s warm).
@@ -82,17 +82,7 @@ def test_rate_model_and_save(tmp_path):
     assert p.read_bytes()[:4] == b"\x89PNG" and p.stat().st_size > 5000
 
 
-def test_cli_explore_headless(tmp_path, monkeypatch, capsys):
-    orig = cli.build_parser
-
-    def build():
-        p = orig()
-        sub = next(a for a in p._actions if a.__class__.__name__ == "_SubParsersAction")
-        if "explore" not in sub.choices:
-            _cli_report.register(sub, cli._COMMANDS)
-        return p
-
-    monkeypatch.setattr(cli, "build_parser", build)
+def test_cli_explore_headless(tmp_path, capsys):
     out = tmp_path / "x.png"
     assert (
         cli.main(

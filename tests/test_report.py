@@ -11,7 +11,7 @@ from html.parser import HTMLParser  # noqa: E402
 
 import pytest  # noqa: E402
 
-from scs_sim import _cli_report, cli  # noqa: E402
+from scs_sim import cli  # noqa: E402
 from scs_sim.compare import compare  # noqa: E402
 from scs_sim.report import spec_from_store, write_report  # noqa: E402
 from scs_sim.sweep_store import load_results  # noqa: E402
@@ -103,30 +103,14 @@ def test_report_is_self_contained_with_every_figure_and_the_table(store, tmp_pat
     assert re.search(r"Methods and assumptions", text)
 
 
-@pytest.fixture
-def run_cli(monkeypatch):
-    """``cli.main`` with the report commands registered (whether or not cli.py registers them yet)."""
-    orig = cli.build_parser
-
-    def build():
-        p = orig()
-        sub = next(a for a in p._actions if a.__class__.__name__ == "_SubParsersAction")
-        if "report" not in sub.choices:
-            _cli_report.register(sub, cli._COMMANDS)
-        return p
-
-    monkeypatch.setattr(cli, "build_parser", build)
-    return cli.main
-
-
-def test_cli_report_from_store(store, tmp_path, run_cli, capsys):
+def test_cli_report_from_store(store, tmp_path, capsys):
     out = tmp_path / "x.html"
-    assert run_cli(["report", str(store), "--out", str(out), "--best-duration", "0.3"]) == 0
+    assert cli.main(["report", str(store), "--out", str(out), "--best-duration", "0.3"]) == 0
     assert capsys.readouterr().out.strip() == str(out)
     assert out.read_text().count(IMG) == 7
 
 
-def test_cli_report_from_spec_runs_the_sweep(tmp_path, run_cli, capsys):
+def test_cli_report_from_spec_runs_the_sweep(tmp_path, capsys):
     spec = tmp_path / "mini.toml"
     spec.write_text(
         'program = "tonic_50hz"\n[simulation]\nduration_s = 0.3\nseed = 1\n'
@@ -134,7 +118,7 @@ def test_cli_report_from_spec_runs_the_sweep(tmp_path, run_cli, capsys):
         '"program" = ["tonic_50hz", "burst_dr"]\n'
     )
     out, st = tmp_path / "m.html", tmp_path / "st"
-    assert run_cli(["report", str(spec), "--out", str(out), "--store", str(st), "--backend", "serial"]) == 0
+    assert cli.main(["report", str(spec), "--out", str(out), "--store", str(st), "--backend", "serial"]) == 0
     assert capsys.readouterr().out.strip() == str(out)
     assert (st / "manifest.json").is_file()
     text = out.read_text()
@@ -143,13 +127,13 @@ def test_cli_report_from_spec_runs_the_sweep(tmp_path, run_cli, capsys):
     assert "burst_dr" in text and "tonic_50hz" in text
 
 
-def test_cli_report_bad_input(tmp_path, run_cli, capsys):
-    assert run_cli(["report", str(tmp_path), "--out", str(tmp_path / "r.html")]) == 2
+def test_cli_report_bad_input(tmp_path, capsys):
+    assert cli.main(["report", str(tmp_path), "--out", str(tmp_path / "r.html")]) == 2
     assert "not a sweep store" in capsys.readouterr().err
-    assert run_cli(["report", "no_such_spec_xyz", "--out", str(tmp_path / "r.html")]) == 2
+    assert cli.main(["report", "no_such_spec_xyz", "--out", str(tmp_path / "r.html")]) == 2
 
 
-def test_cli_gallery_json(tmp_path, run_cli, capsys, monkeypatch):
+def test_cli_gallery_json(tmp_path, capsys, monkeypatch):
     import scs_sim.report as report
 
     calls = {}
@@ -161,6 +145,6 @@ def test_cli_gallery_json(tmp_path, run_cli, capsys, monkeypatch):
         return [p]
 
     monkeypatch.setattr(report, "write_gallery", fake)
-    assert run_cli(["gallery", "--out", str(tmp_path), "--json"]) == 0
+    assert cli.main(["gallery", "--out", str(tmp_path), "--json"]) == 0
     assert calls["out"] == str(tmp_path)
     assert '"files"' in capsys.readouterr().out

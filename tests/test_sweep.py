@@ -8,7 +8,6 @@ real ``scs_sim.simulation.evaluate`` when that module exists.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import signal
@@ -533,19 +532,9 @@ def test_sigkill_then_resume_equals_uninterrupted(serial_table, tmp_path):
 
 
 def _main(argv):
-    """``scs_sim.cli.main`` with the sweep commands registered (until the lead wires them in)."""
-    from scs_sim import _cli_sweep, cli
+    from scs_sim import cli
 
-    parser = cli.build_parser()
-    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    if "sweep" not in sub.choices:
-        _cli_sweep.register(sub, cli._COMMANDS)
-    orig = cli.build_parser
-    cli.build_parser = lambda: parser
-    try:
-        return cli.main(argv)
-    finally:
-        cli.build_parser = orig
+    return cli.main(argv)
 
 
 def test_cli_sweep_json_and_errors(tmp_path, capsys):
