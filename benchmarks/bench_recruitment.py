@@ -20,9 +20,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from scs_sim.fibers import Anatomy, build_fibers  # noqa: E402
-from scs_sim.programs import high_frequency, pulse_train, tonic  # noqa: E402
-from scs_sim.recruitment import recruit  # noqa: E402
+from scs_sim.fibers.anatomy import Anatomy, build_fibers  # noqa: E402
+from scs_sim.fibers.recruitment import recruit  # noqa: E402
+from scs_sim.stim.programs import high_frequency, pulse_train, tonic  # noqa: E402
 
 N_FIBERS = 100
 RATE_HZ = 10_000.0

@@ -77,9 +77,9 @@ def measure(points: int = 20, replicates: int = 2, duration_s: float = 10.0, wor
     """
     log = log or (lambda msg: print(msg, file=sys.stderr))
     try:
-        from scs_sim import config
+        from scs_sim.config import loader as config
         from scs_sim.simulation import baseline, evaluate
-        from scs_sim.sweeps import load_spec, run_sweep
+        from scs_sim.study.sweeps import load_spec, run_sweep
     except ImportError as exc:
         return {"benchmark": "sweep", "skipped": f"scs_sim.simulation unavailable: {exc}"}
 

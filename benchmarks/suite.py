@@ -205,7 +205,7 @@ def bench_circuit(cfg: dict) -> dict:
 def bench_references(cfg: dict) -> dict:
     """numba kernels vs their NumPy twins from tests/, per unit of work (the references are linear in it)."""
     from benchmarks.workloads import circuit_workload, timed
-    from scs_sim.rate import RateInputs, RateParams, run_rate
+    from scs_sim.dorsal_horn.rate import RateInputs, RateParams, run_rate
     from tests.naive_circuit import naive_run
     from tests.naive_rate import naive_rate_trace
 
@@ -335,7 +335,7 @@ def bench_startup(cfg: dict) -> dict:
 
 def bench_memory(cfg: dict) -> dict:
     """Peak RSS of a process simulating segment for a short and a long duration (numba cache warm)."""
-    from scs_sim.recruitment import recruit
+    from scs_sim.fibers.recruitment import recruit
 
     short, long_ = cfg["memory_s"]
     a = _child(short)

@@ -36,7 +36,7 @@ def test_circuit_10s(benchmark, preset, zhang_10s, segment_10s):
 
 
 def test_rate_10s(benchmark):
-    from scs_sim.rate import RateInputs, run_rate
+    from scs_sim.dorsal_horn.rate import RateInputs, run_rate
 
     rng = np.random.default_rng(7)
     n = 100_000

@@ -18,12 +18,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scs_sim import circuit as circuit_mod
-from scs_sim.afferents import AFFERENT_POPULATIONS, AfferentSpikes, afferent_spikes, merge_dc
-from scs_sim.config import load_patient, load_program
-from scs_sim.fibers import build_fibers
-from scs_sim.programs import pulse_train
-from scs_sim.recruitment import recruit
+from scs_sim.config.loader import load_patient, load_program
+from scs_sim.dorsal_horn import circuit as circuit_mod
+from scs_sim.dorsal_horn.afferents import AFFERENT_POPULATIONS, AfferentSpikes, afferent_spikes, merge_dc
+from scs_sim.fibers.anatomy import build_fibers
+from scs_sim.fibers.recruitment import recruit
+from scs_sim.stim.programs import pulse_train
 
 #: Population-size fields of CircuitParams scaled by ``scale``.
 SIZE_FIELDS = ("n_abeta", "n_adelta", "n_c", "n_local_in", "n_surround_in", "n_ex", "n_wdr")

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from . import programs
-from .config import load
-from .dosimetry import Device, dosimetry
-from .errors import ConfigError, ScsSimError, SimulationError
+from scs_sim.config.loader import load
+from scs_sim.errors import ConfigError, ScsSimError, SimulationError
+from scs_sim.stim import programs
+from scs_sim.stim.dosimetry import Device, dosimetry
 
 __all__ = ["ConfigError", "Device", "ScsSimError", "SimulationError", "__version__", "dosimetry", "load",
            "programs", "simulate", "sweep"]
@@ -22,11 +22,11 @@ __all__ = ["ConfigError", "Device", "ScsSimError", "SimulationError", "__version
 
 def __getattr__(name: str):
     if name == "simulate":
-        from .simulation import simulate
+        from scs_sim.simulation import simulate
 
         return simulate
     if name == "sweep":
-        from .sweeps import run_sweep
+        from scs_sim.study.sweeps import run_sweep
 
         return run_sweep
     raise AttributeError(f"module 'scs_sim' has no attribute {name!r}")

@@ -23,14 +23,14 @@ from typing import Any
 
 import numpy as np
 
-from ._jit import njit
-from .afferents import AfferentSpikes, afferent_spikes, merge_dc
-from .config import Patient, RunConfig, Simulation, program_dir
-from .dosimetry import Device, dosimetry
-from .errors import ConfigError
-from .fibers import build_fibers
-from .programs import pulse_train
-from .recruitment import recruit
+from scs_sim._jit import njit
+from scs_sim.config.loader import Patient, RunConfig, Simulation, program_dir
+from scs_sim.dorsal_horn.afferents import AfferentSpikes, afferent_spikes, merge_dc
+from scs_sim.errors import ConfigError
+from scs_sim.fibers.anatomy import build_fibers
+from scs_sim.fibers.recruitment import recruit
+from scs_sim.stim.dosimetry import Device, dosimetry
+from scs_sim.stim.programs import pulse_train
 
 __all__ = ["Baseline", "Result", "baseline", "baseline_key", "evaluate", "simulate", "simulate_config",
            "windup_index"]
@@ -132,7 +132,7 @@ class _Engine:
     """Builds the parts of a run once (fibres, network, natural drive) for a config."""
 
     def __init__(self, cfg: RunConfig):
-        from . import circuit as circuit_mod
+        from scs_sim.dorsal_horn import circuit as circuit_mod
 
         self.cfg = cfg
         sim: Simulation = cfg.simulation
@@ -154,7 +154,7 @@ class _Engine:
         self.scales = patient.pain.circuit_kwargs()
 
     def run_circuit(self, inputs: AfferentSpikes):
-        from . import circuit as circuit_mod
+        from scs_sim.dorsal_horn import circuit as circuit_mod
 
         if self.sim.model == "rate":
             return _run_rate(self, inputs)
@@ -191,7 +191,7 @@ def _run_rate(engine: _Engine, inputs: AfferentSpikes) -> _RateRun:
     release fraction relative to a rested synapse) and split by ``coverage`` into in-field and
     surround drive.
     """
-    from . import rate
+    from scs_sim.dorsal_horn import rate
 
     p = engine.circuit_params
     sim = engine.sim
@@ -353,7 +353,7 @@ def simulate(program, patient=None, *, duration_s: float = 10.0, seed: int = 1, 
     >>> r = scs_sim.simulate("tonic_50hz", duration_s=1.0, seed=1)  # doctest: +SKIP
     >>> sorted(r.metrics)[:3]  # doctest: +SKIP
     """
-    from .config import load_patient, load_program
+    from scs_sim.config.loader import load_patient, load_program
 
     if isinstance(program, str | Path):
         program, _ = load_program(program)
@@ -366,7 +366,7 @@ def simulate(program, patient=None, *, duration_s: float = 10.0, seed: int = 1, 
 
 
 def _validated_simulation(**kw) -> Simulation:
-    from .config import _validate
+    from scs_sim.config.loader import _validate
 
     return _validate(Simulation, kw, file=None, prefix=("simulation",))
 

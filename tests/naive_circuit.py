@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from scs_sim.circuit import RECEPTORS, Network, dual_exp_norm, prepare_inputs
+from scs_sim.dorsal_horn.circuit import RECEPTORS, Network, dual_exp_norm, prepare_inputs
 
 NMDA = RECEPTORS.index("nmda")
 

@@ -12,8 +12,8 @@ import math
 
 import numpy as np
 
-from scs_sim import recruitment
-from scs_sim.recruitment import ExcitationParams, PerceptionParams
+from scs_sim.fibers import recruitment
+from scs_sim.fibers.recruitment import ExcitationParams, PerceptionParams
 
 
 def _phases_and_noise(train, n_fib, rng, duration_s):

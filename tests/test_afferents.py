@@ -6,7 +6,7 @@ import numpy as np
 import pydantic
 import pytest
 
-from scs_sim.afferents import (
+from scs_sim.dorsal_horn.afferents import (
     AfferentSpikes,
     ElectricalVolleys,
     NoxiousEpoch,

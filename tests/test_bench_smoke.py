@@ -61,7 +61,7 @@ def test_unknown_section_is_bad_input(tmp_path):
 
 
 def test_cli_bench_command(tmp_path, capsys):
-    from scs_sim import _cli_bench
+    from scs_sim.app.cli import bench as _cli_bench
 
     parser = argparse.ArgumentParser(prog="scs-sim")
     sub = parser.add_subparsers(dest="command")

@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from scs_sim import circuit as C
-from scs_sim.afferents import (
+from scs_sim.dorsal_horn import circuit as C
+from scs_sim.dorsal_horn.afferents import (
     ElectricalVolleys,
     PainState,
     afferent_spikes,
@@ -248,8 +248,8 @@ def test_dc_short_term_depression():
 # ---------------------------------------------------------------------------------------------
 _DET_SCRIPT = textwrap.dedent("""
     import hashlib, numpy as np
-    from scs_sim import circuit as C
-    from scs_sim.afferents import PainState, afferent_spikes
+    from scs_sim.dorsal_horn import circuit as C
+    from scs_sim.dorsal_horn.afferents import PainState, afferent_spikes
     p = C.preset("segment")
     net = C.build(p, np.random.default_rng(7))
     sp = afferent_spikes(PainState(), {"abeta": p.n_abeta, "adelta": p.n_adelta, "c": p.n_c}, 1.0,

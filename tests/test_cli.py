@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from scs_sim.cli import main
+from scs_sim.app.cli.core import main
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOW_KEYS = {
@@ -73,7 +73,7 @@ def test_waveform_writes_png(tmp_path, capsys):
 )
 def test_bad_input_exit_2_one_line_no_traceback(argv):
     proc = subprocess.run(
-        [sys.executable, "-m", "scs_sim.cli", *argv], capture_output=True, text=True, cwd=ROOT
+        [sys.executable, "-m", "scs_sim", *argv], capture_output=True, text=True, cwd=ROOT
     )
     assert proc.returncode == 2
     err = proc.stderr.strip().splitlines()
@@ -82,5 +82,5 @@ def test_bad_input_exit_2_one_line_no_traceback(argv):
 
 
 def test_version():
-    proc = subprocess.run([sys.executable, "-m", "scs_sim.cli", "--version"], capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-m", "scs_sim", "--version"], capture_output=True, text=True)
     assert proc.returncode == 0 and proc.stdout.startswith("scs-sim 0.")

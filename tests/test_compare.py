@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from scs_sim.compare import ci95_halfwidth, compare, pareto_front
 from scs_sim.errors import ConfigError
+from scs_sim.study.compare import ci95_halfwidth, compare, pareto_front
 
 #: Relative tolerance for float arithmetic on hand-made tables.
 RTOL = 1e-12

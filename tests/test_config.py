@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from scs_sim import config
+from scs_sim.config import loader as config
 from scs_sim.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent

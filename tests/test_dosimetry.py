@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from scs_sim import programs as P
-from scs_sim.dosimetry import Device, dosimetry
+from scs_sim.stim import programs as P
+from scs_sim.stim.dosimetry import Device, dosimetry
 from tests.settings import FORMULA_RTOL
 
 AREA_CM2 = math.pi * 1.3 * 3.0 / 100.0  # 1.3 mm × 3 mm ring = 0.12252 cm²

@@ -9,8 +9,8 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from scs_sim import cli  # noqa: E402
-from scs_sim.explore import KIND_DEFAULTS, Explorer, make_program  # noqa: E402
+from scs_sim.app.cli import main as cli_main  # noqa: E402
+from scs_sim.app.explore import KIND_DEFAULTS, Explorer, make_program  # noqa: E402
 
 #: An update (program, 0.5 s spiking simulation, redraw) must answer within this, s (about 0.2 s warm).
 UPDATE_BUDGET_S = 3.0
@@ -85,7 +85,7 @@ def test_rate_model_and_save(tmp_path):
 def test_cli_explore_headless(tmp_path, capsys):
     out = tmp_path / "x.png"
     assert (
-        cli.main(
+        cli_main(
             [
                 "explore",
                 "--headless",
@@ -102,4 +102,4 @@ def test_cli_explore_headless(tmp_path, capsys):
     )
     assert out.stat().st_size > 5000
     assert '"update_s"' in capsys.readouterr().out
-    assert cli.main(["explore", "--headless"]) == 2
+    assert cli_main(["explore", "--headless"]) == 2

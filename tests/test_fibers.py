@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from scs_sim.errors import ConfigError
-from scs_sim.fibers import Anatomy, build_fibers, parse_anatomy
+from scs_sim.fibers.anatomy import Anatomy, build_fibers, parse_anatomy
 
 PATIENTS = Path(__file__).resolve().parents[1] / "configs" / "patients"
 LARGE_FRACTION_RTOL = 0.5  # the stratified DC sample holds 0.5 % > 10.7 µm within ±50 % (few fibres)

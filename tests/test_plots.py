@@ -10,9 +10,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from scs_sim.compare import compare  # noqa: E402
-from scs_sim.config import load_program  # noqa: E402
-from scs_sim.fibers import Anatomy, build_fibers  # noqa: E402
+from scs_sim.config.loader import load_program  # noqa: E402
+from scs_sim.fibers.anatomy import Anatomy, build_fibers  # noqa: E402
+from scs_sim.fibers.recruitment import recruit  # noqa: E402
 from scs_sim.plots import (  # noqa: E402
     amplitude_scan,
     fiber_thresholds,
@@ -35,8 +35,8 @@ from scs_sim.plots import (  # noqa: E402
 from scs_sim.plots._common import save  # noqa: E402
 from scs_sim.plots.schematic import circuit_edges  # noqa: E402
 from scs_sim.plots.sweeps import grid_means, response_curve  # noqa: E402
-from scs_sim.programs import high_frequency, pulse_train, tonic  # noqa: E402
-from scs_sim.recruitment import recruit  # noqa: E402
+from scs_sim.stim.programs import high_frequency, pulse_train, tonic  # noqa: E402
+from scs_sim.study.compare import compare  # noqa: E402
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 #: Exact equality of plotted float data with its input (no arithmetic in between but ×100 or unit scaling).
@@ -73,8 +73,8 @@ def spiking_result():
 @pytest.fixture(scope="module")
 def sweep_table(tmp_path_factory):
     """A real 3 × 2-point sweep (frequency × amplitude, 2 replicates, 0.5 s spiking runs)."""
-    from scs_sim.sweep_store import load_results
-    from scs_sim.sweeps import run_sweep
+    from scs_sim.study.store import load_results
+    from scs_sim.study.sweeps import run_sweep
 
     spec = {
         "program": {
@@ -179,7 +179,7 @@ def test_recruitment_curve_lines_equal_curves(fibers, tmp_path):
 
 
 def test_strength_duration_marks_fit_and_hershey(fibers):
-    from scs_sim.recruitment import fit_strength_duration, strength_duration
+    from scs_sim.fibers.recruitment import fit_strength_duration, strength_duration
 
     pws = np.array([60.0, 120.0, 300.0, 700.0])
     thr = strength_duration(tonic(), fibers, 7, pws, duration_s=0.3)
@@ -244,7 +244,7 @@ def test_schematic_nodes_coloured_by_rate(spiking_result, tmp_path):
         np.asarray(nodes.get_array(), dtype=float), [np.mean(r.rates_hz[p]) for p in order], rtol=DATA_RTOL
     )
     gids = [p.get_gid() for p in ax.patches if p.get_gid()]
-    from scs_sim.circuit import preset
+    from scs_sim.dorsal_horn.circuit import preset
 
     edges = circuit_edges(preset(r.config.simulation.circuit))
     assert len(gids) == len(edges)

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scs_sim import programs as P
 from scs_sim.errors import ConfigError
+from scs_sim.stim import programs as P
 from tests.settings import CHARGE_BALANCE_RTOL
 
 

@@ -7,8 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from scs_sim.errors import ConfigError, SimulationError
-from scs_sim.rate import (
+from scs_sim.dorsal_horn.rate import (
     STATE_NAMES,
     RateInputs,
     RateParams,
@@ -19,6 +18,7 @@ from scs_sim.rate import (
     rates_from_spikes,
     run_rate,
 )
+from scs_sim.errors import ConfigError, SimulationError
 from tests.naive_rate import naive_bin, naive_rate_trace, naive_rates_from_spikes
 
 RTOL_KERNEL = 1e-12  # kernel vs naive: same arithmetic, only summation order may differ

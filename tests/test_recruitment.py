@@ -10,11 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from scs_sim import recruitment
 from scs_sim.errors import ConfigError
-from scs_sim.fibers import Anatomy, build_fibers
-from scs_sim.programs import burst, custom, high_frequency, multiplexed, pulse_train, tonic
-from scs_sim.recruitment import (
+from scs_sim.fibers import recruitment
+from scs_sim.fibers.anatomy import Anatomy, build_fibers
+from scs_sim.fibers.recruitment import (
     ExcitationParams,
     PerceptionParams,
     fit_strength_duration,
@@ -22,6 +21,7 @@ from scs_sim.recruitment import (
     strength_duration,
     threshold,
 )
+from scs_sim.stim.programs import burst, custom, high_frequency, multiplexed, pulse_train, tonic
 from tests.naive_recruitment import naive_recruit
 
 PATIENTS = Path(__file__).resolve().parents[1] / "configs" / "patients"

@@ -11,11 +11,11 @@ from html.parser import HTMLParser  # noqa: E402
 
 import pytest  # noqa: E402
 
-from scs_sim import cli  # noqa: E402
-from scs_sim.compare import compare  # noqa: E402
-from scs_sim.report import spec_from_store, write_report  # noqa: E402
-from scs_sim.sweep_store import load_results  # noqa: E402
-from scs_sim.sweeps import load_spec, run_sweep  # noqa: E402
+from scs_sim.app.cli import main as cli_main  # noqa: E402
+from scs_sim.app.report import spec_from_store, write_report  # noqa: E402
+from scs_sim.study.compare import compare  # noqa: E402
+from scs_sim.study.store import load_results  # noqa: E402
+from scs_sim.study.sweeps import load_spec, run_sweep  # noqa: E402
 
 IMG = '<img src="data:image/png;base64,'
 
@@ -105,7 +105,7 @@ def test_report_is_self_contained_with_every_figure_and_the_table(store, tmp_pat
 
 def test_cli_report_from_store(store, tmp_path, capsys):
     out = tmp_path / "x.html"
-    assert cli.main(["report", str(store), "--out", str(out), "--best-duration", "0.3"]) == 0
+    assert cli_main(["report", str(store), "--out", str(out), "--best-duration", "0.3"]) == 0
     assert capsys.readouterr().out.strip() == str(out)
     assert out.read_text().count(IMG) == 7
 
@@ -118,7 +118,7 @@ def test_cli_report_from_spec_runs_the_sweep(tmp_path, capsys):
         '"program" = ["tonic_50hz", "burst_dr"]\n'
     )
     out, st = tmp_path / "m.html", tmp_path / "st"
-    assert cli.main(["report", str(spec), "--out", str(out), "--store", str(st), "--backend", "serial"]) == 0
+    assert cli_main(["report", str(spec), "--out", str(out), "--store", str(st), "--backend", "serial"]) == 0
     assert capsys.readouterr().out.strip() == str(out)
     assert (st / "manifest.json").is_file()
     text = out.read_text()
@@ -128,13 +128,13 @@ def test_cli_report_from_spec_runs_the_sweep(tmp_path, capsys):
 
 
 def test_cli_report_bad_input(tmp_path, capsys):
-    assert cli.main(["report", str(tmp_path), "--out", str(tmp_path / "r.html")]) == 2
+    assert cli_main(["report", str(tmp_path), "--out", str(tmp_path / "r.html")]) == 2
     assert "not a sweep store" in capsys.readouterr().err
-    assert cli.main(["report", "no_such_spec_xyz", "--out", str(tmp_path / "r.html")]) == 2
+    assert cli_main(["report", "no_such_spec_xyz", "--out", str(tmp_path / "r.html")]) == 2
 
 
 def test_cli_gallery_json(tmp_path, capsys, monkeypatch):
-    import scs_sim.report as report
+    import scs_sim.app.report as report
 
     calls = {}
 
@@ -145,6 +145,6 @@ def test_cli_gallery_json(tmp_path, capsys, monkeypatch):
         return [p]
 
     monkeypatch.setattr(report, "write_gallery", fake)
-    assert cli.main(["gallery", "--out", str(tmp_path), "--json"]) == 0
+    assert cli_main(["gallery", "--out", str(tmp_path), "--json"]) == 0
     assert calls["out"] == str(tmp_path)
     assert '"files"' in capsys.readouterr().out

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 import scs_sim
-from scs_sim import config
-from scs_sim.cli import main
-from scs_sim.config import RunConfig, Simulation
+from scs_sim.app.cli.core import main
+from scs_sim.config import loader as config
+from scs_sim.config.loader import RunConfig, Simulation
 from scs_sim.errors import ConfigError
 from scs_sim.simulation import baseline, baseline_key, simulate, simulate_config, std_efficacy, windup_index
 
@@ -133,7 +133,7 @@ def test_bad_circuit_override_names_the_patient_key(tmp_path):
     f = tmp_path / "p.toml"
     f.write_text('program = "tonic_50hz"\n[patient]\nname = "x"\n[patient.circuit]\nn_wdr = 0\n'
                  '[simulation]\nduration_s = 0.5\n')
-    proc = subprocess.run([sys.executable, "-m", "scs_sim.cli", "run", str(f)], capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-m", "scs_sim", "run", str(f)], capture_output=True, text=True)
     assert proc.returncode == 2 and "patient.circuit.n_wdr" in proc.stderr and "Traceback" not in proc.stderr
 
 

@@ -13,8 +13,8 @@ import math
 import numpy as np
 import pytest
 
-from scs_sim import _cli_validate
-from scs_sim import validation as V
+from scs_sim.app.cli import validate as _cli_validate
+from scs_sim.validation import core as V
 
 #: Experiments that pass in the quick run (docs/VALIDATION.md lists the full-run verdicts).
 QUICK_PASS = {
@@ -151,7 +151,7 @@ def test_unknown_experiment_is_bad_input():
 
 
 def test_wired_into_main_cli(capsys):
-    from scs_sim import cli
+    from scs_sim.app.cli import core as cli
 
     assert cli.main(["validate-model", "--quick", "--json", "--only", "collateral_depression"]) == 0
     assert json.loads(capsys.readouterr().out)["n_passed"] == 1

@@ -83,7 +83,7 @@ def _receptor_eqs(tau_rise_s: list[float], tau_decay_s: list[float]) -> str:
 
 def _step_grid_inputs(wl, dt_s: float):
     """Afferent spikes as (global source index, step) on the kernel's grid; duplicates in one step merged."""
-    from scs_sim.afferents import AFFERENT_POPULATIONS
+    from scs_sim.dorsal_horn.afferents import AFFERENT_POPULATIONS
 
     idx, steps = [], []
     n_steps = int(round(wl.duration_s / dt_s))
@@ -102,7 +102,7 @@ def _step_grid_inputs(wl, dt_s: float):
 
 def _dedup_workload(wl, idx, steps, dt_s):
     """The workload with exactly the inputs Brian2 gets (only matters if duplicates were merged)."""
-    from scs_sim.afferents import AFFERENT_POPULATIONS, AfferentSpikes, make_train
+    from scs_sim.dorsal_horn.afferents import AFFERENT_POPULATIONS, AfferentSpikes, make_train
 
     trains = {}
     for pop in AFFERENT_POPULATIONS:
@@ -118,7 +118,7 @@ def build_brian2(wl, dt_s: float):
     """Brian2 objects mirroring ``wl.net`` and its inputs; returns (Network, neurons, spike monitor)."""
     import brian2 as b2
 
-    from scs_sim import circuit as C
+    from scs_sim.dorsal_horn import circuit as C
 
     net, p = wl.net, wl.net.params
     b2.defaultclock.dt = dt_s * b2.second

@@ -3,8 +3,8 @@
 Computation modules never import this package.
 """
 
-from .gate import plot_population_rates, plot_raster, plot_windup, run_figure
-from .recruitment import (
+from scs_sim.plots.gate import plot_population_rates, plot_raster, plot_windup, run_figure
+from scs_sim.plots.recruitment import (
     amplitude_scan,
     fiber_thresholds,
     plot_cross_section,
@@ -14,9 +14,9 @@ from .recruitment import (
     raster_comparison_figure,
     recruitment_curves,
 )
-from .schematic import plot_circuit_schematic
-from .sweeps import plot_comparison_bars, plot_frequency_response, plot_heatmap, plot_pareto
-from .waveforms import plot_pulse_shape, plot_train, plot_waveforms
+from scs_sim.plots.schematic import plot_circuit_schematic
+from scs_sim.plots.sweeps import plot_comparison_bars, plot_frequency_response, plot_heatmap, plot_pareto
+from scs_sim.plots.waveforms import plot_pulse_shape, plot_train, plot_waveforms
 
 __all__ = [
     "amplitude_scan",

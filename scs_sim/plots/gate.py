@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._common import get_ax
+from scs_sim.plots._common import get_ax
 
 __all__ = ["plot_raster", "plot_population_rates", "plot_windup", "run_figure"]
 

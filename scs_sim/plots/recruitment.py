@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ._common import get_ax
+from scs_sim.plots._common import get_ax
 
 __all__ = [
     "HERSHEY_2010_CHRONAXIE_US",
@@ -40,8 +40,8 @@ def amplitude_scan(program, fibers, amplitudes_ma, *, seed: int = 1, duration_s:
     Every amplitude reuses the same noise (``default_rng(seed)``: common random numbers), so the
     scan is (almost) monotone in amplitude. ``program`` is copied with ``amplitude_ma`` replaced.
     """
-    from ..programs import pulse_train
-    from ..recruitment import recruit
+    from scs_sim.fibers.recruitment import recruit
+    from scs_sim.stim.programs import pulse_train
 
     out = np.zeros((len(amplitudes_ma), fibers.n), dtype=bool)
     for i, a in enumerate(amplitudes_ma):
@@ -138,7 +138,7 @@ def plot_strength_duration(
     rheobase 2.5 mA) is drawn dashed and its chronaxie point (295 µs, 5 mA) marked. Returns the Axes;
     the first line holds the given data (non-finite thresholds dropped).
     """
-    from ..recruitment import fit_strength_duration
+    from scs_sim.fibers.recruitment import fit_strength_duration
 
     ax = get_ax(ax)
     pw = np.asarray(pulse_widths_us, dtype=float)

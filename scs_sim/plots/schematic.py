@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._common import get_ax
+from scs_sim.plots._common import get_ax
 
 __all__ = ["EXCITATORY", "INHIBITORY", "circuit_edges", "plot_circuit_schematic"]
 
@@ -90,7 +90,7 @@ def plot_circuit_schematic(
     from matplotlib.colors import Normalize
     from matplotlib.patches import FancyArrowPatch
 
-    from .. import circuit as circuit_mod
+    from scs_sim.dorsal_horn import circuit as circuit_mod
 
     ax = get_ax(ax)
     if params is None:

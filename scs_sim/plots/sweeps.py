@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._common import get_ax
+from scs_sim.plots._common import get_ax
 
 __all__ = [
     "battery_column",
@@ -114,7 +114,7 @@ def response_curve(table, x: str = "program.frequency_hz", metric: str = "relief
 
     Returns ``(x_values, means, ci95)`` (ascending ``x``; CI by :func:`scs_sim.compare.ci95_halfwidth`).
     """
-    from ..compare import ci95_halfwidth
+    from scs_sim.study.compare import ci95_halfwidth
 
     v = _numeric(table[metric])
     xs, means, ci = [], [], []

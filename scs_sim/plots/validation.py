@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._common import save
+from scs_sim.plots._common import save
 
 __all__ = ["draw_all"]
 
@@ -47,7 +47,7 @@ def _sd(data, path):
 
 
 def _foreman(data, path, seg=None):
-    from scs_sim.validation import PSTH_BIN_S, foreman_curves
+    from scs_sim.validation.core import PSTH_BIN_S, foreman_curves
 
     fig, ax = _fig(7.0, 3.8)
     edges = np.arange(data["control"].size + 1) * PSTH_BIN_S * 1e3

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..programs import Burst, Custom, Multiplexed, PulseTrain, pulse_train
-from ._common import get_ax
+from scs_sim.plots._common import get_ax
+from scs_sim.stim.programs import Burst, Custom, Multiplexed, PulseTrain, pulse_train
 
 __all__ = ["plot_pulse_shape", "plot_train", "plot_waveforms"]
 
@@ -59,7 +59,7 @@ def plot_pulse_shape(program, ax=None, *, train: PulseTrain | None = None, annot
 
     Examples
     --------
-    >>> from scs_sim.programs import tonic
+    >>> from scs_sim.stim.programs import tonic
     >>> ax = plot_pulse_shape(tonic())  # doctest: +SKIP
     """
     ax = get_ax(ax)

@@ -11,7 +11,7 @@ import math
 import sys
 from pathlib import Path
 
-from .errors import ConfigError
+from scs_sim.errors import ConfigError
 
 __all__ = ["register", "cmd_sweep", "cmd_compare"]
 
@@ -80,13 +80,13 @@ def register(sub, commands: dict) -> None:
 
 
 def _print_json(obj) -> None:
-    from .cli import _print_json as pj
+    from scs_sim.app.cli.core import _print_json as pj
 
     pj(obj)
 
 
 def cmd_sweep(args) -> int:
-    from .sweeps import run_sweep
+    from scs_sim.study.sweeps import run_sweep
 
     summary = run_sweep(
         args.spec,
@@ -113,7 +113,7 @@ def cmd_sweep(args) -> int:
 
 
 def _is_spec(ref: str) -> bool:
-    from .config import _find_file, _read_toml
+    from scs_sim.config.loader import _find_file, _read_toml
 
     if len(ref) == 0:
         return False
@@ -164,9 +164,9 @@ def _records(df) -> list[dict]:
 
 
 def cmd_compare(args) -> int:
-    from .cli import _table
-    from .compare import compare
-    from .sweeps import load_spec, run_sweep
+    from scs_sim.app.cli.core import _table
+    from scs_sim.study.compare import compare
+    from scs_sim.study.sweeps import load_spec, run_sweep
 
     if len(args.inputs) == 1 and _is_spec(args.inputs[0]):
         spec = args.inputs[0]
@@ -189,7 +189,7 @@ def cmd_compare(args) -> int:
         chunk_size=args.chunk_size,
         progress=False if args.json else None,
     )
-    from .sweep_store import load_results
+    from scs_sim.study.store import load_results
 
     table = compare(load_results(store))
     battery = _battery_key(table)
@@ -205,7 +205,7 @@ def cmd_compare(args) -> int:
         raise ConfigError(f"--out: cannot write to {out}: {exc.strerror or exc}") from None
     report = None
     if args.report:
-        from .report import write_report
+        from scs_sim.app.report import write_report
 
         report = write_report(store, args.report)
     if args.json:

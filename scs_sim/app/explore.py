@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import ScsSimError
+from scs_sim.errors import ScsSimError
 
 __all__ = ["KINDS", "Explorer", "explore"]
 
@@ -41,7 +41,7 @@ def make_program(kind: str, frequency_hz: float, amplitude_ma: float, pulse_widt
 
     Raises :class:`~scs_sim.errors.ConfigError` when the pulse does not fit the period.
     """
-    from . import programs
+    from scs_sim.stim import programs
 
     if kind == "tonic":
         return programs.tonic(
@@ -113,7 +113,7 @@ class Explorer:
         seed: int = 1,
         headless: bool = False,
     ):
-        from .config import load_patient
+        from scs_sim.config.loader import load_patient
 
         if kind not in KINDS:
             raise ScsSimError(f"unknown kind {kind!r} (one of {', '.join(KINDS)})")
@@ -244,9 +244,9 @@ class Explorer:
     # -- update ----------------------------------------------------------------------------------
     def update(self) -> None:
         """Re-build the program, re-simulate and redraw the three panels."""
-        from .errors import ConfigError
-        from .plots import plot_fiber_raster, plot_train
-        from .simulation import simulate
+        from scs_sim.errors import ConfigError
+        from scs_sim.plots import plot_fiber_raster, plot_train
+        from scs_sim.simulation import simulate
 
         t0 = time.perf_counter()
         s = self.state

@@ -21,12 +21,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
-from ._params import Params
-from .afferents import PainState
-from .dosimetry import Device
-from .errors import ConfigError, check_keys, suggest
-from .fibers import Anatomy
-from .programs import PROGRAM_KINDS, Program
+from scs_sim._params import Params
+from scs_sim.dorsal_horn.afferents import PainState
+from scs_sim.errors import ConfigError, check_keys, suggest
+from scs_sim.fibers.anatomy import Anatomy
+from scs_sim.stim.dosimetry import Device
+from scs_sim.stim.programs import PROGRAM_KINDS, Program
 
 __all__ = [
     "RunConfig",
@@ -43,7 +43,7 @@ __all__ = [
 ]
 
 #: The repository's configs/ folder (presets); present in a clone or an editable install.
-CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
+CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs"
 
 _SECTIONS = ("program", "patient", "device", "simulation", "sweep")
 _PRESET_DIRS = {"program": "programs", "patient": "patients", "device": "devices", "sweep": "sweeps"}
@@ -283,7 +283,7 @@ def _load_section(section: str, value: Any, *, file: str | None, base: Path | No
 
 def _check_train(program, base: Path | None, file) -> None:
     """Build the program's pulse train once so file references (custom CSV) are checked at load time."""
-    from .programs import pulse_train
+    from scs_sim.stim.programs import pulse_train
 
     try:
         pulse_train(program, base_dir=base)

@@ -9,14 +9,14 @@ import sys
 import time
 from pathlib import Path
 
-from .errors import ConfigError
+from scs_sim.errors import ConfigError
 
 __all__ = ["register", "cmd_report", "cmd_explore", "cmd_gallery"]
 
 
 def register(sub, commands: dict) -> None:
     """Add the ``report``, ``explore`` and ``gallery`` sub-commands to ``sub`` and their functions to ``commands``."""
-    from ._cli_sweep import _add_run_options
+    from scs_sim.app.cli.study import _add_run_options
 
     rp = sub.add_parser(
         "report",
@@ -73,7 +73,7 @@ def register(sub, commands: dict) -> None:
 
 
 def _print_json(obj) -> None:
-    from .cli import _print_json as pj
+    from scs_sim.app.cli.core import _print_json as pj
 
     pj(obj)
 
@@ -85,7 +85,7 @@ def _agg() -> None:
 
 
 def cmd_report(args) -> int:
-    from .report import write_report
+    from scs_sim.app.report import write_report
 
     _agg()
     src = Path(args.source)
@@ -95,8 +95,8 @@ def cmd_report(args) -> int:
     elif src.is_dir():
         raise ConfigError(f"{src} is a folder but not a sweep store (no manifest.json)")
     else:
-        from ._cli_sweep import _is_spec
-        from .sweeps import load_spec, run_sweep
+        from scs_sim.app.cli.study import _is_spec
+        from scs_sim.study.sweeps import load_spec, run_sweep
 
         if not _is_spec(args.source):
             raise ConfigError(
@@ -151,7 +151,7 @@ def cmd_explore(args) -> int:
                 f"no interactive matplotlib backend (got '{matplotlib.get_backend()}'; no display?): "
                 "use --headless --out FILE.png"
             )
-    from .explore import Explorer
+    from scs_sim.app.explore import Explorer
 
     ex = Explorer(
         kind=args.kind,
@@ -193,7 +193,7 @@ def cmd_explore(args) -> int:
 
 
 def cmd_gallery(args) -> int:
-    from .report import write_gallery
+    from scs_sim.app.report import write_gallery
 
     _agg()
     t0 = time.perf_counter()

@@ -29,8 +29,8 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from ._params import Params
-from .errors import ConfigError
+from scs_sim._params import Params
+from scs_sim.errors import ConfigError
 
 __all__ = [
     "PROGRAM_KINDS",
@@ -676,7 +676,7 @@ def load_custom_csv(path: str | Path) -> list[CustomPulse]:
     for i, row in enumerate(rows, start=2):  # line 1 is the header
         unknown = [k for k in row if k not in allowed]
         if unknown:
-            from .errors import suggest
+            from scs_sim.errors import suggest
 
             k = unknown[0]
             raise ConfigError(

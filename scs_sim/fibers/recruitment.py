@@ -36,7 +36,7 @@ from pydantic import Field
 from scs_sim._jit import njit
 from scs_sim._params import Params
 from scs_sim.errors import ConfigError
-from scs_sim.fibers import FiberPopulation
+from scs_sim.fibers.anatomy import FiberPopulation
 
 __all__ = [
     "ExcitationParams",
@@ -480,7 +480,7 @@ def recruit(train, fibers: FiberPopulation, rng: np.random.Generator, duration_s
 
     Example
     -------
-    >>> from scs_sim.programs import pulse_train, tonic
+    >>> from scs_sim.stim.programs import pulse_train, tonic
     >>> from scs_sim.fibers import Anatomy, build_fibers
     >>> pop = build_fibers(Anatomy(), np.random.default_rng(1))
     >>> r = recruit(pulse_train(tonic(amplitude_ma=10.0)), pop, np.random.default_rng(2), 0.2)
@@ -590,13 +590,13 @@ def threshold(program, fibers: FiberPopulation, rng_seed: int, *,
 
     Example
     -------
-    >>> from scs_sim.programs import tonic
+    >>> from scs_sim.stim.programs import tonic
     >>> from scs_sim.fibers import Anatomy, build_fibers
     >>> pop = build_fibers(Anatomy(), np.random.default_rng(1))
     >>> 5.0 < threshold(tonic(), pop, rng_seed=7) < 8.0
     True
     """
-    from scs_sim.programs import pulse_train
+    from scs_sim.stim.programs import pulse_train
 
     if which not in _CRITERIA:
         raise ConfigError(f"which must be one of {', '.join(_CRITERIA)} (got {which!r})", key="which")

@@ -73,8 +73,8 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ConfigError, ScsSimError, SimulationError, check_keys, suggest
-from .sweep_store import Store, load_results, spec_hash
+from scs_sim.errors import ConfigError, ScsSimError, SimulationError, check_keys, suggest
+from scs_sim.study.store import Store, load_results, spec_hash
 
 __all__ = [
     "Axis",
@@ -255,7 +255,7 @@ def _dotted_keys(d: Any, prefix: str = "") -> list[str]:
 
 def _expand_include(section: str, value: str, file: str | None, base_dir: str | None) -> dict:
     """Load an include / preset string of a top-level section into its dict form."""
-    from .config import _load_section
+    from scs_sim.config.loader import _load_section
 
     obj, name, path = _load_section(section, value, file=file, base=Path(base_dir) if base_dir else None)
     d = obj.model_dump(mode="json")
@@ -306,7 +306,7 @@ def _point_dict(base: dict, values: dict, seed: int | None, file, base_dir) -> d
 
 
 def _build_config(shared: dict, values: dict, seed: int | None):
-    from .config import parse
+    from scs_sim.config.loader import parse
 
     d = _point_dict(shared["base"], values, seed, shared["file"], shared["base_dir"])
     return parse(d, file=shared["file"], base=shared["base_dir"])
@@ -537,7 +537,7 @@ def load_spec(spec, overrides: Iterable[str] = (), *, evaluate=None) -> SweepSpe
     Every problem is a :class:`~scs_sim.errors.ConfigError` naming the spec file and key
     (``sweep.axes."program.frequency_hz"``). Every point's config is validated here, before any run.
     """
-    from .config import _find_file, _read_toml, parse
+    from scs_sim.config.loader import _find_file, _read_toml, parse
 
     if isinstance(spec, SweepSpec):
         if overrides:
@@ -557,7 +557,7 @@ def load_spec(spec, overrides: Iterable[str] = (), *, evaluate=None) -> SweepSpe
         raise ConfigError(f"must be a table (got {raw_sweep!r})", file=file, key="sweep")
     cfg = parse(data, file=file, base=base_dir)
     base = cfg.model_dump(mode="json", exclude={"source", "sweep"})
-    from .config import program_dir
+    from scs_sim.config.loader import program_dir
 
     _absolutize_csv(base.get("program"), program_dir(cfg))
     raw_sweep, base = apply_overrides(raw_sweep, base, overrides, file=file, base_dir=base_dir)

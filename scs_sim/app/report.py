@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import ConfigError
+from scs_sim.errors import ConfigError
 
 __all__ = ["fig_to_base64", "spec_from_store", "write_gallery", "write_report"]
 
@@ -66,7 +66,7 @@ def fig_to_base64(fig, *, dpi: int = 100) -> str:
 
 def spec_from_store(store_dir: str | Path):
     """Rebuild the :class:`~scs_sim.sweeps.SweepSpec` of a result store from its manifest."""
-    from .sweeps import Axis, SweepSpec
+    from scs_sim.study.sweeps import Axis, SweepSpec
 
     mpath = Path(store_dir) / "manifest.json"
     if not mpath.is_file():
@@ -171,8 +171,7 @@ def write_report(
     """
     import matplotlib.pyplot as plt
 
-    from .compare import compare
-    from .plots import (
+    from scs_sim.plots import (
         plot_circuit_schematic,
         plot_comparison_bars,
         plot_frequency_response,
@@ -181,8 +180,9 @@ def write_report(
         plot_waveforms,
         run_figure,
     )
-    from .simulation import simulate_config
-    from .sweep_store import load_results
+    from scs_sim.simulation import simulate_config
+    from scs_sim.study.compare import compare
+    from scs_sim.study.store import load_results
 
     t_start = time.perf_counter()
     store = Path(store_dir)
@@ -348,9 +348,10 @@ def write_gallery(
 
     import matplotlib.pyplot as plt
 
-    from .config import load_program
-    from .fibers import Anatomy, build_fibers
-    from .plots import (
+    from scs_sim.config.loader import load_program
+    from scs_sim.fibers.anatomy import Anatomy, build_fibers
+    from scs_sim.fibers.recruitment import recruit, strength_duration
+    from scs_sim.plots import (
         amplitude_scan,
         plot_circuit_schematic,
         plot_cross_section,
@@ -364,11 +365,10 @@ def write_gallery(
         recruitment_curves,
         run_figure,
     )
-    from .programs import high_frequency, pulse_train, tonic
-    from .recruitment import recruit, strength_duration
-    from .simulation import simulate
-    from .sweep_store import load_results
-    from .sweeps import run_sweep
+    from scs_sim.simulation import simulate
+    from scs_sim.stim.programs import high_frequency, pulse_train, tonic
+    from scs_sim.study.store import load_results
+    from scs_sim.study.sweeps import run_sweep
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from .errors import ConfigError
+from scs_sim.errors import ConfigError
 
 __all__ = ["register", "cmd_bench"]
 
@@ -39,7 +39,7 @@ def register(sub, commands: dict) -> None:
 
 
 def _checkout() -> Path:
-    here = Path(__file__).resolve().parent.parent
+    here = Path(__file__).resolve().parents[3]
     for root in (here, Path.cwd()):
         if (root / "benchmarks" / "suite.py").is_file() and (root / "tests" / "naive_circuit.py").is_file():
             return root

@@ -27,8 +27,8 @@ from enum import StrEnum
 
 from pydantic import Field, model_validator
 
-from ._params import Params
-from .programs import PulseTrain, pulse_train
+from scs_sim._params import Params
+from scs_sim.stim.programs import PulseTrain, pulse_train
 
 __all__ = ["Battery", "Device", "Dosimetry", "SupplyMode", "dosimetry", "SHANNON_K_LIMIT", "DENSITY_LIMIT"]
 

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .errors import ConfigError
+from scs_sim.errors import ConfigError
 
 __all__ = ["compare", "pareto_front", "ci95_halfwidth", "COMPARE_COLUMNS"]
 

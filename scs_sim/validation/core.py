@@ -429,9 +429,9 @@ def judge(exp: Experiment, value: float, details: dict | None = None, error: str
 # Protocols (each returns {"metrics": {...}, "details": {...}, "figure": {...}})
 # ------------------------------------------------------------------------------------------------
 def _p_strength_duration(quick: bool) -> dict:
-    from scs_sim.fibers import Anatomy, build_fibers
-    from scs_sim.programs import tonic
-    from scs_sim.recruitment import fit_strength_duration, strength_duration
+    from scs_sim.fibers.anatomy import Anatomy, build_fibers
+    from scs_sim.fibers.recruitment import fit_strength_duration, strength_duration
+    from scs_sim.stim.programs import tonic
 
     # Same procedure as the calibration (docs/MODEL.md §2 (calibration)): tonic 50 Hz, noise seed 7.
     pws = np.array([60, 150, 300, 600, 1000.0]) if quick else np.array([60, 90, 150, 210, 300, 450, 600, 1000.0])
@@ -463,8 +463,8 @@ def _psth(wdr_t: np.ndarray, pulses: np.ndarray) -> tuple[np.ndarray, float, flo
 
 def _foreman_runs(preset: str, gaba_scales: tuple[float, ...], quick: bool) -> dict[float, np.ndarray]:
     """Normalised PSTHs for each gaba_scale (same networks and afferent spikes: common random numbers)."""
-    from scs_sim import circuit as C
-    from scs_sim.afferents import PainState, afferent_spikes, merge_dc
+    from scs_sim.dorsal_horn import circuit as C
+    from scs_sim.dorsal_horn.afferents import PainState, afferent_spikes, merge_dc
 
     p = C.preset(preset)
     seeds = [1] if quick else list(range(1, 9))
@@ -510,8 +510,8 @@ def _p_foreman_segment(quick: bool) -> dict:
 
 
 def _c_components(nmda_scale: float, seed: int, n: int = 15) -> np.ndarray:
-    from scs_sim import circuit as C
-    from scs_sim.afferents import ElectricalVolleys, PainState, afferent_spikes
+    from scs_sim.dorsal_horn import circuit as C
+    from scs_sim.dorsal_horn.afferents import ElectricalVolleys, PainState, afferent_spikes
 
     p = C.preset("zhang2014_windup")
     net = C.build(p, np.random.default_rng(300 + seed))
@@ -554,8 +554,8 @@ def _woolf_wall_run(net, p, deltas_s: list[float | None], reps: int, seed: int, 
     test volley (Aβ at 1–4 ms, C at 40–180 ms after the trial start, science.md §1.3). The conditioning
     volley is one spike per Aβ and Aδ fibre at Δ + U(1, 4) ms (arrival jitter: assumption).
     """
-    from scs_sim import circuit as C
-    from scs_sim.afferents import AfferentSpikes, empty_spikes, make_train
+    from scs_sim.dorsal_horn import circuit as C
+    from scs_sim.dorsal_horn.afferents import AfferentSpikes, empty_spikes, make_train
 
     rng = np.random.default_rng(500 + seed)
     trial = 2.0
@@ -584,7 +584,7 @@ def _woolf_wall_run(net, p, deltas_s: list[float | None], reps: int, seed: int, 
 
 
 def _p_conditioning(quick: bool) -> dict:
-    from scs_sim import circuit as C
+    from scs_sim.dorsal_horn import circuit as C
 
     # Zhang 2014 A-Fiber-Inhibition: same weights as Foreman (surround present, silent), no ongoing drive.
     p = C.preset("zhang2014")
@@ -610,7 +610,7 @@ def _p_conditioning(quick: bool) -> dict:
 
 
 def _p_rate(quick: bool) -> dict:
-    from scs_sim.rate import RateInputs, RateParams, rates_from_spikes, run_rate
+    from scs_sim.dorsal_horn.rate import RateInputs, RateParams, rates_from_spikes, run_rate
 
     dt = 1e-4
     # (a) Crodelle brief-stimulus protocol (science.md §3.1): 380 Aβ / 820 Aδ+C, 1 Hz baseline,
@@ -669,10 +669,10 @@ def _p_rate(quick: bool) -> dict:
 
 
 def _p_clinical_recruitment(quick: bool) -> dict:
-    from scs_sim.config import load_patient, load_program
-    from scs_sim.fibers import build_fibers
-    from scs_sim.programs import pulse_train, tonic
-    from scs_sim.recruitment import recruit, threshold
+    from scs_sim.config.loader import load_patient, load_program
+    from scs_sim.fibers.anatomy import build_fibers
+    from scs_sim.fibers.recruitment import recruit, threshold
+    from scs_sim.stim.programs import pulse_train, tonic
 
     seed = 1
     det: dict[str, Any] = {}
@@ -733,9 +733,9 @@ def _p_clinical_recruitment(quick: bool) -> dict:
 
 
 def _desync_one(pop_seed: int, quick: bool) -> dict:
-    from scs_sim.fibers import Anatomy, build_fibers
-    from scs_sim.programs import high_frequency, pulse_train, tonic
-    from scs_sim.recruitment import recruit, threshold
+    from scs_sim.fibers.anatomy import Anatomy, build_fibers
+    from scs_sim.fibers.recruitment import recruit, threshold
+    from scs_sim.stim.programs import high_frequency, pulse_train, tonic
 
     pop = build_fibers(Anatomy(), np.random.default_rng(pop_seed))
     progs = {"50 Hz": tonic(amplitude_ma=1.0), "10 kHz": high_frequency(amplitude_ma=1.0)}
@@ -809,7 +809,7 @@ def _p_desync(quick: bool) -> dict:
 
 
 def _p_stp(quick: bool) -> dict:
-    from scs_sim import circuit as C
+    from scs_sim.dorsal_horn import circuit as C
     from scs_sim.simulation import std_efficacy
 
     stp = C.preset("segment").dc_stp
@@ -833,7 +833,7 @@ def _relief(program, patient, seeds, duration_s=10.0) -> float:
 
 
 def _p_pipeline(quick: bool) -> dict:
-    from scs_sim.config import load_patient, load_program
+    from scs_sim.config.loader import load_patient, load_program
 
     seeds = [1, 2, 3]
     pat = load_patient("default")
@@ -859,8 +859,8 @@ def _p_pipeline(quick: bool) -> dict:
 
 
 def _p_pinch(quick: bool) -> dict:
-    from scs_sim.afferents import NoxiousEpoch
-    from scs_sim.config import load_patient, load_program
+    from scs_sim.config.loader import load_patient, load_program
+    from scs_sim.dorsal_horn.afferents import NoxiousEpoch
 
     # science.md §3.2 (Medlock SDH code, primary_afferent_FR.py): pinch rates at 1..5 s (C 26→8, Aδ 26→11 Hz),
     # Aβ adapting from ~57 Hz to ~10 Hz. Approximated by 1 s epochs of constant extra rate over the
@@ -880,8 +880,8 @@ def _p_pinch(quick: bool) -> dict:
 
 
 def _p_gate(quick: bool) -> dict:
-    from scs_sim import circuit as C
-    from scs_sim.afferents import PainState, afferent_spikes
+    from scs_sim.dorsal_horn import circuit as C
+    from scs_sim.dorsal_horn.afferents import PainState, afferent_spikes
 
     p = C.preset("segment")
     seeds = [1] if quick else [1, 2, 3]

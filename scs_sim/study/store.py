@@ -29,7 +29,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from scs_sim.errors import ConfigError
 
 __all__ = ["Store", "load_results", "spec_hash", "MANIFEST", "FORMAT"]
 
@@ -253,7 +253,7 @@ class Store:
 
 
 def _scs_sim_version() -> str:
-    from . import __version__
+    from scs_sim import __version__
 
     return __version__
 

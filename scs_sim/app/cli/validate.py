@@ -33,7 +33,7 @@ def register(sub, commands: dict) -> None:
 
 
 def cmd_validate_model(args) -> int:
-    from .validation import render_text, run_validation, write_report
+    from scs_sim.validation.core import render_text, run_validation, write_report
 
     progress = None if args.json else (lambda p: print(f"  running {p} ...", file=sys.stderr, flush=True))
     report = run_validation(quick=args.quick, only=args.only or None, progress=progress)
@@ -41,7 +41,7 @@ def cmd_validate_model(args) -> int:
     if args.out:
         files = write_report(report, args.out, figures=not args.no_figures)
     if args.json:
-        from .cli import _print_json
+        from scs_sim.app.cli.core import _print_json
 
         d = report.as_dict()
         if files:

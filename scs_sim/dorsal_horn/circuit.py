@@ -23,7 +23,7 @@ from pydantic import Field, model_validator
 
 from scs_sim._jit import njit
 from scs_sim._params import Params
-from scs_sim.afferents import AFFERENT_POPULATIONS, AfferentSpikes
+from scs_sim.dorsal_horn.afferents import AFFERENT_POPULATIONS, AfferentSpikes
 from scs_sim.errors import ConfigError, SimulationError, suggest
 
 NEURON_POPULATIONS: tuple[str, ...] = ("local_in", "surround_in", "ex", "wdr")
@@ -603,7 +603,7 @@ def run(net: Network, inputs: AfferentSpikes, duration_s: float, *, dt_s: float 
 
     Examples
     --------
-    >>> from scs_sim.afferents import PainState, afferent_spikes, merge_dc
+    >>> from scs_sim.dorsal_horn.afferents import PainState, afferent_spikes, merge_dc
     >>> p = preset("zhang2014")
     >>> net = build(p, np.random.default_rng(0))
     >>> spikes = afferent_spikes(PainState(), {"abeta": 15, "adelta": 15, "c": 30}, 2.0,

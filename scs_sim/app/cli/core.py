@@ -13,8 +13,12 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from . import __version__, _cli_bench, _cli_report, _cli_sweep, _cli_validate
-from .errors import ConfigError, ScsSimError
+from scs_sim import __version__
+from scs_sim.app.cli import bench as _cli_bench
+from scs_sim.app.cli import report as _cli_report
+from scs_sim.app.cli import study as _cli_sweep
+from scs_sim.app.cli import validate as _cli_validate
+from scs_sim.errors import ConfigError, ScsSimError
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -105,8 +109,8 @@ def _print_row(row: dict, as_json: bool) -> None:
 
 
 def _load_program_and_train(ref: str):
-    from .config import load_program
-    from .programs import pulse_train
+    from scs_sim.config.loader import load_program
+    from scs_sim.stim.programs import pulse_train
 
     program, base = load_program(ref)
     try:
@@ -118,8 +122,8 @@ def _load_program_and_train(ref: str):
 
 @_command("show")
 def _cmd_show(args) -> int:
-    from .config import load_device
-    from .dosimetry import dosimetry
+    from scs_sim.config.loader import load_device
+    from scs_sim.stim.dosimetry import dosimetry
 
     device = load_device(args.device)
     rows = []
@@ -155,7 +159,7 @@ def _cmd_show(args) -> int:
 
 @_command("validate")
 def _cmd_validate(args) -> int:
-    from .config import load
+    from scs_sim.config.loader import load
 
     results = []
     for f in args.file:
@@ -187,7 +191,7 @@ def _cmd_waveform(args) -> int:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from .plots import plot_pulse_shape, plot_train
+    from scs_sim.plots import plot_pulse_shape, plot_train
 
     fig, (a, b) = plt.subplots(2, 1, figsize=(7, 6), layout="constrained")
     plot_pulse_shape(program, ax=a, train=train)
@@ -204,8 +208,8 @@ def _cmd_waveform(args) -> int:
 def _patient_and_fibers(args):
     import numpy as np
 
-    from .config import load_patient
-    from .fibers import build_fibers
+    from scs_sim.config.loader import load_patient
+    from scs_sim.fibers.anatomy import build_fibers
 
     patient = load_patient(args.patient)
     rngs = np.random.SeedSequence(args.seed).spawn(4)
@@ -217,7 +221,7 @@ def _patient_and_fibers(args):
 def _cmd_recruit(args) -> int:
     import numpy as np
 
-    from .recruitment import recruit
+    from scs_sim.fibers.recruitment import recruit
 
     program, train = _load_program_and_train(args.program)
     patient, fibers, rngs = _patient_and_fibers(args)
@@ -229,7 +233,7 @@ def _cmd_recruit(args) -> int:
 
 @_command("threshold")
 def _cmd_threshold(args) -> int:
-    from .recruitment import CEILING_MA, threshold
+    from scs_sim.fibers.recruitment import CEILING_MA, threshold
 
     program, train = _load_program_and_train(args.program)
     patient, fibers, _ = _patient_and_fibers(args)
@@ -243,9 +247,9 @@ def _cmd_threshold(args) -> int:
 
 @_command("run")
 def _cmd_run(args) -> int:
-    from .config import load, parse, program_dir
-    from .simulation import simulate_config
-    from .sweeps import apply_overrides
+    from scs_sim.config.loader import load, parse, program_dir
+    from scs_sim.simulation import simulate_config
+    from scs_sim.study.sweeps import apply_overrides
 
     cfg = load(args.config)
     if args.set:
@@ -271,8 +275,8 @@ def _cmd_run(args) -> int:
         import matplotlib
 
         matplotlib.use("Agg")
-        from .plots import run_figure
-        from .plots._common import save
+        from scs_sim.plots import run_figure
+        from scs_sim.plots._common import save
 
         fig_path = Path(args.out) / "run.png"
         save(run_figure(result), fig_path)

@@ -1,0 +1,5 @@
+"""``python -m scs_sim.app.cli``: the command line."""
+
+from scs_sim.app.cli.core import main
+
+raise SystemExit(main())

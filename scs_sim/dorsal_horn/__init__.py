@@ -1,0 +1,1 @@
+"""The dorsal horn: circuit parameters and presets, afferent drive, the spiking and rate backends."""

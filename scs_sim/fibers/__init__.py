@@ -1,0 +1,1 @@
+"""Fibres: anatomy and fibre populations (no numba), the recruitment kernel, thresholds and perception."""

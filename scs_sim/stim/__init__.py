@@ -1,0 +1,1 @@
+"""Stimulation: program kinds (one table), pulse trains and dosimetry. Knows nothing of fibres or the network."""

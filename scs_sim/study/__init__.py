@@ -1,0 +1,1 @@
+"""Studies: sweep specs, samplers, executors (serial, processes, Dask), the result store, comparisons."""

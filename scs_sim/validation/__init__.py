@@ -1,0 +1,1 @@
+"""Model validation: published reference data, the experiments table, protocols and the report."""
