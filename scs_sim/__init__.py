@@ -9,8 +9,7 @@ use, so ``import scs_sim`` stays light for config-only work.
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
+from scs_sim._version import __version__
 from scs_sim.config.loader import load
 from scs_sim.errors import ConfigError, ScsSimError, SimulationError
 from scs_sim.stim import programs

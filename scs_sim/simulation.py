@@ -366,9 +366,9 @@ def simulate(program, patient=None, *, duration_s: float = 10.0, seed: int = 1, 
 
 
 def _validated_simulation(**kw) -> Simulation:
-    from scs_sim.config.loader import _validate
+    from scs_sim.config.loader import validate_model
 
-    return _validate(Simulation, kw, file=None, prefix=("simulation",))
+    return validate_model(Simulation, kw, file=None, prefix=("simulation",))
 
 
 def evaluate(cfg: RunConfig, *, baseline: Baseline | None = None) -> dict[str, Any]:

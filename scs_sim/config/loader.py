@@ -40,6 +40,10 @@ __all__ = [
     "preset_path",
     "preset_names",
     "CONFIG_DIR",
+    "find_file",
+    "load_section",
+    "read_toml",
+    "validate_model",
 ]
 
 #: The repository's configs/ folder (presets); present in a clone or an editable install.
@@ -109,7 +113,7 @@ def preset_path(section: str, name: str) -> Path | None:
     return p if p.is_file() else None
 
 
-def _read_toml(path: Path, *, referenced_from: str | None = None, key: str | None = None) -> dict:
+def read_toml(path: Path, *, referenced_from: str | None = None, key: str | None = None) -> dict:
     try:
         text = path.read_bytes()
     except FileNotFoundError:
@@ -229,7 +233,7 @@ def _format_error(err: dict, model: type[BaseModel], prefix: tuple) -> tuple[str
     return key, f"{msg}{got}"
 
 
-def _validate(model: type[BaseModel], data: Any, *, file: str | None, prefix: tuple = ()) -> Any:
+def validate_model(model: type[BaseModel], data: Any, *, file: str | None, prefix: tuple = ()) -> Any:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -256,28 +260,28 @@ class _ProgramDoc(Params):
     program: Program
 
 
-def _load_section(section: str, value: Any, *, file: str | None, base: Path | None, depth: int = 0):
+def load_section(section: str, value: Any, *, file: str | None, base: Path | None, depth: int = 0):
     """Validate one section given inline (a table) or by reference (a path or preset name)."""
     if depth > 8:
         raise ConfigError("includes nested more than 8 deep (a cycle?)", file=file, key=section)
     if isinstance(value, str):
         path = _resolve_ref(section, value, base, file)
-        doc = _read_toml(path, referenced_from=file, key=section)
+        doc = read_toml(path, referenced_from=file, key=section)
         if section not in doc:
             present = ", ".join(doc) or "nothing"
             raise ConfigError(f"included file has no [{section}] table (it has: {present})", file=str(path))
-        obj, name, inner_path = _load_section(
+        obj, name, inner_path = load_section(
             section, doc[section], file=str(path), base=path.parent, depth=depth + 1
         )
         return obj, name or path.stem, inner_path or path
     if not isinstance(value, dict):
         raise ConfigError(f"must be a table or a file name (got {value!r})", file=file, key=section)
     if section == "program":
-        obj = _validate(_ProgramDoc, {"program": value}, file=file).program
+        obj = validate_model(_ProgramDoc, {"program": value}, file=file).program
     elif section == "sweep":
         obj = value
     else:
-        obj = _validate(_section_model(section), value, file=file, prefix=(section,))
+        obj = validate_model(_section_model(section), value, file=file, prefix=(section,))
     return obj, None, None
 
 
@@ -302,7 +306,7 @@ def parse(data: dict, *, file: str | None = None, base: str | Path | None = None
     for section in _SECTIONS:
         if section not in data:
             continue
-        obj, default_name, path = _load_section(section, data[section], file=file, base=base_path)
+        obj, default_name, path = load_section(section, data[section], file=file, base=base_path)
         if section == "program":
             if obj.name is None and default_name:
                 obj = obj.model_copy(update={"name": default_name})
@@ -326,7 +330,7 @@ def _defaults() -> dict:
     }
 
 
-def _find_file(path: str | Path) -> Path:
+def find_file(path: str | Path) -> Path:
     """A config file by path, or by preset name (programs, sweeps, patients)."""
     p = Path(path)
     if not p.is_file() and p.suffix == "" and "/" not in str(path):
@@ -351,8 +355,8 @@ def load(path: str | Path):
     >>> cfg.program.frequency_hz  # doctest: +SKIP
     50.0
     """
-    p = _find_file(path)
-    return parse(_read_toml(p), file=str(p), base=p.parent)
+    p = find_file(path)
+    return parse(read_toml(p), file=str(p), base=p.parent)
 
 
 def program_dir(cfg) -> Path | None:
@@ -365,11 +369,11 @@ def load_program(ref: str | Path):
 
     ``dir`` is the folder its relative file references (custom CSV) resolve against.
     """
-    p = _find_file(ref)
-    doc = _read_toml(p)
+    p = find_file(ref)
+    doc = read_toml(p)
     if "program" not in doc:
         raise ConfigError(f"no [program] table (the file has: {', '.join(doc) or 'nothing'})", file=str(p))
-    program, name, inc = _load_section("program", doc["program"], file=str(p), base=p.parent)
+    program, name, inc = load_section("program", doc["program"], file=str(p), base=p.parent)
     if program.name is None:
         program = program.model_copy(update={"name": name or p.stem})
     _check_train(program, (inc or p).parent, inc or p)
@@ -380,7 +384,7 @@ def load_patient(ref: str | Path | None):
     """Load a patient from a file or preset name (None: the default patient)."""
     if ref is None:
         ref = "default"
-    obj, _, _ = _load_section("patient", str(ref), file=None, base=None)
+    obj, _, _ = load_section("patient", str(ref), file=None, base=None)
     return obj
 
 
@@ -388,6 +392,6 @@ def load_device(ref: str | Path | None) -> Device:
     """Load a device from a file or preset name (None: the default illustrative rechargeable IPG)."""
     if ref is None:
         return Device()
-    obj, _, _ = _load_section("device", str(ref), file=None, base=None)
+    obj, _, _ = load_section("device", str(ref), file=None, base=None)
     return obj
 

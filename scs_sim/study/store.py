@@ -253,7 +253,7 @@ class Store:
 
 
 def _scs_sim_version() -> str:
-    from scs_sim import __version__
+    from scs_sim._version import __version__
 
     return __version__
 

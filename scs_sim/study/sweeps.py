@@ -255,9 +255,9 @@ def _dotted_keys(d: Any, prefix: str = "") -> list[str]:
 
 def _expand_include(section: str, value: str, file: str | None, base_dir: str | None) -> dict:
     """Load an include / preset string of a top-level section into its dict form."""
-    from scs_sim.config.loader import _load_section
+    from scs_sim.config.loader import load_section
 
-    obj, name, path = _load_section(section, value, file=file, base=Path(base_dir) if base_dir else None)
+    obj, name, path = load_section(section, value, file=file, base=Path(base_dir) if base_dir else None)
     d = obj.model_dump(mode="json")
     if section == "program":
         if d.get("name") is None and name:
@@ -537,7 +537,7 @@ def load_spec(spec, overrides: Iterable[str] = (), *, evaluate=None) -> SweepSpe
     Every problem is a :class:`~scs_sim.errors.ConfigError` naming the spec file and key
     (``sweep.axes."program.frequency_hz"``). Every point's config is validated here, before any run.
     """
-    from scs_sim.config.loader import _find_file, _read_toml, parse
+    from scs_sim.config.loader import find_file, parse, read_toml
 
     if isinstance(spec, SweepSpec):
         if overrides:
@@ -548,8 +548,8 @@ def load_spec(spec, overrides: Iterable[str] = (), *, evaluate=None) -> SweepSpe
     if isinstance(spec, dict):
         data, file, base_dir = copy.deepcopy(spec), None, str(Path.cwd())
     else:
-        path = _find_file(spec)
-        data, file, base_dir = _read_toml(path), str(path), str(path.parent)
+        path = find_file(spec)
+        data, file, base_dir = read_toml(path), str(path), str(path.parent)
     raw_sweep = data.pop("sweep", None)
     if raw_sweep is None:
         raise ConfigError("not a sweep spec: no [sweep] table (see configs/sweeps/)", file=file)

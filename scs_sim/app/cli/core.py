@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from scs_sim import __version__
+from scs_sim._version import __version__
 from scs_sim.app.cli import bench as _cli_bench
 from scs_sim.app.cli import report as _cli_report
 from scs_sim.app.cli import study as _cli_sweep

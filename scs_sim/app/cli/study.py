@@ -113,15 +113,15 @@ def cmd_sweep(args) -> int:
 
 
 def _is_spec(ref: str) -> bool:
-    from scs_sim.config.loader import _find_file, _read_toml
+    from scs_sim.config.loader import find_file, read_toml
 
     if len(ref) == 0:
         return False
     try:
-        path = _find_file(ref)
+        path = find_file(ref)
     except ConfigError:
         return False
-    return "sweep" in _read_toml(path)
+    return "sweep" in read_toml(path)
 
 
 def _implicit_spec(args) -> dict:
