@@ -14,7 +14,17 @@ import numpy as np
 import pytest
 
 from scs_sim.app.cli import validate as _cli_validate
-from scs_sim.validation import core as V
+from scs_sim.validation.experiments import EXPERIMENTS
+from scs_sim.validation.protocols import PROTOCOLS
+from scs_sim.validation.protocols_recruitment import pairwise_cofiring
+from scs_sim.validation.references import (
+    FOREMAN_RECOVERING,
+    FOREMAN_SUPPRESSED,
+    foreman_curves,
+    foreman_reference,
+)
+from scs_sim.validation.report import render_markdown, render_text, write_report
+from scs_sim.validation.runner import judge, run_validation
 
 #: Experiments that pass in the quick run (docs/VALIDATION.md lists the full-run verdicts).
 QUICK_PASS = {
@@ -29,50 +39,50 @@ KINDS = {"calibration check", "independent", "qualitative", "design check"}
 
 @pytest.fixture(scope="module")
 def quick_report():
-    return V.run_validation(quick=True)
+    return run_validation(quick=True)
 
 
 # ---------------------------------------------------------------------------------------------
 # the experiment table
 # ---------------------------------------------------------------------------------------------
 def test_experiment_table_is_complete():
-    ids = [e.id for e in V.EXPERIMENTS]
+    ids = [e.id for e in EXPERIMENTS]
     assert len(ids) == len(set(ids))
-    for e in V.EXPERIMENTS:
+    for e in EXPERIMENTS:
         assert e.kind in KINDS, e.id
         assert e.lo <= e.hi, e.id
         assert e.tolerance and e.rationale and e.citation and e.reference, e.id
-        assert e.protocol in V.PROTOCOLS, e.id
+        assert e.protocol in PROTOCOLS, e.id
         assert "[R]" not in e.citation, e.id  # never an unconfirmed number as a reference
     # the strength-duration experiments are labelled as calibration checks, not validation
-    assert {e.id for e in V.EXPERIMENTS if e.kind == "calibration check"} == {"sd_chronaxie", "sd_rheobase"}
-    assert QUICK_PASS <= {e.id for e in V.EXPERIMENTS if e.quick}
+    assert {e.id for e in EXPERIMENTS if e.kind == "calibration check"} == {"sd_chronaxie", "sd_rheobase"}
+    assert QUICK_PASS <= {e.id for e in EXPERIMENTS if e.quick}
 
 
 def test_foreman_reference_is_read_correctly():
-    c, m = V.foreman_reference()
+    c, m = foreman_reference()
     np.testing.assert_allclose(c, np.arange(5, 100, 10))
     assert np.all((m >= 0) & (m <= 1.5))
-    assert V.foreman_curves(np.array([0.0])).ravel() == pytest.approx([1, 1, 1, 1])  # normalised to pre-pulse
-    assert 0.2 < V.FOREMAN_SUPPRESSED < 0.3 and 0.6 < V.FOREMAN_RECOVERING < 0.8
+    assert foreman_curves(np.array([0.0])).ravel() == pytest.approx([1, 1, 1, 1])  # normalised to pre-pulse
+    assert 0.2 < FOREMAN_SUPPRESSED < 0.3 and 0.6 < FOREMAN_RECOVERING < 0.8
 
 
 def test_judge_bounds_and_nan():
-    e = V.EXPERIMENTS[0]
-    assert V.judge(e, e.lo).passed and V.judge(e, e.hi).passed
-    assert not V.judge(e, e.hi * 1.01 + 1).passed
-    nan = V.judge(e, float("nan"))
+    e = EXPERIMENTS[0]
+    assert judge(e, e.lo).passed and judge(e, e.hi).passed
+    assert not judge(e, e.hi * 1.01 + 1).passed
+    nan = judge(e, float("nan"))
     assert not nan.passed and nan.difference is None
-    assert not V.judge(e, e.lo, error="boom").passed
-    r = V.judge(e, 300.0)
+    assert not judge(e, e.lo, error="boom").passed
+    r = judge(e, 300.0)
     assert r.difference == pytest.approx(300.0 - e.reference_value)
 
 
 def test_pairwise_cofiring():
     t = np.arange(0.0, 1.0, 0.02)
-    assert V.pairwise_cofiring([t, t + 1e-4, t + 2e-4]) == pytest.approx(1.0)
-    assert V.pairwise_cofiring([t, t + 0.01]) == pytest.approx(0.0)
-    assert math.isnan(V.pairwise_cofiring([t]))
+    assert pairwise_cofiring([t, t + 1e-4, t + 2e-4]) == pytest.approx(1.0)
+    assert pairwise_cofiring([t, t + 0.01]) == pytest.approx(0.0)
+    assert math.isnan(pairwise_cofiring([t]))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -80,7 +90,7 @@ def test_pairwise_cofiring():
 # ---------------------------------------------------------------------------------------------
 def test_every_experiment_returns_its_fields(quick_report):
     ids = [r.id for r in quick_report.results]
-    assert ids == [e.id for e in V.EXPERIMENTS if e.quick]
+    assert ids == [e.id for e in EXPERIMENTS if e.quick]
     for r in quick_report.results:
         d = r.as_dict()
         for key in ("id", "model", "reference", "reference_value", "difference", "tolerance", "passed", "citation"):
@@ -98,18 +108,18 @@ def test_quick_experiments_that_are_claimed_to_pass(quick_report):
 
 
 def test_report_renders(quick_report, tmp_path):
-    md = V.render_markdown(quick_report)
+    md = render_markdown(quick_report)
     for r in quick_report.results:
         assert f"`{r.id}`" in md
     assert "Known limitations" in md and "calibration check" in md
-    files = V.write_report(quick_report, tmp_path / "docs", figures=True)
+    files = write_report(quick_report, tmp_path / "docs", figures=True)
     text = (tmp_path / "docs" / "VALIDATION.md").read_text(encoding="utf-8")
     assert "| experiment | kind | model |" in text
     assert len(files["figures"]) >= 5
     for f in files["figures"]:
         assert f in {str(p) for p in (tmp_path / "docs" / "validation").glob("*.png")}
         assert f"validation/{f.rsplit('/', 1)[-1]}" in text
-    assert "PASS" in V.render_text(quick_report)
+    assert "PASS" in render_text(quick_report)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -147,7 +157,7 @@ def test_unknown_experiment_is_bad_input():
     from scs_sim.errors import ConfigError
 
     with pytest.raises(ConfigError, match="unknown experiment.*psth_suppressed"):
-        V.run_validation(quick=True, only=["psth_supressed"])
+        run_validation(quick=True, only=["psth_supressed"])
 
 
 def test_wired_into_main_cli(capsys):

@@ -20,7 +20,7 @@ def register(sub, commands: dict) -> None:
         help="run the model-validation experiments (published protocols vs published results)",
         description="Run the validation experiments (strength-duration, single-pulse suppression, wind-up, "
         "A-fibre conditioning, GABA_A block, rate model, clinical orderings, ...) and compare each with its "
-        "published reference; tolerances are fixed in scs_sim/validation.py. Exit status 0 even when "
+        "published reference; tolerances are fixed in scs_sim/validation/experiments.py. Exit status 0 even when "
         "experiments fail (failures are findings); 1 if an experiment could not run.",
     )
     sp.add_argument("--json", action="store_true", help="machine-readable output on stdout")
@@ -33,7 +33,7 @@ def register(sub, commands: dict) -> None:
 
 
 def cmd_validate_model(args) -> int:
-    from scs_sim.validation.core import render_text, run_validation, write_report
+    from scs_sim.validation import render_text, run_validation, write_report
 
     progress = None if args.json else (lambda p: print(f"  running {p} ...", file=sys.stderr, flush=True))
     report = run_validation(quick=args.quick, only=args.only or None, progress=progress)
