@@ -179,7 +179,7 @@ def cmd_explore(args) -> int:
 
 
 def cmd_gallery(args) -> int:
-    from scs_sim.app.report import write_gallery
+    from scs_sim.app.gallery import write_gallery
 
     use_agg()
     t0 = time.perf_counter()
