@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from scs_sim.app.cli.core import main
+from scs_sim.app.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOW_KEYS = {

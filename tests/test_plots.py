@@ -12,10 +12,9 @@ import pytest  # noqa: E402
 
 from scs_sim.config.loader import load_program  # noqa: E402
 from scs_sim.fibers.anatomy import Anatomy, build_fibers  # noqa: E402
+from scs_sim.fibers.curves import amplitude_scan, fiber_thresholds, recruitment_curves  # noqa: E402
 from scs_sim.fibers.recruitment import recruit  # noqa: E402
 from scs_sim.plots import (  # noqa: E402
-    amplitude_scan,
-    fiber_thresholds,
     plot_circuit_schematic,
     plot_comparison_bars,
     plot_cross_section,
@@ -29,16 +28,16 @@ from scs_sim.plots import (  # noqa: E402
     plot_train,
     plot_waveforms,
     raster_comparison_figure,
-    recruitment_curves,
     run_figure,
 )
-from scs_sim.plots._common import save  # noqa: E402
 from scs_sim.plots.schematic import circuit_edges  # noqa: E402
 from scs_sim.plots.sweeps import grid_means, response_curve  # noqa: E402
 from scs_sim.stim.programs import high_frequency, pulse_train, tonic  # noqa: E402
 from scs_sim.study.compare import compare  # noqa: E402
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+#: Hershey et al. 2010 Pain Physician 13:321 perception curve (rheobase mA, chronaxie µs).
+HERSHEY_2010 = (2.5, 295.0)  # TODO(merge): scs_sim.validation.references.HERSHEY_2010
 #: Exact equality of plotted float data with its input (no arithmetic in between but ×100 or unit scaling).
 DATA_RTOL = 1e-12
 ALL_PRESETS = (
@@ -50,6 +49,12 @@ ALL_PRESETS = (
     "multiplexed_dtm",
     "custom_example",
 )
+
+
+def save(fig, path) -> None:
+    """Save a figure as the app does (saving is not the plots' job) and close it."""
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
 
 
 @pytest.fixture(autouse=True)
@@ -183,7 +188,8 @@ def test_strength_duration_marks_fit_and_hershey(fibers):
 
     pws = np.array([60.0, 120.0, 300.0, 700.0])
     thr = strength_duration(tonic(), fibers, 7, pws, duration_s=0.3)
-    ax = plot_strength_duration(pws, thr)
+    ax = plot_strength_duration(pws, thr, fit=fit_strength_duration(pws, thr), reference=HERSHEY_2010,
+                                reference_label="Hershey 2010")
     np.testing.assert_allclose(ax.lines[0].get_xdata(), pws[np.isfinite(thr)])
     np.testing.assert_allclose(ax.lines[0].get_ydata(), thr[np.isfinite(thr)])
     labels = [ln.get_label() for ln in ax.lines]

@@ -134,7 +134,7 @@ def test_cli_report_bad_input(tmp_path, capsys):
 
 
 def test_cli_gallery_json(tmp_path, capsys, monkeypatch):
-    import scs_sim.app.report as report
+    import scs_sim.app.gallery as gallery
 
     calls = {}
 
@@ -144,7 +144,7 @@ def test_cli_gallery_json(tmp_path, capsys, monkeypatch):
         p.write_bytes(b"x")
         return [p]
 
-    monkeypatch.setattr(report, "write_gallery", fake)
+    monkeypatch.setattr(gallery, "write_gallery", fake)
     assert cli_main(["gallery", "--out", str(tmp_path), "--json"]) == 0
     assert calls["out"] == str(tmp_path)
     assert '"files"' in capsys.readouterr().out

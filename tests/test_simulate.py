@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import scs_sim
-from scs_sim.app.cli.core import main
+from scs_sim.app.cli import main
 from scs_sim.config import loader as config
 from scs_sim.config.loader import RunConfig, Simulation
 from scs_sim.errors import ConfigError

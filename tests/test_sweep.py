@@ -532,7 +532,7 @@ def test_sigkill_then_resume_equals_uninterrupted(serial_table, tmp_path):
 
 
 def _main(argv):
-    from scs_sim.app.cli import core as cli
+    from scs_sim.app import cli
 
     return cli.main(argv)
 

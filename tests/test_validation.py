@@ -161,7 +161,7 @@ def test_unknown_experiment_is_bad_input():
 
 
 def test_wired_into_main_cli(capsys):
-    from scs_sim.app.cli import core as cli
+    from scs_sim.app import cli
 
     assert cli.main(["validate-model", "--quick", "--json", "--only", "collateral_depression"]) == 0
     assert json.loads(capsys.readouterr().out)["n_passed"] == 1

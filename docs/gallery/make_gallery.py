@@ -15,7 +15,7 @@ matplotlib.use("Agg")
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from scs_sim.app.report import write_gallery  # noqa: E402
+from scs_sim.app.gallery import write_gallery  # noqa: E402
 
 if __name__ == "__main__":
     t0 = time.perf_counter()

@@ -13,15 +13,47 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from scs_sim.errors import ScsSimError
 
-__all__ = ["KINDS", "Explorer", "explore"]
+__all__ = ["KIND_CONTROLS", "KIND_DEFAULTS", "KINDS", "Explorer", "KindControls", "explore", "make_program"]
 
-KINDS = ("tonic", "burst", "high_frequency")
+
+@dataclass(frozen=True)
+class KindControls:
+    """How the explorer's controls make a program of one kind.
+
+    ``frequency_field`` is the program field the frequency slider sets (burst: the burst rate),
+    ``label`` the name prefix, ``defaults`` the slider values loaded when the kind is chosen (the
+    presets' values) and ``fixed`` further program fields.
+    """
+
+    frequency_field: str
+    label: str
+    defaults: dict
+    fixed: dict = field(default_factory=dict)
+
+
+#: The explorer's program kinds (keys of :data:`scs_sim.stim.programs.PROGRAM_KINDS`); one entry per kind.
+KIND_CONTROLS: dict[str, KindControls] = {
+    "tonic": KindControls(
+        "frequency_hz", "tonic", {"frequency_hz": 50.0, "amplitude_ma": 8.0, "pulse_width_us": 210.0}
+    ),
+    "burst": KindControls(
+        "burst_frequency_hz",
+        "burst",
+        {"frequency_hz": 40.0, "amplitude_ma": 2.2, "pulse_width_us": 1000.0},
+        {"recharge": "passive"},
+    ),
+    "high_frequency": KindControls(
+        "frequency_hz", "HF", {"frequency_hz": 10_000.0, "amplitude_ma": 3.0, "pulse_width_us": 30.0}
+    ),
+}
+KINDS = tuple(KIND_CONTROLS)
 
 #: Slider ranges (min, max) per parameter; frequency is on a log10 slider.
 FREQ_RANGE_HZ = (2.0, 10_000.0)
@@ -29,11 +61,7 @@ AMP_RANGE_MA = (0.1, 30.0)
 PW_RANGE_US = (10.0, 1000.0)
 
 #: Defaults applied when the kind changes (the presets' values).
-KIND_DEFAULTS = {
-    "tonic": {"frequency_hz": 50.0, "amplitude_ma": 8.0, "pulse_width_us": 210.0},
-    "burst": {"frequency_hz": 40.0, "amplitude_ma": 2.2, "pulse_width_us": 1000.0},
-    "high_frequency": {"frequency_hz": 10_000.0, "amplitude_ma": 3.0, "pulse_width_us": 30.0},
-}
+KIND_DEFAULTS = {kind: c.defaults for kind, c in KIND_CONTROLS.items()}
 
 
 def make_program(kind: str, frequency_hz: float, amplitude_ma: float, pulse_width_us: float):
@@ -41,31 +69,18 @@ def make_program(kind: str, frequency_hz: float, amplitude_ma: float, pulse_widt
 
     Raises :class:`~scs_sim.errors.ConfigError` when the pulse does not fit the period.
     """
-    from scs_sim.stim import programs
+    from scs_sim.stim.programs import PROGRAM_KINDS
 
-    if kind == "tonic":
-        return programs.tonic(
-            frequency_hz=frequency_hz,
-            amplitude_ma=amplitude_ma,
-            pulse_width_us=pulse_width_us,
-            name=f"tonic {frequency_hz:.4g} Hz",
-        )
-    if kind == "burst":
-        return programs.burst(
-            burst_frequency_hz=frequency_hz,
-            amplitude_ma=amplitude_ma,
-            pulse_width_us=pulse_width_us,
-            recharge="passive",
-            name=f"burst {frequency_hz:.4g} Hz",
-        )
-    if kind == "high_frequency":
-        return programs.high_frequency(
-            frequency_hz=frequency_hz,
-            amplitude_ma=amplitude_ma,
-            pulse_width_us=pulse_width_us,
-            name=f"HF {frequency_hz:.4g} Hz",
-        )
-    raise ScsSimError(f"unknown kind {kind!r} (one of {', '.join(KINDS)})")
+    if kind not in KIND_CONTROLS:
+        raise ScsSimError(f"unknown kind {kind!r} (one of {', '.join(KINDS)})")
+    c = KIND_CONTROLS[kind]
+    return PROGRAM_KINDS[kind](
+        **{c.frequency_field: frequency_hz},
+        amplitude_ma=amplitude_ma,
+        pulse_width_us=pulse_width_us,
+        **c.fixed,
+        name=f"{c.label} {frequency_hz:.4g} Hz",
+    )
 
 
 class Explorer:

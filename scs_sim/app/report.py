@@ -1,8 +1,8 @@
-"""Self-contained HTML reports of a sweep store, and the README gallery.
+"""Self-contained HTML reports of a sweep store.
 
 Owns :func:`write_report` (a result store → one HTML file: comparison table, figures embedded as
-base64 PNG, methods and assumptions; no external assets) and :func:`write_gallery` (the figures of
-``docs/gallery``). Uses matplotlib through :mod:`scs_sim.plots` only (Agg, never a window).
+base64 PNG, methods and assumptions; no external assets). Uses matplotlib through
+:mod:`scs_sim.plots` only (Agg, never a window). The README gallery is :mod:`scs_sim.app.gallery`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import numpy as np
 
 from scs_sim.errors import ConfigError
 
-__all__ = ["fig_to_base64", "spec_from_store", "write_gallery", "write_report"]
+__all__ = ["fig_to_base64", "spec_from_store", "write_report"]
 
 #: Longest simulated time of the re-run of the best program shown in a report, s.
 BEST_RUN_MAX_S = 2.0
@@ -65,7 +65,7 @@ def fig_to_base64(fig, *, dpi: int = 100) -> str:
 
 
 def spec_from_store(store_dir: str | Path):
-    """Rebuild the :class:`~scs_sim.sweeps.SweepSpec` of a result store from its manifest."""
+    """Rebuild the :class:`~scs_sim.study.sweeps.SweepSpec` of a result store from its manifest."""
     from scs_sim.study.sweeps import Axis, SweepSpec
 
     mpath = Path(store_dir) / "manifest.json"
@@ -157,7 +157,7 @@ def write_report(
 ) -> Path:
     """Write a self-contained HTML report of a sweep store; returns the path written.
 
-    Contents: the comparison table (:func:`scs_sim.compare.compare`), the waveforms of each
+    Contents: the comparison table (:func:`scs_sim.study.compare.compare`), the waveforms of each
     distinct program (at most ``MAX_WAVEFORMS``), comparison bars, the relief–battery Pareto plot, a
     heatmap (two numeric sweep axes) and/or a frequency-response curve (a ``*frequency_hz`` axis),
     a raster/rates figure and the gate schematic of the best program (re-run for at most
@@ -288,7 +288,7 @@ def write_report(
             if sec != "Comparison":
                 body.append(f"<h2>{sec}</h2>")
             body.extend(sections[sec])
-    body.append(_METHODS)
+    body.append(_methods_html())
     doc = (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>\n"
@@ -314,11 +314,11 @@ illustrative device (impedance, supply, battery).</li>
 depth and diameter distributions); each pulse depolarises each fibre by a lumped activating-function
 coupling; a leaky-integrator excitation model with noise, refractoriness, accommodation and kHz block
 decides which fibre fires. Calibrated to the perception strength–duration curve of Hershey et al. 2010
-(chronaxie 295 µs, rheobase 2.5 mA).</li>
+(Pain Physician 13:321; chronaxie {chronaxie_us:g} µs, rheobase {rheobase_ma:g} mA).</li>
 <li><b>Gate</b>: a dorsal-horn network (Aβ, Aδ, C and dorsal-column collateral inputs; local and surround
-inhibitory interneurons, excitatory interneurons, WDR projection neurons) after Zhang et al. 2014, as a
-spiking AdEx network or a rate model. Relief is the drop of the WDR rate against the paired run without
-stimulation (same seed: common random numbers).</li>
+inhibitory interneurons, excitatory interneurons, WDR projection neurons) after Zhang et al. 2014
+(J Neurophysiol 112:552), as a spiking AdEx network or a rate model. Relief is the drop of the WDR rate
+against the paired run without stimulation (same seed: common random numbers).</li>
 <li><b>Statistics</b>: means over replicates (seeds) with 95 % confidence half-widths from the t-distribution;
 the Pareto front is over mean relief and battery power.</li>
 <li>Parameters, equations, defaults and sources: <code>docs/MODEL.md</code>. Short simulated durations make
@@ -328,141 +328,7 @@ noisy estimates; treat small differences with their confidence intervals.</li>
 """
 
 
-# -- gallery ---------------------------------------------------------------------------------------------
-
-_GALLERY_PROGRAMS = ("tonic_50hz", "burst_dr", "hf_10khz", "hd_1khz", "multiplexed_dtm", "custom_example")
-
-
-def write_gallery(
-    out_dir: str | Path = "docs/gallery", *, seed: int = 1, dpi: int = 100, log=None
-) -> list[Path]:
-    """Regenerate the README gallery images in ``out_dir``; returns the files written.
-
-    Waveforms of every program kind, recruitment curve, strength–duration curve, dorsal-column
-    cross-section, 50 Hz vs 10 kHz fibre raster, gate schematic, run figure (raster + rates), and a
-    small sweep's frequency response and heatmap (7 × 4 points × 3 seeds of 1 s spiking runs, serially, in a
-    temporary store). Takes well under 3 minutes on one core.
-    """
-    import shutil
-    import tempfile
-
-    import matplotlib.pyplot as plt
-
-    from scs_sim.config.loader import load_program
-    from scs_sim.fibers.anatomy import Anatomy, build_fibers
-    from scs_sim.fibers.recruitment import recruit, strength_duration
-    from scs_sim.plots import (
-        amplitude_scan,
-        plot_circuit_schematic,
-        plot_cross_section,
-        plot_fiber_raster,
-        plot_frequency_response,
-        plot_heatmap,
-        plot_pulse_shape,
-        plot_recruitment_curve,
-        plot_strength_duration,
-        plot_train,
-        recruitment_curves,
-        run_figure,
-    )
-    from scs_sim.simulation import simulate
-    from scs_sim.stim.programs import high_frequency, pulse_train, tonic
-    from scs_sim.study.store import load_results
-    from scs_sim.study.sweeps import run_sweep
-
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
-    log = log or (lambda msg: None)
-
-    def save(fig, name: str) -> None:
-        p = out / name
-        fig.savefig(p, dpi=dpi)
-        plt.close(fig)
-        written.append(p)
-        log(f"wrote {p}")
-
-    # 1. waveforms of every kind (one pulse above, train below; one column per program)
-    fig, axes = plt.subplots(2, 3, figsize=(15, 7), layout="constrained")
-    for ax, name in zip(axes.flat, _GALLERY_PROGRAMS, strict=True):
-        plot_pulse_shape(load_program(name)[0], ax=ax)
-    save(fig, "waveforms_pulse_shapes.png")
-    fig, axes = plt.subplots(2, 3, figsize=(15, 6.5), layout="constrained")
-    for ax, name in zip(axes.flat, _GALLERY_PROGRAMS, strict=True):
-        plot_train(load_program(name)[0], ax=ax)
-    save(fig, "waveforms_trains.png")
-
-    # 2. recruitment
-    fibers = build_fibers(Anatomy(), np.random.default_rng(seed))
-    amps = np.linspace(1.0, 25.0, 25)
-    curves = recruitment_curves(tonic(), fibers, amps, (60.0, 210.0, 450.0, 1000.0), seed=seed)
-    fig, ax = plt.subplots(figsize=(6.4, 4.0), layout="constrained")
-    plot_recruitment_curve(amps, curves, ax=ax)
-    save(fig, "recruitment_curve.png")
-    pws = np.array([60.0, 90.0, 120.0, 210.0, 300.0, 450.0, 700.0, 1000.0])
-    thr = strength_duration(tonic(), fibers, seed, pws, duration_s=0.3)
-    fig, ax = plt.subplots(figsize=(6.4, 4.0), layout="constrained")
-    plot_strength_duration(pws, thr, ax=ax)
-    save(fig, "strength_duration.png")
-    scan_amps = np.linspace(1.0, 25.0, 49)
-    scan = amplitude_scan(tonic(), fibers, scan_amps, seed=seed)
-    thr_f = np.where(scan.any(axis=0), scan_amps[np.argmax(scan, axis=0)], np.inf)
-    fig, ax = plt.subplots(figsize=(7.5, 4.2), layout="constrained")
-    plot_cross_section(fibers, ax=ax, thresholds_ma=thr_f)
-    ax.set_title("dorsal-column cross-section: tonic 210 µs activation threshold", fontsize=10)
-    save(fig, "cross_section.png")
-    r50 = recruit(pulse_train(tonic(amplitude_ma=10.0)), fibers, np.random.default_rng(seed), 0.5)
-    r10k = recruit(pulse_train(high_frequency(amplitude_ma=30.0)), fibers, np.random.default_rng(seed), 0.5)
-    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.8), layout="constrained")
-    plot_fiber_raster(r50, ax=a, t1=0.2, title=None)
-    a.set_title(
-        f"50 Hz, 210 µs, 10 mA: {int((r50.recruited & ~r50.is_dr).sum())} DC fibres, locked to pulses",
-        fontsize=9,
-    )
-    plot_fiber_raster(r10k, ax=b, t1=0.2)
-    b.set_title(
-        f"10 kHz, 30 µs, 30 mA: {int((r10k.recruited & ~r10k.is_dr).sum())} DC fibres, asynchronous",
-        fontsize=9,
-    )
-    save(fig, "raster_50hz_vs_10khz.png")
-
-    # 3. the gate
-    res = simulate("tonic_50hz", duration_s=2.0, seed=seed)
-    fig, ax = plt.subplots(figsize=(7.5, 4.2), layout="constrained")
-    plot_circuit_schematic(res, ax=ax)
-    save(fig, "gate_schematic.png")
-    save(run_figure(res), "run_figure.png")
-
-    # 4. a small sweep: frequency × amplitude, 1 s spiking runs, 3 replicates
-    spec = {
-        "program": {
-            "name": "tonic",
-            "kind": "tonic",
-            "frequency_hz": 50.0,
-            "pulse_width_us": 210.0,
-            "amplitude_ma": 6.0,
-        },
-        "simulation": {"duration_s": 1.0, "seed": seed},
-        "sweep": {
-            "method": "grid",
-            "replicates": 3,
-            "seed": seed,
-            "axes": {
-                "program.frequency_hz": {"log_range": [2.0, 1000.0], "num": 7},
-                "program.amplitude_ma": [4.0, 6.0, 8.0, 10.0],
-            },
-        },
-    }
-    tmp = Path(tempfile.mkdtemp(prefix="scs_gallery_"))
-    try:
-        run_sweep(spec, out=tmp / "store", backend="serial", progress=False)
-        table = load_results(tmp / "store")
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    fig, ax = plt.subplots(figsize=(7.0, 4.2), layout="constrained")
-    plot_frequency_response(table, by="program.amplitude_ma", ax=ax)
-    save(fig, "frequency_response.png")
-    fig, ax = plt.subplots(figsize=(7.0, 4.2), layout="constrained")
-    plot_heatmap(table, "program.frequency_hz", "program.amplitude_ma", ax=ax)
-    save(fig, "sweep_heatmap.png")
-    return written
+def _methods_html() -> str:
+    """The methods and assumptions section, with the calibration target's numbers filled in."""
+    rheobase_ma, chronaxie_us = (2.5, 295.0)  # TODO(merge): scs_sim.validation.references.HERSHEY_2010
+    return _METHODS.format(rheobase_ma=rheobase_ma, chronaxie_us=chronaxie_us)

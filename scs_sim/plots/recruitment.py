@@ -1,91 +1,24 @@
 """Recruitment figures: recruitment curves, strength–duration, the dorsal-column cross-section, fibre rasters.
 
-The ``*_data`` helpers run the recruitment model (no matplotlib); the ``plot_*`` functions draw
-given data, take ``ax=None`` and return the Axes.
+The ``plot_*`` functions draw given data (computed by :mod:`scs_sim.fibers.curves` and
+:mod:`scs_sim.fibers.recruitment`), take ``ax=None`` and return the Axes; nothing here runs the model.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 
 import numpy as np
 
 from scs_sim.plots._common import get_ax
 
 __all__ = [
-    "HERSHEY_2010_CHRONAXIE_US",
-    "HERSHEY_2010_RHEOBASE_MA",
-    "amplitude_scan",
-    "fiber_thresholds",
     "plot_cross_section",
     "plot_fiber_raster",
     "plot_recruitment_curve",
     "plot_strength_duration",
     "raster_comparison_figure",
-    "recruitment_curves",
 ]
-
-#: Perception chronaxie and rheobase of Hershey et al. 2010 (Pain Physician 13:321), the calibration target.
-HERSHEY_2010_CHRONAXIE_US = 295.0
-HERSHEY_2010_RHEOBASE_MA = 2.5
-
-
-# -- data (recruitment model runs; no matplotlib) ---------------------------------------------------------
-
-
-def amplitude_scan(program, fibers, amplitudes_ma, *, seed: int = 1, duration_s: float = 0.1) -> np.ndarray:
-    """Which fibres fire at each amplitude: bool array (n_amplitudes, n_fibres).
-
-    Every amplitude reuses the same noise (``default_rng(seed)``: common random numbers), so the
-    scan is (almost) monotone in amplitude. ``program`` is copied with ``amplitude_ma`` replaced.
-    """
-    from scs_sim.fibers.recruitment import recruit
-    from scs_sim.stim.programs import pulse_train
-
-    out = np.zeros((len(amplitudes_ma), fibers.n), dtype=bool)
-    for i, a in enumerate(amplitudes_ma):
-        prog = program.model_copy(update={"amplitude_ma": float(a)})
-        rec = recruit(pulse_train(prog), fibers, np.random.default_rng(seed), duration_s, max_spikes=0)
-        out[i] = rec.recruited
-    return out
-
-
-def recruitment_curves(
-    program,
-    fibers,
-    amplitudes_ma,
-    pulse_widths_us: Sequence[float],
-    *,
-    seed: int = 1,
-    duration_s: float = 0.1,
-) -> dict[float, np.ndarray]:
-    """Fraction of DC fibres recruited against amplitude, one curve per pulse width.
-
-    Returns ``{pulse_width_us: fraction array (len(amplitudes_ma),)}``.
-    """
-    dc = ~fibers.is_dr
-    out = {}
-    for pw in pulse_widths_us:
-        prog = program.model_copy(update={"pulse_width_us": float(pw)})
-        scan = amplitude_scan(prog, fibers, amplitudes_ma, seed=seed, duration_s=duration_s)
-        out[float(pw)] = scan[:, dc].mean(axis=1)
-    return out
-
-
-def fiber_thresholds(program, fibers, amplitudes_ma, *, seed: int = 1, duration_s: float = 0.1) -> np.ndarray:
-    """Per-fibre activation threshold (mA): the lowest amplitude of ``amplitudes_ma`` at which it fires.
-
-    ``inf`` for fibres that never fire on the grid. Resolution is the grid spacing.
-    """
-    amps = np.sort(np.asarray(amplitudes_ma, dtype=float))
-    scan = amplitude_scan(program, fibers, amps, seed=seed, duration_s=duration_s)
-    fired = scan.any(axis=0)
-    first = np.argmax(scan, axis=0)
-    return np.where(fired, amps[first], np.inf)
-
-
-# -- plots ------------------------------------------------------------------------------------------------
 
 
 def plot_recruitment_curve(amplitudes_ma, curves: dict, ax=None, *, percent: bool = True, **style):
@@ -95,7 +28,7 @@ def plot_recruitment_curve(amplitudes_ma, curves: dict, ax=None, *, percent: boo
     ----------
     amplitudes_ma : array (n,)
     curves : dict
-        ``{pulse_width_us: fraction (n,)}`` as returned by :func:`recruitment_curves`.
+        ``{pulse_width_us: fraction (n,)}`` as returned by :func:`scs_sim.fibers.curves.recruitment_curves`.
     percent : bool
         Draw percentages (the default) instead of fractions.
 
@@ -126,20 +59,28 @@ def plot_strength_duration(
     thresholds_ma,
     ax=None,
     *,
-    fit: bool = True,
-    reference: bool = True,
+    fit: tuple[float, float] | None = None,
+    reference: tuple[float, float] | None = None,
+    reference_label: str = "reference",
     label: str = "model threshold",
     **style,
 ):
     """Strength–duration curve: threshold (mA) against pulse width (µs).
 
-    With ``fit`` the Lapicque fit (:func:`scs_sim.recruitment.fit_strength_duration`) is drawn and its
-    rheobase and chronaxie marked; with ``reference`` the Hershey et al. 2010 curve (chronaxie 295 µs,
-    rheobase 2.5 mA) is drawn dashed and its chronaxie point (295 µs, 5 mA) marked. Returns the Axes;
-    the first line holds the given data (non-finite thresholds dropped).
-    """
-    from scs_sim.fibers.recruitment import fit_strength_duration
+    Parameters
+    ----------
+    pulse_widths_us, thresholds_ma : array (n,)
+        The data points (non-finite thresholds are dropped).
+    fit : (rheobase_ma, chronaxie_us), optional
+        A Lapicque fit of the data (:func:`scs_sim.fibers.recruitment.fit_strength_duration`): drawn as
+        a line, its rheobase and chronaxie point marked.
+    reference : (rheobase_ma, chronaxie_us), optional
+        A published Lapicque curve, e.g. ``(HERSHEY_2010.rheobase_ma, HERSHEY_2010.chronaxie_us)`` of
+        :mod:`scs_sim.validation.references` (Hershey et al. 2010 Pain Physician 13:321): drawn dashed,
+        its chronaxie point (chronaxie, 2 × rheobase) starred, labelled ``reference_label``.
 
+    Returns the Axes; the first line holds the given data.
+    """
     ax = get_ax(ax)
     pw = np.asarray(pulse_widths_us, dtype=float)
     thr = np.asarray(thresholds_ma, dtype=float)
@@ -147,8 +88,8 @@ def plot_strength_duration(
     ax.plot(pw[ok], thr[ok], "o", color=style.get("color", "C0"), label=label)
     grid = np.geomspace(max(pw.min() * 0.8, 1.0), pw.max() * 1.25, 200)
     ln2 = math.log(2.0)
-    if fit and ok.sum() >= 2:
-        rh, ch = fit_strength_duration(pw[ok], thr[ok])
+    if fit is not None:
+        rh, ch = fit
         ax.plot(
             grid,
             rh / (1 - np.exp(-grid * ln2 / ch)),
@@ -162,17 +103,17 @@ def plot_strength_duration(
         ax.annotate(
             "chronaxie", (ch, 2 * rh), textcoords="offset points", xytext=(6, 6), fontsize=7, color="C0"
         )
-    if reference:
-        rh, ch = HERSHEY_2010_RHEOBASE_MA, HERSHEY_2010_CHRONAXIE_US
+    if reference is not None:
+        rh, ch = reference
         ax.plot(
             grid,
             rh / (1 - np.exp(-grid * ln2 / ch)),
             "--",
             color="0.4",
             lw=1.0,
-            label=f"Hershey 2010: {rh:g} mA, {ch:g} µs",
+            label=f"{reference_label}: {rh:g} mA, {ch:g} µs",
         )
-        ax.plot([ch], [2 * rh], "*", color="C3", ms=11, label="Hershey 2010 chronaxie point")
+        ax.plot([ch], [2 * rh], "*", color="C3", ms=11, label=f"{reference_label} chronaxie point")
         ax.axvline(ch, color="C3", ls=":", lw=0.7)
         ax.axhline(rh, color="0.4", ls=":", lw=0.7)
     ax.set_xscale("log")
@@ -270,7 +211,7 @@ def plot_fiber_raster(
     title: str | None = None,
     **style,
 ):
-    """Per-fibre spike raster from a :class:`~scs_sim.recruitment.Recruitment` (CSR spikes).
+    """Per-fibre spike raster from a :class:`~scs_sim.fibers.recruitment.Recruitment` (CSR spikes).
 
     One row per fibre (DC only by default; only fibres that fired, at most ``max_fibres``), spikes in
     ``[t0, t1)`` drawn as ``|`` markers in one line (x = time in ms, y = row). Returns the Axes.

@@ -72,9 +72,9 @@ def plot_circuit_schematic(
 
     Parameters
     ----------
-    result : scs_sim.simulate.Result, optional
+    result : scs_sim.simulation.Result, optional
         Supplies the rates and (unless ``params``) the circuit parameters.
-    params : scs_sim.circuit.CircuitParams, optional
+    params : scs_sim.dorsal_horn.params.CircuitParams, optional
         Default: the result's circuit preset (with the patient's overrides), else ``preset()``.
     rates_hz : dict, optional
         ``{population: mean rate}`` overriding the result's.
@@ -90,11 +90,11 @@ def plot_circuit_schematic(
     from matplotlib.colors import Normalize
     from matplotlib.patches import FancyArrowPatch
 
-    from scs_sim.dorsal_horn import circuit as circuit_mod
+    from scs_sim.dorsal_horn.params import preset
 
     ax = get_ax(ax)
     if params is None:
-        params = _params_of(result) if result is not None else circuit_mod.preset()
+        params = _params_of(result) if result is not None else preset()
     rates = {}
     if result is not None:
         rates = {p: float(np.mean(v)) for p, v in result.rates_hz.items() if np.size(v)}

@@ -1,8 +1,8 @@
 """Sweep figures: heatmap over two axes, frequency response with 95 % bands, Pareto plot, comparison bars.
 
-They take a results table (:func:`scs_sim.sweep_store.load_results`: one row per point × replicate,
+They take a results table (:func:`scs_sim.study.store.load_results`: one row per point × replicate,
 axis columns named by dotted key such as ``program.frequency_hz``) or a comparison table
-(:func:`scs_sim.compare.compare`).
+(:func:`scs_sim.study.compare.compare`).
 """
 
 from __future__ import annotations
@@ -112,7 +112,7 @@ def plot_heatmap(
 def response_curve(table, x: str = "program.frequency_hz", metric: str = "relief_pct"):
     """Mean of ``metric`` against ``x`` with its 95 % CI half-width over the rows of each ``x`` value.
 
-    Returns ``(x_values, means, ci95)`` (ascending ``x``; CI by :func:`scs_sim.compare.ci95_halfwidth`).
+    Returns ``(x_values, means, ci95)`` (ascending ``x``; CI by :func:`scs_sim.study.compare.ci95_halfwidth`).
     """
     from scs_sim.study.compare import ci95_halfwidth
 
@@ -193,7 +193,7 @@ def plot_pareto(
 ):
     """Pareto plot: relief against battery life (or recharge minutes/day), the front highlighted.
 
-    ``comparison`` is a :func:`scs_sim.compare.compare` table (``pareto`` marks the relief-vs-power
+    ``comparison`` is a :func:`scs_sim.study.compare.compare` table (``pareto`` marks the relief-vs-power
     front). ``x`` defaults to :func:`battery_column`. Error bars: ``relief_pct_ci95``. Returns the
     Axes; its first collection holds every program, the second the front.
     """

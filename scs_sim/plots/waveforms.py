@@ -5,33 +5,63 @@ from __future__ import annotations
 import numpy as np
 
 from scs_sim.plots._common import get_ax
-from scs_sim.stim.programs import Burst, Custom, Multiplexed, PulseTrain, pulse_train
+from scs_sim.stim.programs import Multiplexed, PulseTrain, pulse_train
 
 __all__ = ["plot_pulse_shape", "plot_train", "plot_waveforms"]
 
 
-def _unit_window(train: PulseTrain) -> tuple[float, float]:
-    """A window around the first unit (pulse, burst or pattern) of a train, s."""
+def _burst_window(train: PulseTrain, t0: float) -> tuple[float, float]:
+    return t0, t0 + 1.0 / train.program.burst_frequency_hz
+
+
+def _custom_window(train: PulseTrain, t0: float) -> tuple[float, float]:
     prog = train.program
-    t0 = prog.modifiers.start_s
-    if isinstance(prog, Burst):
-        return t0, t0 + 1.0 / prog.burst_frequency_hz
-    if isinstance(prog, Custom):
-        if prog.repeat_period_ms:
-            return t0, t0 + prog.repeat_period_ms * 1e-3
-        ch = train.phases(t0, t0 + 10.0)
-        end = float((ch.start_s + ch.width_s).max()) if ch.start_s.size else t0 + 1e-3
-        return t0, t0 + (end - t0) * 1.15
-    if isinstance(prog, Multiplexed):
-        # up to the end of the first pulse of every channel (each channel's first unit shown)
-        slowest = min(c.frequency_hz for c in prog.components)
-        ch = train.phases(t0, t0 + min(1.0 / slowest, 0.02))
-        ends = [float((ch.start_s + ch.width_s)[ch.channel == i][:2].max()) for i in np.unique(ch.channel)]
-        end = max(ends) if ends else t0 + 1e-3
-        return t0 - 0.05 * (end - t0), t0 + 1.15 * (end - t0)
-    ch = train.phases(t0, t0 + 1.0 / prog.frequency_hz)
+    if prog.repeat_period_ms:
+        return t0, t0 + prog.repeat_period_ms * 1e-3
+    ch = train.phases(t0, t0 + 10.0)
+    end = float((ch.start_s + ch.width_s).max()) if ch.start_s.size else t0 + 1e-3
+    return t0, t0 + (end - t0) * 1.15
+
+
+def _multiplexed_window(train: PulseTrain, t0: float) -> tuple[float, float]:
+    # up to the end of the first pulse of every channel (each channel's first unit shown)
+    slowest = min(c.frequency_hz for c in train.program.components)
+    ch = train.phases(t0, t0 + min(1.0 / slowest, 0.02))
+    ends = [float((ch.start_s + ch.width_s)[ch.channel == i][:2].max()) for i in np.unique(ch.channel)]
+    end = max(ends) if ends else t0 + 1e-3
+    return t0 - 0.05 * (end - t0), t0 + 1.15 * (end - t0)
+
+
+def _pulse_window(train: PulseTrain, t0: float) -> tuple[float, float]:
+    ch = train.phases(t0, t0 + 1.0 / train.program.frequency_hz)
     end = float((ch.start_s + ch.width_s).max())
     return t0 - 0.15 * (end - t0), t0 + 1.3 * (end - t0)
+
+
+#: Program kind -> the window (s) around its first unit; kinds not listed have one pulse per period.
+_UNIT_WINDOWS = {"burst": _burst_window, "custom": _custom_window, "multiplexed": _multiplexed_window}
+
+
+def _pulse_period(program, rate: float) -> float:
+    return 1.0 / rate
+
+
+def _custom_period(program, rate: float) -> float:
+    return program.repeat_period_ms * 1e-3 if program.repeat_period_ms else 1.0 / rate
+
+
+#: Program kind -> the period (s) of its repeating unit, given the train's pulses per second.
+_UNIT_PERIODS = {
+    "burst": lambda program, rate: 1.0 / program.burst_frequency_hz,
+    "multiplexed": lambda program, rate: 1.0 / min(c.frequency_hz for c in program.components),
+    "custom": _custom_period,
+}
+
+
+def _unit_window(train: PulseTrain) -> tuple[float, float]:
+    """A window around the first unit (pulse, burst or pattern) of a train, s."""
+    window = _UNIT_WINDOWS.get(train.program.kind, _pulse_window)
+    return window(train, train.program.modifiers.start_s)
 
 
 def _passive_lookup(train: PulseTrain) -> dict:
@@ -181,11 +211,7 @@ def plot_train(
     train = train or pulse_train(program)
     if duration_s is None:
         rate = train.pulses_per_s or 50.0
-        unit = (1.0 / program.burst_frequency_hz) if isinstance(program, Burst) else 1.0 / rate
-        if isinstance(program, Multiplexed):
-            unit = 1.0 / min(c.frequency_hz for c in program.components)
-        if isinstance(program, Custom) and program.repeat_period_ms:
-            unit = program.repeat_period_ms * 1e-3
+        unit = _UNIT_PERIODS.get(program.kind, _pulse_period)(program, rate)
         duration_s = float(np.clip(6 * unit, 1e-3, 2.0))
     fs = float(np.clip(20_000 / duration_s, 2e5, 5e7))
     color = style.pop("color", None)

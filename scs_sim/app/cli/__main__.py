@@ -1,5 +1,5 @@
 """``python -m scs_sim.app.cli``: the command line."""
 
-from scs_sim.app.cli.core import main
+from scs_sim.app.cli import main
 
 raise SystemExit(main())

@@ -1,6 +1,6 @@
 """The ``bench`` command of the ``scs-sim`` command line: the benchmark suite of ``benchmarks/``.
 
-Wired into :mod:`scs_sim.cli` by ``_cli_bench.register(sub, _COMMANDS)`` inside ``build_parser``.
+Registered into the command table of :mod:`scs_sim.app.cli` by :func:`register`.
 The suite lives in the repository's ``benchmarks/`` folder (it uses the NumPy reference kernels of
 ``tests/``), so the command needs a source checkout: it looks for it next to the installed package
 (an editable install) or in the current directory, and says so clearly when there is none.
@@ -12,6 +12,7 @@ import json
 import sys
 from pathlib import Path
 
+from scs_sim.app.cli.common import add_command
 from scs_sim.errors import ConfigError
 
 __all__ = ["register", "cmd_bench"]
@@ -19,13 +20,14 @@ __all__ = ["register", "cmd_bench"]
 
 def register(sub, commands: dict) -> None:
     """Add the ``bench`` sub-command to ``sub`` and its function to ``commands``."""
-    sp = sub.add_parser(
+    sp = add_command(
+        sub,
         "bench",
-        help="benchmark figures: kernels, circuit, scaling, sweep, start-up, memory, peers",
+        "benchmark figures: kernels, circuit, scaling, sweep, start-up, memory, peers",
         description="Run the benchmark suite (benchmarks/suite.py): print a table of figures and ratios and "
         "write a JSON report (machine, versions, git commit, medians, ratios) for trend tracking.",
+        json_help="print the whole JSON report on stdout",
     )
-    sp.add_argument("--json", action="store_true", help="print the whole JSON report on stdout")
     sp.add_argument("--quick", action="store_true", help="CI sizes: under 2 minutes on a 2-core machine")
     sp.add_argument("--profile", choices=("full", "quick", "tiny"),
                     help="sizes: full (default), quick (= --quick), tiny (a smoke test of the machinery)")

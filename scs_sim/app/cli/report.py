@@ -1,6 +1,6 @@
 """The ``report``, ``explore`` and ``gallery`` commands of the ``scs-sim`` command line.
 
-Wired into :mod:`scs_sim.cli` by ``_cli_report.register(sub, _COMMANDS)`` inside ``build_parser``.
+Registered into the command table of :mod:`scs_sim.app.cli` by :func:`register`.
 """
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+from scs_sim.app.cli.common import EXIT_OK, add_command, add_run_options, is_sweep_spec, print_json, use_agg
+from scs_sim.app.explore import KINDS
 from scs_sim.errors import ConfigError
 
 __all__ = ["register", "cmd_report", "cmd_explore", "cmd_gallery"]
@@ -16,15 +18,13 @@ __all__ = ["register", "cmd_report", "cmd_explore", "cmd_gallery"]
 
 def register(sub, commands: dict) -> None:
     """Add the ``report``, ``explore`` and ``gallery`` sub-commands to ``sub`` and their functions to ``commands``."""
-    from scs_sim.app.cli.study import _add_run_options
-
-    rp = sub.add_parser(
+    rp = add_command(
+        sub,
         "report",
-        help="self-contained HTML report (table, figures, methods) of a sweep store or spec",
+        "self-contained HTML report (table, figures, methods) of a sweep store or spec",
         description="Write one self-contained HTML file (figures embedded as PNG) for a sweep store DIR, "
         "or run the sweep SPEC first into --store and report on it.",
     )
-    rp.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     rp.add_argument("source", metavar="DIR|SPEC", help="sweep store folder, or a sweep spec TOML / preset")
     rp.add_argument("--out", default="report.html", help="HTML file to write (default: report.html)")
     rp.add_argument(
@@ -38,16 +38,17 @@ def register(sub, commands: dict) -> None:
         metavar="S",
         help="simulated seconds of the best program's re-run (at most the sweep's; default 2)",
     )
-    _add_run_options(rp)
+    add_run_options(rp)
 
-    ep = sub.add_parser(
+    ep = add_command(
+        sub,
         "explore",
-        help="interactive window: program sliders → waveform, recruitment, WDR response",
+        "interactive window: program sliders → waveform, recruitment, WDR response",
         description="Open the interactive explorer (needs a display), or render it once with "
         "--headless --out FILE.png.",
+        json_help="machine-readable output on stdout (headless)",
     )
-    ep.add_argument("--json", action="store_true", help="machine-readable output on stdout (headless)")
-    ep.add_argument("--kind", default="tonic", choices=("tonic", "burst", "high_frequency"))
+    ep.add_argument("--kind", default="tonic", choices=KINDS)
     ep.add_argument("--frequency", type=float, help="Hz (burst: burst rate); default: the kind's preset")
     ep.add_argument("--amplitude", type=float, help="mA; default: the kind's preset")
     ep.add_argument("--pulse-width", type=float, help="µs; default: the kind's preset")
@@ -58,36 +59,22 @@ def register(sub, commands: dict) -> None:
     ep.add_argument("--headless", action="store_true", help="no window: render once (needs --out)")
     ep.add_argument("--out", help="image file to write (headless: required)")
 
-    gp = sub.add_parser(
+    gp = add_command(
+        sub,
         "gallery",
-        help="regenerate the README gallery images (docs/gallery)",
+        "regenerate the README gallery images (docs/gallery)",
         description="Regenerate every gallery image (about a minute on one core).",
     )
-    gp.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     gp.add_argument("--out", default="docs/gallery", help="folder (default: docs/gallery)")
     gp.add_argument("--seed", type=int, default=1)
 
-    commands["report"] = cmd_report
-    commands["explore"] = cmd_explore
-    commands["gallery"] = cmd_gallery
-
-
-def _print_json(obj) -> None:
-    from scs_sim.app.cli.core import _print_json as pj
-
-    pj(obj)
-
-
-def _agg() -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
+    commands.update({"report": cmd_report, "explore": cmd_explore, "gallery": cmd_gallery})
 
 
 def cmd_report(args) -> int:
     from scs_sim.app.report import write_report
 
-    _agg()
+    use_agg()
     src = Path(args.source)
     ran = None
     if src.is_dir() and (src / "manifest.json").is_file():
@@ -95,10 +82,9 @@ def cmd_report(args) -> int:
     elif src.is_dir():
         raise ConfigError(f"{src} is a folder but not a sweep store (no manifest.json)")
     else:
-        from scs_sim.app.cli.study import _is_spec
         from scs_sim.study.sweeps import load_spec, run_sweep
 
-        if not _is_spec(args.source):
+        if not is_sweep_spec(args.source):
             raise ConfigError(
                 f"{args.source}: neither a sweep store folder nor a sweep spec (TOML with [sweep])"
             )
@@ -124,12 +110,12 @@ def cmd_report(args) -> int:
     t0 = time.perf_counter()
     path = write_report(store, out, title=args.title, best_run_s=args.best_duration)
     if args.json:
-        _print_json(
+        print_json(
             {"report": str(path), "store": str(store), "wall_s": time.perf_counter() - t0, "sweep": ran}
         )
     else:
         print(path)
-    return 0
+    return EXIT_OK
 
 
 def cmd_explore(args) -> int:
@@ -140,7 +126,7 @@ def cmd_explore(args) -> int:
     if args.headless and not args.out:
         raise ConfigError("--headless needs --out FILE.png")
     if args.headless:
-        _agg()
+        use_agg()
     else:
         import matplotlib
         from matplotlib.backends import BackendFilter, backend_registry
@@ -184,25 +170,25 @@ def cmd_explore(args) -> int:
         else None,
     }
     if args.json:
-        _print_json(info)
+        print_json(info)
     elif args.out:
         print(args.out)
     if not args.headless:
         ex.show()
-    return 0
+    return EXIT_OK
 
 
 def cmd_gallery(args) -> int:
-    from scs_sim.app.report import write_gallery
+    from scs_sim.app.gallery import write_gallery
 
-    _agg()
+    use_agg()
     t0 = time.perf_counter()
     files = write_gallery(
         args.out, seed=args.seed, log=None if args.json else (lambda m: print(m, file=sys.stderr))
     )
     wall = time.perf_counter() - t0
     if args.json:
-        _print_json({"files": [str(f) for f in files], "wall_s": wall})
+        print_json({"files": [str(f) for f in files], "wall_s": wall})
     else:
         print(f"{len(files)} images in {args.out} ({wall:.0f} s)", file=sys.stderr)
-    return 0
+    return EXIT_OK

@@ -1,67 +1,41 @@
 """The ``sweep`` and ``compare`` commands of the ``scs-sim`` command line.
 
-Wired into :mod:`scs_sim.cli` by ``register(sub, _COMMANDS)`` inside ``build_parser``.
+Registered into the command table of :mod:`scs_sim.app.cli` by :func:`register`.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import sys
 from pathlib import Path
 
+from scs_sim.app.cli.common import add_command, add_run_options, format_table, is_sweep_spec, print_json
 from scs_sim.errors import ConfigError
 
 __all__ = ["register", "cmd_sweep", "cmd_compare"]
 
 
-def _add_run_options(sp: argparse.ArgumentParser) -> None:
-    sp.add_argument(
-        "--backend",
-        default="processes",
-        choices=("serial", "processes", "dask"),
-        help="where points run (default: processes, all cores)",
-    )
-    sp.add_argument("--scheduler", metavar="ADDR", help="Dask scheduler address (with --backend dask)")
-    sp.add_argument("--workers", type=int, metavar="N", help="worker processes (default: all cores; dask: 2)")
-    sp.add_argument(
-        "-s",
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=V1,V2",
-        help="override a dotted config key or sweep axis (TOML literals; the command line wins); repeatable",
-    )
-    sp.add_argument("--chunk-size", type=int, metavar="N", help="rows per result part (default: automatic)")
-    sp.add_argument(
-        "--evaluator",
-        metavar="MODULE:FUNCTION",
-        help="row evaluator (default: scs_sim.simulation:evaluate); for testing and custom models",
-    )
-
-
 def register(sub, commands: dict) -> None:
     """Add the ``sweep`` and ``compare`` sub-commands to ``sub`` and their functions to ``commands``."""
-    sp = sub.add_parser(
+    sp = add_command(
+        sub,
         "sweep",
-        help="run a parameter sweep into a resumable result store",
+        "run a parameter sweep into a resumable result store",
         description="Run a sweep spec (a run config plus [sweep]) into the result store --out.",
     )
-    sp.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     sp.add_argument("spec", help="sweep spec TOML (or a preset name under configs/sweeps)")
     sp.add_argument("--out", required=True, help="result store folder")
     sp.add_argument("--resume", action="store_true", help="continue the sweep stored in --out")
-    _add_run_options(sp)
+    add_run_options(sp)
 
-    cp = sub.add_parser(
+    cp = add_command(
+        sub,
         "compare",
-        help="rank programs by relief (CI over replicates), charge, paresthesia, battery; Pareto front",
+        "rank programs by relief (CI over replicates), charge, paresthesia, battery; Pareto front",
         description="Compare program files (an implicit sweep over them) or run a sweep SPEC, and rank "
         "its points by relief.",
     )
-    cp.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     cp.add_argument(
         "inputs", nargs="+", metavar="PROGRAM|SPEC", help="program files / presets, or one sweep spec"
     )
@@ -74,15 +48,8 @@ def register(sub, commands: dict) -> None:
     cp.add_argument("--replicates", type=int, default=3, help="seeds per program (program mode; 3)")
     cp.add_argument("--seed", type=int, default=1, help="root seed (program mode; 1)")
     cp.add_argument("--report", metavar="FILE.html", help="also write a self-contained HTML report")
-    _add_run_options(cp)
-    commands["sweep"] = cmd_sweep
-    commands["compare"] = cmd_compare
-
-
-def _print_json(obj) -> None:
-    from scs_sim.app.cli.core import _print_json as pj
-
-    pj(obj)
+    add_run_options(cp)
+    commands.update({"sweep": cmd_sweep, "compare": cmd_compare})
 
 
 def cmd_sweep(args) -> int:
@@ -101,7 +68,7 @@ def cmd_sweep(args) -> int:
         progress=False if args.json else None,
     )
     if args.json:
-        _print_json(summary)
+        print_json(summary)
     else:
         print(
             f"{summary['done']}/{summary['points']} points done "
@@ -110,18 +77,6 @@ def cmd_sweep(args) -> int:
             file=sys.stderr,
         )
     return 0
-
-
-def _is_spec(ref: str) -> bool:
-    from scs_sim.config.loader import find_file, read_toml
-
-    if len(ref) == 0:
-        return False
-    try:
-        path = find_file(ref)
-    except ConfigError:
-        return False
-    return "sweep" in read_toml(path)
 
 
 def _implicit_spec(args) -> dict:
@@ -164,15 +119,14 @@ def _records(df) -> list[dict]:
 
 
 def cmd_compare(args) -> int:
-    from scs_sim.app.cli.core import _table
     from scs_sim.study.compare import compare
     from scs_sim.study.sweeps import load_spec, run_sweep
 
-    if len(args.inputs) == 1 and _is_spec(args.inputs[0]):
+    if len(args.inputs) == 1 and is_sweep_spec(args.inputs[0]):
         spec = args.inputs[0]
     else:
         for ref in args.inputs:
-            if _is_spec(ref):
+            if is_sweep_spec(ref):
                 raise ConfigError(f"{ref} is a sweep spec: give one spec alone, or program files only")
         spec = _implicit_spec(args)
     sp = load_spec(spec, args.overrides, evaluate=args.evaluator)
@@ -209,7 +163,7 @@ def cmd_compare(args) -> int:
 
         report = write_report(store, args.report)
     if args.json:
-        _print_json(rows)
+        print_json(rows)
         return 0
     columns = [
         ("program", "program", ""),
@@ -222,7 +176,7 @@ def cmd_compare(args) -> int:
         (battery, "life days" if battery == "battery_life_days" else "recharge min/d", ".1f"),
         ("pareto", "Pareto", ""),
     ]
-    print(_table(rows, [c for c in columns if c[0] in table.columns]))
+    print(format_table(rows, [c for c in columns if c[0] in table.columns]))
     print(
         f"{summary['rows']} runs ({summary['new_rows']} new, {summary['wall_s']:.1f} s); "
         f"wrote {out / 'comparison.csv'} and {out / 'comparison.json'}; runs in {store}",

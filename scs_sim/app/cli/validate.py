@@ -41,7 +41,7 @@ def cmd_validate_model(args) -> int:
     if args.out:
         files = write_report(report, args.out, figures=not args.no_figures)
     if args.json:
-        from scs_sim.app.cli.core import _print_json
+        from scs_sim.app.cli.common import print_json as _print_json
 
         d = report.as_dict()
         if files:

@@ -1,0 +1,134 @@
+"""The ``recruit``, ``threshold`` and ``run`` commands: one program through the model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from scs_sim.app.cli.common import (
+    EXIT_OK,
+    add_command,
+    load_program_and_train,
+    print_json,
+    print_row,
+    save_figure,
+    use_agg,
+)
+from scs_sim.errors import ConfigError
+
+__all__ = ["cmd_recruit", "cmd_run", "cmd_threshold", "register"]
+
+#: The fibre commands: name -> (help, default simulated seconds).
+_FIBER_COMMANDS = {
+    "recruit": ("which fibres a program recruits (counts, rate, synchrony, paresthesia)", 1.0),
+    "threshold": ("perception and discomfort thresholds (amplitude bisection)", 0.5),
+}
+
+#: Metrics ``run`` prints as text (the JSON holds them all), in this order.
+_RUN_KEYS = ("program", "patient", "model", "circuit", "duration_s", "seed", "wdr_rate_hz", "baseline_wdr_rate_hz",
+             "relief_pct", "recruited_dc_fibers", "recruited_dr_fibers", "dc_spike_rate_hz", "synchrony",
+             "paresthesia", "discomfort", "windup_index", "wall_s")
+
+
+def register(sub, commands: dict) -> None:
+    """Add the ``recruit``, ``threshold`` and ``run`` sub-commands to ``sub`` and their functions to ``commands``."""
+    for name, (help_, duration_s) in _FIBER_COMMANDS.items():
+        sp = add_command(sub, name, help_)
+        sp.add_argument("program")
+        sp.add_argument("--patient", help="patient TOML file or preset (default, thin_csf, thick_csf)")
+        sp.add_argument("--duration", type=float, default=duration_s, help="simulated seconds of stimulation")
+        sp.add_argument("--seed", type=int, default=1)
+
+    sp = add_command(sub, "run", "simulate a run config: WDR pain signal with and without stimulation")
+    sp.add_argument("config", help="run config TOML (program + patient + [simulation]) or a program")
+    sp.add_argument("--out", help="folder for arrays (npz), tables (CSV), metrics and a figure")
+    sp.add_argument("-s", "--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="override a config value, e.g. -s simulation.duration_s=2")
+
+    commands.update({"recruit": cmd_recruit, "threshold": cmd_threshold, "run": cmd_run})
+
+
+def _patient_and_fibers(args):
+    import numpy as np
+
+    from scs_sim.config.loader import load_patient
+    from scs_sim.fibers.anatomy import build_fibers
+
+    patient = load_patient(args.patient)
+    rngs = np.random.SeedSequence(args.seed).spawn(4)
+    fibers = build_fibers(patient.anatomy, np.random.default_rng(rngs[0]))
+    return patient, fibers, rngs
+
+
+def cmd_recruit(args) -> int:
+    import numpy as np
+
+    from scs_sim.fibers.recruitment import recruit
+
+    program, train = load_program_and_train(args.program)
+    patient, fibers, rngs = _patient_and_fibers(args)
+    rec = recruit(train, fibers, np.random.default_rng(rngs[1]), args.duration)
+    row = {"program": program.name, "patient": patient.name, "duration_s": args.duration, **rec.summary()}
+    print_row(row, args.json)
+    return EXIT_OK
+
+
+def cmd_threshold(args) -> int:
+    from scs_sim.fibers.recruitment import CEILING_MA, threshold
+
+    program, train = load_program_and_train(args.program)
+    patient, fibers, _ = _patient_and_fibers(args)
+    # None (JSON null) / inf: no threshold below the search ceiling.
+    row = {"program": program.name, "patient": patient.name, "search_ceiling_ma": CEILING_MA}
+    for which in ("perception", "discomfort"):
+        row[f"{which}_threshold_ma"] = threshold(program, fibers, args.seed, which=which, duration_s=args.duration)
+    print_row(row, args.json)
+    return EXIT_OK
+
+
+def _run_config(args):
+    """The run config of ``args.config`` with the ``-s`` overrides applied (one value per key)."""
+    from scs_sim.config.loader import load, parse, program_dir
+    from scs_sim.study.sweeps import apply_overrides
+
+    cfg = load(args.config)
+    if args.set:
+        base = cfg.model_dump(mode="json", exclude={"source", "sweep"})
+        axes, data = apply_overrides({"axes": {}}, base, args.set, file=cfg.source, base_dir=program_dir(cfg),
+                                     allow_seed=True)
+        if axes["axes"]:
+            key = next(iter(axes["axes"]))
+            raise ConfigError(f"run takes one value per key (got a list for '{key}'); use 'scs-sim sweep'",
+                              key=f"-s {key}")
+        try:
+            cfg = parse(data, file=cfg.source, base=program_dir(cfg))
+        except ConfigError as exc:
+            given = {a.partition("=")[0].strip() for a in args.set}
+            if exc.key in given:  # the bad value came from the command line, not the file
+                raise ConfigError(exc.detail, key=f"-s {exc.key}") from None
+            raise
+    if cfg.program is None:
+        raise ConfigError("no [program] table or include: a run needs a program", file=cfg.source, key="program")
+    return cfg
+
+
+def cmd_run(args) -> int:
+    from scs_sim.simulation import simulate_config
+
+    result = simulate_config(_run_config(args))
+    if args.out:
+        files = result.save(args.out)
+        use_agg()
+        from scs_sim.plots import run_figure
+
+        fig_path = Path(args.out) / "run.png"
+        save_figure(run_figure(result), fig_path)
+        files.append(fig_path)
+        result.metrics["files"] = [str(f) for f in files]
+    m = result.metrics
+    if args.json:
+        print_json(m)
+    else:
+        print_row({k: m[k] for k in _RUN_KEYS if m.get(k) is not None}, False)
+        for f in m.get("files", []):
+            print(f"{'wrote':>22}: {f}")
+    return EXIT_OK
