@@ -34,10 +34,11 @@ from scs_sim.plots.schematic import circuit_edges  # noqa: E402
 from scs_sim.plots.sweeps import grid_means, response_curve  # noqa: E402
 from scs_sim.stim.programs import high_frequency, pulse_train, tonic  # noqa: E402
 from scs_sim.study.compare import compare  # noqa: E402
+from scs_sim.validation.references import HERSHEY_2010 as _HERSHEY  # noqa: E402
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 #: Hershey et al. 2010 Pain Physician 13:321 perception curve (rheobase mA, chronaxie µs).
-HERSHEY_2010 = (2.5, 295.0)  # TODO(merge): scs_sim.validation.references.HERSHEY_2010
+HERSHEY_2010 = _HERSHEY.reference
 #: Exact equality of plotted float data with its input (no arithmetic in between but ×100 or unit scaling).
 DATA_RTOL = 1e-12
 ALL_PRESETS = (

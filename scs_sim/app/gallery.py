@@ -51,6 +51,7 @@ def write_gallery(
     from scs_sim.stim.programs import high_frequency, pulse_train, tonic
     from scs_sim.study.store import load_results
     from scs_sim.study.sweeps import run_sweep
+    from scs_sim.validation.references import HERSHEY_2010
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -84,9 +85,8 @@ def write_gallery(
     pws = np.array([60.0, 90.0, 120.0, 210.0, 300.0, 450.0, 700.0, 1000.0])
     thr = strength_duration(tonic(), fibers, seed, pws, duration_s=0.3)
     fig, ax = plt.subplots(figsize=(6.4, 4.0), layout="constrained")
-    hershey_2010 = (2.5, 295.0)  # TODO(merge): scs_sim.validation.references.HERSHEY_2010 (rheobase_ma, chronaxie_us)
     plot_strength_duration(
-        pws, thr, ax=ax, fit=fit_strength_duration(pws, thr), reference=hershey_2010, reference_label="Hershey 2010"
+        pws, thr, ax=ax, fit=fit_strength_duration(pws, thr), reference=HERSHEY_2010.reference, reference_label="Hershey 2010"
     )
     save(fig, "strength_duration.png")
     scan_amps = np.linspace(1.0, 25.0, 49)

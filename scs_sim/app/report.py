@@ -330,5 +330,7 @@ noisy estimates; treat small differences with their confidence intervals.</li>
 
 def _methods_html() -> str:
     """The methods and assumptions section, with the calibration target's numbers filled in."""
-    rheobase_ma, chronaxie_us = (2.5, 295.0)  # TODO(merge): scs_sim.validation.references.HERSHEY_2010
+    from scs_sim.validation.references import HERSHEY_2010
+
+    rheobase_ma, chronaxie_us = HERSHEY_2010.reference
     return _METHODS.format(rheobase_ma=rheobase_ma, chronaxie_us=chronaxie_us)
