@@ -23,10 +23,74 @@ PROGRAM_PRESETS = [
 ]
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "configs").rglob("*.toml")), ids=lambda p: p.name)
-def test_every_preset_loads(path):
+PACKAGED = Path(config.PRESET_DIR)
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_configs_folder_is_byte_identical_to_the_packaged_presets():
+    """configs/ is the human-facing copy of scs_sim/config/presets (what a wheel ships)."""
+    assert PACKAGED == ROOT / "scs_sim" / "config" / "presets"
+    human, packaged = _tree(ROOT / "configs"), _tree(PACKAGED)
+    assert sorted(human) == sorted(packaged), "configs/ and scs_sim/config/presets/ hold different files"
+    differ = [name for name in human if human[name] != packaged[name]]
+    assert not differ, f"configs/ differs from scs_sim/config/presets/ in {differ} (copy one onto the other)"
+
+
+def test_presets_are_package_data():
+    """Every packaged preset file is covered by the package-data globs of pyproject.toml."""
+    import fnmatch
+    import tomllib
+
+    globs = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["scs_sim"]
+    for name in _tree(PACKAGED):
+        rel = f"config/presets/{name}"
+        assert any(fnmatch.fnmatch(rel, g) for g in globs), f"{rel} is not package data"
+
+
+@pytest.mark.parametrize("root", ["configs", "packaged"])
+@pytest.mark.parametrize("rel", sorted(p.relative_to(ROOT / "configs").as_posix()
+                                       for p in (ROOT / "configs").rglob("*.toml")))
+def test_every_preset_loads(root, rel):
+    path = (ROOT / "configs" if root == "configs" else PACKAGED) / rel
     cfg = config.load(path)
     assert cfg.source == str(path)
+
+
+def test_relative_includes_resolve_in_both_trees():
+    for root in (ROOT / "configs", PACKAGED):
+        cfg = config.load(root / "runs" / "tonic_default.toml")
+        assert cfg.program.name == "tonic_50hz" and cfg.patient.name == config.load_patient("default").name
+        csv = config.load(root / "programs" / "custom_csv_example.toml")
+        assert config.program_dir(csv) == root / "programs"
+
+
+def test_preset_names_read_the_packaged_presets():
+    assert config.preset_path("program", "tonic_50hz") == PACKAGED / "programs" / "tonic_50hz.toml"
+    program, folder = config.load_program("custom_csv_example")
+    assert folder == PACKAGED / "programs"
+
+
+def test_a_configs_path_outside_the_checkout_is_the_packaged_copy(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert config.find_file("configs/sweeps/frequency_response.toml") == PACKAGED / "sweeps" / "frequency_response.toml"
+    run = tmp_path / "run.toml"
+    run.write_text('program = "configs/programs/hf_10khz.toml"\n')
+    assert config.load(run).program.kind == "high_frequency"
+    with pytest.raises(ConfigError, match="file not found"):
+        config.find_file("configs/sweeps/no_such_spec.toml")
+
+
+def test_program_dir_is_a_field_excluded_from_dumps():
+    cfg = config.load(PACKAGED / "programs" / "custom_csv_example.toml")
+    assert "program_dir" in config.RunConfig.model_fields
+    assert cfg.program_dir == PACKAGED / "programs" == config.program_dir(cfg)
+    assert "program_dir" not in cfg.model_dump() and "program_dir" not in cfg.model_dump(mode="json")
+    again = cfg.model_copy(update={"source": None})
+    assert config.program_dir(again) == PACKAGED / "programs"
+    assert config.program_dir(config.parse({})) is None
 
 
 @pytest.mark.parametrize("name", PROGRAM_PRESETS)
