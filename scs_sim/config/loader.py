@@ -19,21 +19,21 @@ reject is rejected at load time (:mod:`scs_sim.config.checks`). This module neve
 from __future__ import annotations
 
 import tomllib
-import types
-import typing
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import Field, field_validator
 
 from scs_sim._params import Params
+from scs_sim.config.checks import check_run
+from scs_sim.config.validate import validate_model
 from scs_sim.dorsal_horn.afferents import PainState
 from scs_sim.dorsal_horn.params import PRESETS as CIRCUIT_PRESET_TABLE
 from scs_sim.errors import ConfigError, check_keys, suggest
 from scs_sim.fibers.anatomy import Anatomy
 from scs_sim.stim.dosimetry import Device
-from scs_sim.stim.programs import PROGRAM_KINDS, Program
+from scs_sim.stim.programs import Program, pulse_train
 
 __all__ = [
     "RunConfig",
@@ -182,104 +182,6 @@ def _resolve_ref(section: str, value: str, base: Path | None, file: str | None) 
 
 
 # ---------------------------------------------------------------------------------------------------
-# Turning pydantic errors into ConfigErrors
-# ---------------------------------------------------------------------------------------------------
-
-
-def _unwrap(tp):
-    """Yield the model classes and containers inside a type annotation."""
-    origin = typing.get_origin(tp)
-    if origin is typing.Annotated:
-        return _unwrap(typing.get_args(tp)[0])
-    if origin in (typing.Union, types.UnionType):
-        out = []
-        for a in typing.get_args(tp):
-            out.extend(_unwrap(a))
-        return out
-    return [tp]
-
-
-def _model_at(model: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
-    """The model class that owns the last element of ``loc`` (for key suggestions)."""
-    current: Any = model
-    for part in loc[:-1]:
-        if isinstance(part, int):
-            continue
-        if isinstance(current, type) and issubclass(current, BaseModel):
-            if part in PROGRAM_KINDS and part not in current.model_fields:
-                current = PROGRAM_KINDS[part]  # a discriminated-union tag
-                continue
-            field = current.model_fields.get(part)
-            if field is None:
-                return None
-            nxt = None
-            for cand in _unwrap(field.annotation):
-                origin = typing.get_origin(cand)
-                if origin in (list, tuple):
-                    cand = typing.get_args(cand)[0]
-                    for c2 in _unwrap(cand):
-                        if isinstance(c2, type) and issubclass(c2, BaseModel):
-                            nxt = c2
-                elif isinstance(cand, type) and issubclass(cand, BaseModel):
-                    nxt = cand
-            if nxt is None:
-                # A discriminated union of programs: the next loc part names the kind.
-                return None
-            current = nxt
-    if loc and loc[-1] in PROGRAM_KINDS and isinstance(current, type) and "kind" not in current.model_fields:
-        return PROGRAM_KINDS[loc[-1]]
-    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
-
-
-def _clean_loc(loc: tuple) -> tuple:
-    """Drop discriminator tags (``program.tonic.frequency_hz`` → ``program.frequency_hz``)."""
-    return tuple(p for p in loc if not (isinstance(p, str) and p in PROGRAM_KINDS))
-
-
-def _format_error(err: dict, model: type[BaseModel], prefix: tuple) -> tuple[str, str]:
-    loc = tuple(err.get("loc", ()))
-    clean = prefix + _clean_loc(loc)
-    key = ".".join(str(p) for p in clean)
-    typ = err.get("type", "")
-    value = err.get("input")
-    msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
-    if typ == "extra_forbidden":
-        owner = _model_at(model, loc)
-        allowed = sorted(owner.model_fields) if owner is not None else []
-        name = str(loc[-1]) if loc else "?"
-        text = f"unknown key '{name}'{suggest(name, allowed)}"
-        if allowed:
-            text += f"; allowed: {', '.join(allowed)}"
-        return key, text
-    if typ == "union_tag_invalid":
-        tag = err.get("ctx", {}).get("tag", value)
-        kinds = list(PROGRAM_KINDS)
-        return ".".join(str(p) for p in clean + ("kind",)), (
-            f"unknown kind '{tag}'{suggest(str(tag), kinds)}; allowed: {', '.join(kinds)}"
-        )
-    if typ == "union_tag_not_found":
-        return key + ".kind", f"missing 'kind'; allowed: {', '.join(PROGRAM_KINDS)}"
-    if typ == "missing":
-        return key, "required key is missing"
-    if typ in ("model_type", "dict_type", "model_attributes_type") and not isinstance(value, dict):
-        return key, f"must be a table (got {value!r})"
-    got = "" if isinstance(value, dict) else f" (got {value!r})"
-    return key, f"{msg}{got}"
-
-
-def validate_model(model: type[BaseModel], data: Any, *, file: str | None, prefix: tuple = ()) -> Any:
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        errs = exc.errors(include_url=False)
-        # Prefer the most specific error (unknown keys first, then the deepest location).
-        errs.sort(key=lambda e: (e.get("type") != "extra_forbidden", -len(e.get("loc", ()))))
-        key, text = _format_error(errs[0], model, prefix)
-        more = f" (and {len(errs) - 1} more problem{'s' if len(errs) > 2 else ''})" if len(errs) > 1 else ""
-        raise ConfigError(text + more, file=file, key=key or None) from None
-
-
-# ---------------------------------------------------------------------------------------------------
 # Public API
 # ---------------------------------------------------------------------------------------------------
 
@@ -319,12 +221,10 @@ def load_section(section: str, value: Any, *, file: str | None, base: Path | Non
     return obj, None, None
 
 
-def _check_train(program, base: Path | None, file) -> None:
+def _check_train(program, base: Path | None, file):
     """Build the program's pulse train once so file references (custom CSV) are checked at load time."""
-    from scs_sim.stim.programs import pulse_train
-
     try:
-        pulse_train(program, base_dir=base)
+        return pulse_train(program, base_dir=base)
     except ConfigError as exc:
         raise exc.located(file=exc.file or (str(file) if file else None)) from None
 
@@ -336,20 +236,24 @@ def parse(data: dict, *, file: str | None = None, base: str | Path | None = None
     check_keys(data, _SECTIONS, file=file, what="top-level key")
     base_path = Path(base) if base is not None else (Path(file).parent if file else None)
     parts: dict[str, Any] = {}
+    files: dict[str, str | None] = {}
     program_dir: Path | None = base_path
+    train = None
     for section in _SECTIONS:
         if section not in data:
             continue
         obj, default_name, path = load_section(section, data[section], file=file, base=base_path)
+        files[section] = str(path) if path is not None else file
         if section == "program":
             if obj.name is None and default_name:
                 obj = obj.model_copy(update={"name": default_name})
             if path is not None:
                 program_dir = path.parent
-        if section == "program":
-            _check_train(obj, program_dir, path or file)
+            train = _check_train(obj, program_dir, path or file)
         parts[section] = obj
-    return RunConfig.model_construct(**{**_defaults(), **parts, "source": file, "program_dir": program_dir})
+    cfg = RunConfig.model_construct(**{**_defaults(), **parts, "source": file, "program_dir": program_dir})
+    check_run(cfg, train=train, files=files)
+    return cfg
 
 
 def _defaults() -> dict:
@@ -399,7 +303,7 @@ def load(path: str | Path):
 
 def program_dir(cfg) -> Path | None:
     """Folder that a program's relative file references (custom CSV) resolve against."""
-    return cfg.program_dir
+    return getattr(cfg, "program_dir", None)
 
 
 def load_program(ref: str | Path):
