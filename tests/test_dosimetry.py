@@ -1,4 +1,4 @@
-"""Dosimetry against hand-computed cases (clinical.md §5 worked examples)."""
+"""Dosimetry against hand-computed cases (the worked examples behind docs/MODEL.md §1 Dosimetry)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def test_tonic_5ma_300us_by_hand():
     assert d.charge_per_phase_uc == pytest.approx(q, rel=FORMULA_RTOL)
     assert d.charge_density_uc_per_cm2 == pytest.approx(dens, rel=FORMULA_RTOL)
     assert d.shannon_k == pytest.approx(math.log10(q) + math.log10(dens), rel=FORMULA_RTOL)
-    assert d.shannon_k == pytest.approx(1.26, abs=0.005)  # clinical.md §5.4 table
+    assert d.shannon_k == pytest.approx(1.26, abs=0.005)  # hand-computed: k = log10(Q²/A)
     assert d.shannon_safe and d.density_safe
     assert d.tissue_power_uw == pytest.approx(
         25e-6 * 1000 * 300e-6 * 50 * 2 * 1e6, rel=FORMULA_RTOL
@@ -36,7 +36,7 @@ def test_spec_ceiling_tonic_exceeds_both_limits():
 
 
 def test_shannon_k_limit_at_2_95_uc():
-    # k = 1.85 at Q ≈ 2.95 µC on a 0.1225 cm² contact (clinical.md §5.1)
+    # k = 1.85 at Q ≈ 2.95 µC on a 0.1225 cm² contact (Shannon 1992 IEEE Trans Biomed Eng 39:424)
     q = math.sqrt(10**1.85 * AREA_CM2)
     below = dosimetry(P.tonic(amplitude_ma=q * 0.99 / 0.5, pulse_width_us=500.0, frequency_hz=20.0))
     above = dosimetry(P.tonic(amplitude_ma=q * 1.01 / 0.5, pulse_width_us=500.0, frequency_hz=20.0))

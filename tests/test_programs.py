@@ -235,3 +235,41 @@ def test_property_valid_programs_are_sorted_disjoint_and_balanced(program):
     assert np.all(ch.start_s[1:] >= (ch.start_s + ch.width_s)[:-1] - 1e-12)
     net, scale = _balance_groups(train, ch)
     assert np.all(np.abs(net) <= CHARGE_BALANCE_RTOL * scale)
+
+
+def test_one_table_of_kinds_drives_models_union_and_dispatch():
+    """KINDS is the only list of program kinds: the TOML union, PROGRAM_KINDS and pulse_train read it."""
+    import typing
+
+    from pydantic import TypeAdapter
+
+    assert list(P.PROGRAM_KINDS) == list(P.KINDS)
+    union = typing.get_args(typing.get_args(P.Program)[0])
+    assert set(union) == {k.model for k in P.KINDS.values()}
+    examples = {"tonic": {}, "burst": {}, "high_frequency": {},
+                "multiplexed": {"components": [{"frequency_hz": 50.0, "pulse_width_us": 200.0, "amplitude_ma": 1.0}]},
+                "custom": {"pulses": [{"onset_ms": 0.0, "amplitude_ma": 1.0, "pulse_width_us": 100.0}],
+                           "repeat_period_ms": 10.0}}
+    assert set(examples) == set(P.KINDS)
+    for name, kind in P.KINDS.items():
+        prog = TypeAdapter(P.Program).validate_python({"kind": name, "amplitude_ma": 1.0, **examples[name]})
+        assert type(prog) is kind.model and prog.kind == name
+        streams, channels = kind.streams(prog, None)
+        train = P.pulse_train(prog)
+        assert len(train.channels) == len(channels) == len(streams) and train.pulses_per_s > 0
+
+
+def test_pulse_train_rejects_what_is_not_a_program():
+    with pytest.raises(ConfigError, match="not a program: dict"):
+        P.pulse_train({"kind": "tonic"})
+    with pytest.raises(ConfigError, match="not a program: Modifiers"):
+        P.pulse_train(P.Modifiers())
+
+
+def test_stim_modules_are_small():
+    from pathlib import Path
+
+    import scs_sim.stim
+
+    for f in Path(scs_sim.stim.__file__).parent.glob("*.py"):
+        assert len(f.read_text().splitlines()) <= 600, f

@@ -4,7 +4,7 @@ Never imports numba.
 """
 
 from scs_sim.config.loader import (
-    CONFIG_DIR,
+    PRESET_DIR,
     Patient,
     RunConfig,
     Simulation,
@@ -22,5 +22,5 @@ from scs_sim.config.loader import (
     validate_model,
 )
 
-__all__ = ["CONFIG_DIR", "find_file", "load_section", "read_toml", "validate_model", "Patient", "RunConfig", "Simulation", "load", "load_device", "load_patient",
+__all__ = ["PRESET_DIR", "find_file", "load_section", "read_toml", "validate_model", "Patient", "RunConfig", "Simulation", "load", "load_device", "load_patient",
            "load_program", "parse", "preset_names", "preset_path", "program_dir"]

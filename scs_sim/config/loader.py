@@ -1,32 +1,39 @@
 """TOML configuration: files → validated, typed models; includes; presets; errors that teach.
 
-Owns the public config surface of DESIGN §7. A document may hold any of the top-level tables
-``[program]``, ``[patient]``, ``[device]``, ``[simulation]`` and ``[sweep]``. Instead of a table, a
-top-level key may name another file (``program = "configs/programs/tonic_50hz.toml"``) or a preset
-(``program = "tonic_50hz"``); the included file must hold a table of the same name. Paths are
-resolved against the including file's folder first, then the working directory.
+Owns the public config surface. A document may hold any of the top-level tables ``[program]``,
+``[patient]``, ``[device]``, ``[simulation]`` and ``[sweep]``. Instead of a table, a top-level key may
+name another file (``program = "configs/programs/tonic_50hz.toml"``) or a preset (``program =
+"tonic_50hz"``); the included file must hold a table of the same name. Paths are resolved against
+the including file's folder first, then the working directory, then (for a path under ``configs/``)
+the packaged copy of the presets.
+
+The presets ship inside the package (:data:`PRESET_DIR`, ``scs_sim/config/presets``, read through
+:mod:`importlib.resources`), so they work after a plain ``pip install``; the repository's
+``configs/`` folder is the human-facing copy, byte-identical (a test checks it).
 
 Every problem is a :class:`~scs_sim.errors.ConfigError` naming the file, the dotted key path, the bad
-value and what is allowed; a misspelt key suggests the nearest valid one. This module never imports
-numba.
+value and what is allowed; a misspelt key suggests the nearest valid one. Everything a run would
+reject is rejected at load time (:mod:`scs_sim.config.checks`). This module never imports numba.
 """
 
 from __future__ import annotations
 
 import tomllib
-import types
-import typing
+from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import Field, field_validator
 
 from scs_sim._params import Params
+from scs_sim.config.checks import check_run
+from scs_sim.config.validate import validate_model
 from scs_sim.dorsal_horn.afferents import PainState
+from scs_sim.dorsal_horn.params import PRESETS as CIRCUIT_PRESET_TABLE
 from scs_sim.errors import ConfigError, check_keys, suggest
 from scs_sim.fibers.anatomy import Anatomy
 from scs_sim.stim.dosimetry import Device
-from scs_sim.stim.programs import PROGRAM_KINDS, Program
+from scs_sim.stim.programs import Program, pulse_train
 
 __all__ = [
     "RunConfig",
@@ -39,22 +46,34 @@ __all__ = [
     "parse",
     "preset_path",
     "preset_names",
-    "CONFIG_DIR",
+    "PRESET_DIR",
     "find_file",
     "load_section",
     "read_toml",
     "validate_model",
 ]
 
-#: The repository's configs/ folder (presets); present in a clone or an editable install.
-CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs"
+
+def _preset_dir() -> Path:
+    root = resources.files("scs_sim.config").joinpath("presets")
+    if isinstance(root, Path):
+        return root
+    # A zipped install: presets need real paths (relative includes, the custom CSV).
+    import atexit
+    import contextlib
+
+    stack = contextlib.ExitStack()
+    atexit.register(stack.close)
+    return Path(stack.enter_context(resources.as_file(root)))
+
+
+#: The packaged presets (``programs/``, ``patients/``, ``devices/``, ``runs/``, ``sweeps/``).
+PRESET_DIR = _preset_dir()
 
 _SECTIONS = ("program", "patient", "device", "simulation", "sweep")
 _PRESET_DIRS = {"program": "programs", "patient": "patients", "device": "devices", "sweep": "sweeps"}
-
-
-#: Circuit preset names (scs_sim.circuit.PRESETS; kept here so config never imports numba).
-CIRCUIT_PRESETS = ("segment", "zhang2014", "zhang2014_windup")
+#: The repository folder that mirrors :data:`PRESET_DIR` (``configs/sweeps/x.toml`` = a packaged file).
+_MIRROR = "configs"
 
 
 class Simulation(Params):
@@ -63,14 +82,14 @@ class Simulation(Params):
     duration_s: float = Field(10.0, gt=0, le=86_400, description="Simulated time, s.")
     seed: int = Field(1, ge=0, description="Root seed; every random draw derives from it.")
     model: Literal["spiking", "rate"] = Field("spiking", description="Circuit backend.")
-    circuit: str = Field("segment", description="Circuit preset: segment or zhang2014.")
+    circuit: str = Field("segment", description="Circuit preset (scs_sim.dorsal_horn.params.PRESETS).")
     dt_ms: float = Field(0.1, gt=0, description="Integration step, ms.")
     bin_ms: float = Field(5.0, gt=0, description="Rate bin width, ms.")
 
     @field_validator("circuit")
     @classmethod
     def _known_circuit(cls, v: str) -> str:
-        allowed = CIRCUIT_PRESETS
+        allowed = list(CIRCUIT_PRESET_TABLE)
         if v not in allowed:
             raise ValueError(f"unknown circuit '{v}'{suggest(v, allowed)}; allowed: {', '.join(allowed)}")
         return v
@@ -94,6 +113,11 @@ class RunConfig(Params):
     simulation: Simulation = Field(default_factory=Simulation)
     sweep: dict[str, Any] | None = None
     source: str | None = Field(None, description="File the config was read from (set by load).")
+    program_dir: Path | None = Field(
+        None, exclude=True,
+        description="Folder the program's relative file references (custom CSV) resolve against (set by "
+        "parse; excluded from dumps, so spec hashes and stores do not depend on where a file lives).",
+    )
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -103,14 +127,22 @@ class RunConfig(Params):
 
 def preset_names(section: str) -> list[str]:
     """Names of the preset files of a section (``program`` → ``tonic_50hz``, ...)."""
-    folder = CONFIG_DIR / _PRESET_DIRS[section]
+    folder = PRESET_DIR / _PRESET_DIRS[section]
     return sorted(p.stem for p in folder.glob("*.toml")) if folder.is_dir() else []
 
 
 def preset_path(section: str, name: str) -> Path | None:
     """Path of the preset ``name`` of ``section``, or None."""
-    p = CONFIG_DIR / _PRESET_DIRS[section] / f"{name}.toml"
+    p = PRESET_DIR / _PRESET_DIRS[section] / f"{name}.toml"
     return p if p.is_file() else None
+
+
+def _mirrored(p: Path) -> Path | None:
+    """The packaged copy of a relative ``configs/...`` path, or None."""
+    if p.is_absolute() or len(p.parts) < 2 or p.parts[0] != _MIRROR:
+        return None
+    q = PRESET_DIR.joinpath(*p.parts[1:])
+    return q if q.is_file() else None
 
 
 def read_toml(path: Path, *, referenced_from: str | None = None, key: str | None = None) -> dict:
@@ -139,110 +171,14 @@ def _resolve_ref(section: str, value: str, base: Path | None, file: str | None) 
     for c in candidates:
         if c.is_file():
             return c
+    if mirrored := _mirrored(p):
+        return mirrored
     if p.suffix == "" and "/" not in value and (pp := preset_path(section, value)):
         return pp
     names = preset_names(section)
     hint = suggest(value, names) if p.suffix == "" else ""
     allowed = f"; presets: {', '.join(names)}" if names else ""
     raise ConfigError(f"no such file or preset '{value}'{hint}{allowed}", file=file, key=section)
-
-
-# ---------------------------------------------------------------------------------------------------
-# Turning pydantic errors into ConfigErrors
-# ---------------------------------------------------------------------------------------------------
-
-
-def _unwrap(tp):
-    """Yield the model classes and containers inside a type annotation."""
-    origin = typing.get_origin(tp)
-    if origin is typing.Annotated:
-        return _unwrap(typing.get_args(tp)[0])
-    if origin in (typing.Union, types.UnionType):
-        out = []
-        for a in typing.get_args(tp):
-            out.extend(_unwrap(a))
-        return out
-    return [tp]
-
-
-def _model_at(model: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
-    """The model class that owns the last element of ``loc`` (for key suggestions)."""
-    current: Any = model
-    for part in loc[:-1]:
-        if isinstance(part, int):
-            continue
-        if isinstance(current, type) and issubclass(current, BaseModel):
-            if part in PROGRAM_KINDS and part not in current.model_fields:
-                current = PROGRAM_KINDS[part]  # a discriminated-union tag
-                continue
-            field = current.model_fields.get(part)
-            if field is None:
-                return None
-            nxt = None
-            for cand in _unwrap(field.annotation):
-                origin = typing.get_origin(cand)
-                if origin in (list, tuple):
-                    cand = typing.get_args(cand)[0]
-                    for c2 in _unwrap(cand):
-                        if isinstance(c2, type) and issubclass(c2, BaseModel):
-                            nxt = c2
-                elif isinstance(cand, type) and issubclass(cand, BaseModel):
-                    nxt = cand
-            if nxt is None:
-                # A discriminated union of programs: the next loc part names the kind.
-                return None
-            current = nxt
-    if loc and loc[-1] in PROGRAM_KINDS and isinstance(current, type) and "kind" not in current.model_fields:
-        return PROGRAM_KINDS[loc[-1]]
-    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
-
-
-def _clean_loc(loc: tuple) -> tuple:
-    """Drop discriminator tags (``program.tonic.frequency_hz`` → ``program.frequency_hz``)."""
-    return tuple(p for p in loc if not (isinstance(p, str) and p in PROGRAM_KINDS))
-
-
-def _format_error(err: dict, model: type[BaseModel], prefix: tuple) -> tuple[str, str]:
-    loc = tuple(err.get("loc", ()))
-    clean = prefix + _clean_loc(loc)
-    key = ".".join(str(p) for p in clean)
-    typ = err.get("type", "")
-    value = err.get("input")
-    msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
-    if typ == "extra_forbidden":
-        owner = _model_at(model, loc)
-        allowed = sorted(owner.model_fields) if owner is not None else []
-        name = str(loc[-1]) if loc else "?"
-        text = f"unknown key '{name}'{suggest(name, allowed)}"
-        if allowed:
-            text += f"; allowed: {', '.join(allowed)}"
-        return key, text
-    if typ == "union_tag_invalid":
-        tag = err.get("ctx", {}).get("tag", value)
-        kinds = list(PROGRAM_KINDS)
-        return ".".join(str(p) for p in clean + ("kind",)), (
-            f"unknown kind '{tag}'{suggest(str(tag), kinds)}; allowed: {', '.join(kinds)}"
-        )
-    if typ == "union_tag_not_found":
-        return key + ".kind", f"missing 'kind'; allowed: {', '.join(PROGRAM_KINDS)}"
-    if typ == "missing":
-        return key, "required key is missing"
-    if typ in ("model_type", "dict_type", "model_attributes_type") and not isinstance(value, dict):
-        return key, f"must be a table (got {value!r})"
-    got = "" if isinstance(value, dict) else f" (got {value!r})"
-    return key, f"{msg}{got}"
-
-
-def validate_model(model: type[BaseModel], data: Any, *, file: str | None, prefix: tuple = ()) -> Any:
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        errs = exc.errors(include_url=False)
-        # Prefer the most specific error (unknown keys first, then the deepest location).
-        errs.sort(key=lambda e: (e.get("type") != "extra_forbidden", -len(e.get("loc", ()))))
-        key, text = _format_error(errs[0], model, prefix)
-        more = f" (and {len(errs) - 1} more problem{'s' if len(errs) > 2 else ''})" if len(errs) > 1 else ""
-        raise ConfigError(text + more, file=file, key=key or None) from None
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -285,12 +221,10 @@ def load_section(section: str, value: Any, *, file: str | None, base: Path | Non
     return obj, None, None
 
 
-def _check_train(program, base: Path | None, file) -> None:
+def _check_train(program, base: Path | None, file):
     """Build the program's pulse train once so file references (custom CSV) are checked at load time."""
-    from scs_sim.stim.programs import pulse_train
-
     try:
-        pulse_train(program, base_dir=base)
+        return pulse_train(program, base_dir=base)
     except ConfigError as exc:
         raise exc.located(file=exc.file or (str(file) if file else None)) from None
 
@@ -302,21 +236,23 @@ def parse(data: dict, *, file: str | None = None, base: str | Path | None = None
     check_keys(data, _SECTIONS, file=file, what="top-level key")
     base_path = Path(base) if base is not None else (Path(file).parent if file else None)
     parts: dict[str, Any] = {}
+    files: dict[str, str | None] = {}
     program_dir: Path | None = base_path
+    train = None
     for section in _SECTIONS:
         if section not in data:
             continue
         obj, default_name, path = load_section(section, data[section], file=file, base=base_path)
+        files[section] = str(path) if path is not None else file
         if section == "program":
             if obj.name is None and default_name:
                 obj = obj.model_copy(update={"name": default_name})
             if path is not None:
                 program_dir = path.parent
-        if section == "program":
-            _check_train(obj, program_dir, path or file)
+            train = _check_train(obj, program_dir, path or file)
         parts[section] = obj
-    cfg = RunConfig.model_construct(**{**_defaults(), **parts, "source": file})
-    object.__setattr__(cfg, "_program_dir", program_dir)
+    cfg = RunConfig.model_construct(**{**_defaults(), **parts, "source": file, "program_dir": program_dir})
+    check_run(cfg, train=train, files=files)
     return cfg
 
 
@@ -331,8 +267,14 @@ def _defaults() -> dict:
 
 
 def find_file(path: str | Path) -> Path:
-    """A config file by path, or by preset name (programs, sweeps, patients)."""
+    """A config file by path, or by preset name (programs, sweeps, patients, devices).
+
+    A relative ``configs/...`` path that is not a file under the working directory is the packaged
+    copy of that preset (``configs/`` mirrors :data:`PRESET_DIR`).
+    """
     p = Path(path)
+    if not p.is_file() and (mirrored := _mirrored(p)):
+        return mirrored
     if not p.is_file() and p.suffix == "" and "/" not in str(path):
         for section in ("program", "sweep", "patient", "device"):
             if pp := preset_path(section, str(path)):
@@ -361,7 +303,7 @@ def load(path: str | Path):
 
 def program_dir(cfg) -> Path | None:
     """Folder that a program's relative file references (custom CSV) resolve against."""
-    return getattr(cfg, "_program_dir", None)
+    return getattr(cfg, "program_dir", None)
 
 
 def load_program(ref: str | Path):

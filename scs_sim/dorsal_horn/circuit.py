@@ -43,6 +43,8 @@ from scs_sim.dorsal_horn.params import (  # noqa: F401  (re-exported: the circui
     Receptors,
     Stp,
     TargetScale,
+    check_network,
+    check_steps,
     circuit_params,
     preset,
     zhang_pathways,
@@ -150,13 +152,8 @@ def build(params: CircuitParams, rng: np.random.Generator) -> Network:
     >>> net.n_neurons
     4
     """
+    check_network(params)
     sizes = _sizes(params)
-    for pop in NEURON_POPULATIONS + ("abeta", "adelta", "c"):
-        if sizes[pop] < 1:
-            raise ConfigError(f"population '{pop}' must have at least 1 cell (got {sizes[pop]})",
-                              key=f"circuit.n_{pop}")
-    if sizes["dc"] < 0:
-        raise ConfigError(f"n_dc must be >= 0 (got {sizes['dc']})", key="circuit.n_dc")
     ranges: dict[str, tuple[int, int]] = {}
     start = 0
     for pop in POPULATIONS:
@@ -378,27 +375,9 @@ def run(net: Network, inputs: AfferentSpikes, duration_s: float, *, dt_s: float 
     True
     """
     p = net.params
-    for name, v in (("duration_s", duration_s), ("dt_s", dt_s), ("bin_s", bin_s)):
-        if not (isinstance(v, int | float) and math.isfinite(v) and v > 0):
-            raise ConfigError(f"{name} must be finite and > 0 (got {v!r})", key=name)
+    n_steps, bin_steps = check_steps(p, duration_s, dt_s, bin_s)
     kin = [getattr(p.receptors, r) for r in RECEPTORS]
-    for r, k in zip(RECEPTORS, kin, strict=True):
-        if not k.tau_decay_ms > k.tau_rise_ms:
-            raise ConfigError(f"tau_decay_ms must exceed tau_rise_ms (got {k.tau_rise_ms}, {k.tau_decay_ms})",
-                              key=f"circuit.receptors.{r}")
     dt_ms = dt_s * 1e3
-    fastest = min(k.tau_decay_ms for k in kin)
-    if dt_ms > fastest / 5 + 1e-12:
-        raise ConfigError(f"dt_s = {dt_s!r} is too coarse: dt must be <= fastest synaptic decay / 5 "
-                          f"= {fastest / 5:g} ms", key="dt_s")
-    if dt_s < 1e-6:
-        raise ConfigError(f"dt_s = {dt_s!r} is too fine: dt must be >= 1 µs", key="dt_s")
-    n_steps = int(round(duration_s / dt_s))
-    if n_steps < 1:
-        raise ConfigError(f"duration_s = {duration_s!r} is shorter than one step", key="duration_s")
-    bin_steps = int(round(bin_s / dt_s))
-    if bin_steps < 1 or abs(bin_steps * dt_s - bin_s) > 1e-9 * max(1.0, bin_s):
-        raise ConfigError(f"bin_s = {bin_s!r} must be a whole number of steps of dt_s = {dt_s!r}", key="bin_s")
     if not (isinstance(max_spikes, int | np.integer) and max_spikes >= 0):
         raise ConfigError(f"max_spikes must be an integer >= 0 (got {max_spikes!r})", key="max_spikes")
     rec_scale = np.ones(len(RECEPTORS))

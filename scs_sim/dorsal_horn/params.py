@@ -245,10 +245,11 @@ def preset(name: str = DEFAULT_PRESET) -> CircuitParams:
     return PRESETS[name]()
 
 
-def _deep_merge(base: dict, over: dict) -> dict:
+def merge_overrides(base: dict, over: dict) -> dict:
+    """``over`` merged key by key into ``base`` (nested tables merge, other values replace)."""
     out = dict(base)
     for k, v in over.items():
-        out[k] = _deep_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+        out[k] = merge_overrides(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
     return out
 
 
@@ -267,8 +268,55 @@ def circuit_params(name: str = DEFAULT_PRESET, overrides: dict | None = None) ->
 
     base = preset(name).model_dump()
     try:
-        return CircuitParams.model_validate(_deep_merge(base, overrides or {}))
+        return CircuitParams.model_validate(merge_overrides(base, overrides or {}))
     except pydantic.ValidationError as e:
         err = e.errors()[0]
         key = ".".join(["circuit", *[str(x) for x in err["loc"]]])
         raise ConfigError(f"{err['msg']} (got {err.get('input')!r})", key=key) from None
+
+
+def check_network(params: CircuitParams) -> None:
+    """Raise :class:`ConfigError` if the network cannot be built (an empty population).
+
+    Every neuron population and the natural afferents (``abeta``, ``adelta``, ``c``) need at least one
+    cell; ``dc`` may be empty. Called by ``circuit.build`` and, at load time, by the config layer.
+    """
+    for pop in NEURON_POPULATIONS + ("abeta", "adelta", "c"):
+        n = int(getattr(params, f"n_{pop}"))
+        if n < 1:
+            raise ConfigError(f"population '{pop}' must have at least 1 cell (got {n})", key=f"circuit.n_{pop}")
+    if int(params.n_dc) < 0:
+        raise ConfigError(f"n_dc must be >= 0 (got {int(params.n_dc)})", key="circuit.n_dc")
+
+
+def check_steps(params: CircuitParams, duration_s: float, dt_s: float, bin_s: float) -> tuple[int, int]:
+    """Check the time grid of a circuit run; return ``(n_steps, bin_steps)``.
+
+    Rules: every value finite and > 0; 1 µs <= dt <= fastest synaptic decay / 5; at least one step;
+    ``bin_s`` a whole number of steps. Raises :class:`ConfigError` naming the argument. Called by
+    ``circuit.run`` and, at load time, by the config layer.
+    """
+    import math
+
+    for name, v in (("duration_s", duration_s), ("dt_s", dt_s), ("bin_s", bin_s)):
+        if not (isinstance(v, int | float) and math.isfinite(v) and v > 0):
+            raise ConfigError(f"{name} must be finite and > 0 (got {v!r})", key=name)
+    kin = [getattr(params.receptors, r) for r in RECEPTORS]
+    for r, k in zip(RECEPTORS, kin, strict=True):
+        if not k.tau_decay_ms > k.tau_rise_ms:
+            raise ConfigError(f"tau_decay_ms must exceed tau_rise_ms (got {k.tau_rise_ms}, {k.tau_decay_ms})",
+                              key=f"circuit.receptors.{r}")
+    dt_ms = dt_s * 1e3
+    fastest = min(k.tau_decay_ms for k in kin)
+    if dt_ms > fastest / 5 + 1e-12:
+        raise ConfigError(f"dt_s = {dt_s!r} is too coarse: dt must be <= fastest synaptic decay / 5 "
+                          f"= {fastest / 5:g} ms", key="dt_s")
+    if dt_s < 1e-6:
+        raise ConfigError(f"dt_s = {dt_s!r} is too fine: dt must be >= 1 µs", key="dt_s")
+    n_steps = int(round(duration_s / dt_s))
+    if n_steps < 1:
+        raise ConfigError(f"duration_s = {duration_s!r} is shorter than one step", key="duration_s")
+    bin_steps = int(round(bin_s / dt_s))
+    if bin_steps < 1 or abs(bin_steps * dt_s - bin_s) > 1e-9 * max(1.0, bin_s):
+        raise ConfigError(f"bin_s = {bin_s!r} must be a whole number of steps of dt_s = {dt_s!r}", key="bin_s")
+    return n_steps, bin_steps

@@ -32,7 +32,7 @@ from pydantic import Field, ValidationError, model_validator
 from scs_sim._params import Params
 from scs_sim.errors import ConfigError
 
-__all__ = ["Anatomy", "FiberPopulation", "build_fibers", "parse_anatomy"]
+__all__ = ["Anatomy", "FiberPopulation", "build_fibers", "channel_contacts", "parse_anatomy"]
 
 #: Point sources per contact (a 3 mm contact as a line of 5 points, 0.6 mm apart).
 SUBSOURCES = 5
@@ -172,6 +172,22 @@ def check_contacts(
         raise ConfigError(f"contacts {both} are both cathode and anode", key=f"{prefix}anodes")
 
 
+def channel_contacts(anatomy: Anatomy, cathodes: Sequence[int] | None, anodes: Sequence[int] | None, *,
+                     key: str = "program") -> tuple[list[int], list[int]]:
+    """The contacts a channel drives on ``anatomy``'s lead: ``(cathodes, anodes)``, checked.
+
+    ``None`` means the anatomy's active contacts; a program's own cathodes win over the default anodes.
+    Raises :class:`ConfigError` (key ``key.cathodes`` / ``key.anodes``) for contacts off the lead or
+    doubly used. The config layer calls it at load time, recruitment at run time.
+    """
+    cat = list(anatomy.cathodes if cathodes is None else cathodes)
+    ano = list(anatomy.anodes if anodes is None else anodes)
+    if cathodes is not None and anodes is None:
+        ano = [c for c in ano if c not in cat]  # a program's own cathodes win over default anodes
+    check_contacts(cat, ano, anatomy.n_contacts, prefix=f"{key}." if key else "")
+    return cat, ano
+
+
 def parse_anatomy(table: Mapping[str, Any], *, file: str | None = None, key: str = "patient.anatomy") -> Anatomy:
     """Validate an ``[patient.anatomy]`` table; any problem is a :class:`ConfigError` naming the key path.
 
@@ -260,12 +276,7 @@ class FiberPopulation:
         anodes (none: monopolar, return at the distant case). ``None`` means the anatomy's active
         contacts.
         """
-        a = self.anatomy
-        cat = list(a.cathodes if cathodes is None else cathodes)
-        ano = list(a.anodes if anodes is None else anodes)
-        if cathodes is not None and anodes is None:
-            ano = [c for c in ano if c not in cat]  # a program's own cathodes win over default anodes
-        check_contacts(cat, ano, self.n_contacts, prefix=f"{key}." if key else "")
+        cat, ano = channel_contacts(self.anatomy, cathodes, anodes, key=key)
         w = np.zeros(self.n_contacts)
         w[cat] += 1.0 / len(cat)
         if ano:

@@ -2,13 +2,13 @@
 
 Owns the engineering numbers of a program on a device. Knows nothing of fibres or the network.
 All figures are steady state: cycling and pulse-dosing duty are included, ramps and start/stop
-are not. Formulas (docs/MODEL.md §Dosimetry, sources in ../shared/reference/clinical.md §5):
+are not. Formulas and their sources: ``docs/MODEL.md`` §1 (Dosimetry).
 
 - charge per phase ``Q = I·PW`` (µC; mA × ms = µC), per cathode contact when a channel's current is
   split evenly over several cathodes;
 - charge density ``D = Q / A`` over the geometric contact area (µC/cm²);
-- Shannon ``k = log10(D) + log10(Q)``, unsafe at ``k >= 1.85`` (Shannon 1992); also the 30 µC/cm²
-  per-phase limit;
+- Shannon ``k = log10(D) + log10(Q)``, unsafe at ``k >= 1.85`` (Shannon 1992 IEEE Trans Biomed Eng
+  39:424); also the 30 µC/cm² per-phase limit;
 - load voltage ``V = I·Z`` against the compliance limit;
 - tissue power ``Σ I²·Z·w`` over every phase per second (passive recharge included);
 - battery-side power ``Σ V_H·|I|·w / η`` over actively driven phases per second, with the supply
@@ -16,7 +16,7 @@ are not. Formulas (docs/MODEL.md §Dosimetry, sources in ../shared/reference/cli
 - battery drain ``P_bat / V_cell + quiescent``; primary-cell life ``capacity / drain``; rechargeable
   recharge minutes per day ``24 h · drain / (charge current · charge efficiency)``.
 
-Device defaults are illustrative ([R] in clinical.md), not the specification of any product.
+Device defaults are illustrative assumptions, not the specification of any product.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ __all__ = ["Battery", "Device", "Dosimetry", "SupplyMode", "dosimetry", "SHANNON
 
 #: Shannon (1992) damage line: k >= 1.85 is flagged unsafe.
 SHANNON_K_LIMIT = 1.85
-#: Manufacturer per-phase charge-density warning level, µC/cm² (DBS manuals; [R] for SCS).
+#: Manufacturer per-phase charge-density warning level, µC/cm² (DBS manuals; assumed for SCS).
 DENSITY_LIMIT = 30.0
 
 
@@ -49,24 +49,24 @@ class SupplyMode(StrEnum):
 
 
 class Device(Params):
-    """An implantable pulse generator and its lead contacts (illustrative defaults, clinical.md §5)."""
+    """An implantable pulse generator and its lead contacts (illustrative defaults, docs/MODEL.md §1)."""
 
     name: str = Field("illustrative rechargeable IPG", description="Display name.")
     impedance_ohm: float = Field(
-        1000.0, gt=0, description="Load impedance between contacts, Ω ([R] 300–1500)."
+        1000.0, gt=0, description="Load impedance between contacts, Ω (illustrative; 300–1500)."
     )
-    contact_length_mm: float = Field(3.0, gt=0, description="Ring contact length, mm ([R]).")
-    contact_diameter_mm: float = Field(1.3, gt=0, description="Lead/contact diameter, mm ([R]).")
-    compliance_v: float = Field(12.0, gt=0, description="Compliance voltage limit, V ([R] 12–20).")
+    contact_length_mm: float = Field(3.0, gt=0, description="Ring contact length, mm (illustrative).")
+    contact_diameter_mm: float = Field(1.3, gt=0, description="Lead/contact diameter, mm (illustrative).")
+    compliance_v: float = Field(12.0, gt=0, description="Compliance voltage limit, V (illustrative; 12–20).")
     supply: SupplyMode = Field(SupplyMode.ADAPTIVE, description="adaptive: V_H = |I|·Z + headroom; fixed.")
-    headroom_v: float = Field(1.0, ge=0, description="Current-source headroom above I·Z, V ([R] 0.5–1).")
-    efficiency: float = Field(0.8, gt=0, le=1, description="Supply converter efficiency ([R]).")
+    headroom_v: float = Field(1.0, ge=0, description="Current-source headroom above I·Z, V (illustrative; 0.5–1).")
+    efficiency: float = Field(0.8, gt=0, le=1, description="Supply converter efficiency (illustrative).")
     battery: Battery = Field(Battery.RECHARGEABLE, description="primary or rechargeable.")
-    capacity_mah: float = Field(200.0, gt=0, description="Battery capacity, mAh ([R] ~100–300 Li-ion).")
+    capacity_mah: float = Field(200.0, gt=0, description="Battery capacity, mAh (illustrative; ~100–300 Li-ion).")
     cell_voltage_v: float = Field(3.7, gt=0, description="Nominal cell voltage, V.")
-    quiescent_ua: float = Field(10.0, ge=0, description="Housekeeping drain, µA ([R] illustrative).")
-    charge_current_ma: float = Field(80.0, gt=0, description="Recharge current, mA ([R] illustrative).")
-    charge_efficiency: float = Field(0.8, gt=0, le=1, description="Charge transfer efficiency ([R]).")
+    quiescent_ua: float = Field(10.0, ge=0, description="Housekeeping drain, µA (illustrative).")
+    charge_current_ma: float = Field(80.0, gt=0, description="Recharge current, mA (illustrative).")
+    charge_efficiency: float = Field(0.8, gt=0, le=1, description="Charge transfer efficiency (illustrative).")
 
     @model_validator(mode="after")
     def _check(self):
