@@ -79,7 +79,7 @@ def measure(points: int = 20, replicates: int = 2, duration_s: float = 10.0, wor
     try:
         from scs_sim.config import loader as config
         from scs_sim.simulation import baseline, evaluate
-        from scs_sim.study.sweeps import load_spec, run_sweep
+        from scs_sim.study import load_spec, run_sweep
     except ImportError as exc:
         return {"benchmark": "sweep", "skipped": f"scs_sim.simulation unavailable: {exc}"}
 
