@@ -66,7 +66,7 @@ def fig_to_base64(fig, *, dpi: int = 100) -> str:
 
 def spec_from_store(store_dir: str | Path):
     """Rebuild the :class:`~scs_sim.sweeps.SweepSpec` of a result store from its manifest."""
-    from scs_sim.study.sweeps import Axis, SweepSpec
+    from scs_sim.study import Axis, SweepSpec
 
     mpath = Path(store_dir) / "manifest.json"
     if not mpath.is_file():
@@ -367,8 +367,8 @@ def write_gallery(
     )
     from scs_sim.simulation import simulate
     from scs_sim.stim.programs import high_frequency, pulse_train, tonic
+    from scs_sim.study import run_sweep
     from scs_sim.study.store import load_results
-    from scs_sim.study.sweeps import run_sweep
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

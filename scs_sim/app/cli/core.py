@@ -248,8 +248,8 @@ def _cmd_threshold(args) -> int:
 @_command("run")
 def _cmd_run(args) -> int:
     from scs_sim.config.loader import load, parse, program_dir
+    from scs_sim.config.overrides import apply_overrides
     from scs_sim.simulation import simulate_config
-    from scs_sim.study.sweeps import apply_overrides
 
     cfg = load(args.config)
     if args.set:

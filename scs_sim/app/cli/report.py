@@ -96,7 +96,7 @@ def cmd_report(args) -> int:
         raise ConfigError(f"{src} is a folder but not a sweep store (no manifest.json)")
     else:
         from scs_sim.app.cli.study import _is_spec
-        from scs_sim.study.sweeps import load_spec, run_sweep
+        from scs_sim.study import load_spec, run_sweep
 
         if not _is_spec(args.source):
             raise ConfigError(

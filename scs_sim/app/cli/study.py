@@ -86,7 +86,7 @@ def _print_json(obj) -> None:
 
 
 def cmd_sweep(args) -> int:
-    from scs_sim.study.sweeps import run_sweep
+    from scs_sim.study import run_sweep
 
     summary = run_sweep(
         args.spec,
@@ -165,8 +165,8 @@ def _records(df) -> list[dict]:
 
 def cmd_compare(args) -> int:
     from scs_sim.app.cli.core import _table
+    from scs_sim.study import load_spec, run_sweep
     from scs_sim.study.compare import compare
-    from scs_sim.study.sweeps import load_spec, run_sweep
 
     if len(args.inputs) == 1 and _is_spec(args.inputs[0]):
         spec = args.inputs[0]
