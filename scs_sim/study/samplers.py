@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 __all__ = ["Sampler", "SAMPLERS", "design", "unit_design"]
 
 #: Spawn key of the design's random stream (apart from the rows' seeds).
-DESIGN_KEY = (0xD, 0xE, 0x5)
+SAMPLING_KEY = (0xD, 0xE, 0x5)
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ class Sampler:
 
 
 def _rng(seed: int) -> np.random.Generator:
-    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=DESIGN_KEY))
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=SAMPLING_KEY))
 
 
 def unit_design(axes: Sequence[Axis], u: np.ndarray) -> list[dict]:

@@ -1,6 +1,7 @@
 """Sweep specs: :class:`Axis`, :class:`SweepSpec`, :func:`load_spec` and the checks of every key.
 
-A sweep spec is a run config plus a ``[sweep]`` table (docs/MODEL.md §6)::
+A sweep spec is a run config plus a ``[sweep]`` table (examples in configs/sweeps/; the seeds and the
+comparison statistics are described in docs/MODEL.md §6)::
 
     program = "tonic_50hz"
     [simulation]
