@@ -2,8 +2,9 @@
 
 Every executor has ``name``, ``workers``, ``imap_unordered(fn, shared, payloads)`` (yields
 ``fn(shared, payload)`` for each payload, in completion order) and ``close()``, and is built as
-``cls(workers, scheduler)``. Its class attribute ``takes_scheduler`` says whether it accepts a
-scheduler address.
+``cls(workers, scheduler)``. Its class attributes say whether it accepts a scheduler address
+(``takes_scheduler``) and whether it runs rows in the calling process (``in_process``: only then may
+the evaluator be a callable that cannot be imported by name).
 
 - ``serial``: in this process, in order.
 - ``processes``: a ``ProcessPoolExecutor`` of fresh interpreters ('spawn'), at most two chunks in
@@ -54,6 +55,7 @@ class SerialExecutor:
 
     name = "serial"
     takes_scheduler = False
+    in_process = True
     workers = 1
 
     def __init__(self, workers: int | None = None, scheduler: str | None = None):
@@ -72,6 +74,7 @@ class ProcessExecutor:
 
     name = "processes"
     takes_scheduler = False
+    in_process = False
 
     def __init__(self, workers: int | None = None, scheduler: str | None = None):
         import multiprocessing as mp
@@ -116,6 +119,7 @@ class DaskExecutor:
 
     name = "dask"
     takes_scheduler = True
+    in_process = False
 
     def __init__(self, workers: int | None = None, scheduler: str | None = None):
         try:

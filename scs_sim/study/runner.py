@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from scs_sim.errors import ConfigError, ScsSimError, SimulationError
-from scs_sim.study.executors import make_executor
+from scs_sim.study.executors import EXECUTORS, make_executor
 from scs_sim.study.spec import load_spec
 from scs_sim.study.store import Store
 
@@ -195,7 +195,8 @@ def run_sweep(
     design = sp.design()
     new_rows = 0
     if pending:
-        if backend != "serial" and sp.evaluator.startswith("<"):
+        in_process = getattr(EXECUTORS.get(backend), "in_process", False)
+        if not in_process and sp.evaluator.startswith("<"):
             raise ConfigError(
                 f"backend '{backend}' needs an evaluator importable by name (got {sp.evaluator}); "
                 "use backend 'serial' or a module-level function"
