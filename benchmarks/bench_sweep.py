@@ -1,4 +1,4 @@
-"""Sweep throughput: points per minute with 1 vs 2 worker processes (DESIGN §6: speed-up >= 1.7×).
+"""Sweep throughput: points per minute with 1 vs 2 worker processes (target >= 1.7×, docs/PERFORMANCE.md).
 
 Runs the same sweep (tonic 50 Hz, an amplitude axis × replicates, default 10 s simulated per row,
 the real ``scs_sim.simulation.evaluate`` with paired baselines) through the ``processes`` backend with
@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-#: DESIGN §6 target: speed-up from 1 to 2 workers.
+#: Target speed-up from 1 to 2 workers (docs/PERFORMANCE.md, "Budgets: met and missed").
 SPEEDUP_TARGET = 1.7
 
 
@@ -79,7 +79,7 @@ def measure(points: int = 20, replicates: int = 2, duration_s: float = 10.0, wor
     try:
         from scs_sim.config import loader as config
         from scs_sim.simulation import baseline, evaluate
-        from scs_sim.study.sweeps import load_spec, run_sweep
+        from scs_sim.study import load_spec, run_sweep
     except ImportError as exc:
         return {"benchmark": "sweep", "skipped": f"scs_sim.simulation unavailable: {exc}"}
 
@@ -124,7 +124,7 @@ def measure(points: int = 20, replicates: int = 2, duration_s: float = 10.0, wor
         out["speedup_target"] = SPEEDUP_TARGET
         out["meets_target"] = out["speedup_1_to_2"] >= SPEEDUP_TARGET
         out["efficiency_vs_hardware"] = round(out["speedup_1_to_2"] / ceiling, 3)
-        # DESIGN §6 budget: 1,000 rows of 10 s under 10 minutes on 2 cores
+        # docs/PERFORMANCE.md budget: 1,000 rows of 10 s under 10 minutes on 2 cores
         out["projected_1000_rows_min"] = round(1000 / by_n[2]["points_per_min"] * 10.0 / duration_s, 2)
         out["projection_note"] = "1,000 rows of 10 s, scaled linearly from this run's row duration"
     return out

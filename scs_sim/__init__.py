@@ -25,7 +25,7 @@ def __getattr__(name: str):
 
         return simulate
     if name == "sweep":
-        from scs_sim.study.sweeps import run_sweep
+        from scs_sim.study import run_sweep
 
         return run_sweep
     raise AttributeError(f"module 'scs_sim' has no attribute {name!r}")

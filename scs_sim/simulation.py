@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from scs_sim._jit import njit
-from scs_sim.config.loader import Patient, RunConfig, Simulation, program_dir
+from scs_sim.config import Patient, RunConfig, Simulation, program_dir
 from scs_sim.dorsal_horn.afferents import AfferentSpikes, afferent_spikes, merge_dc
 from scs_sim.errors import ConfigError
 from scs_sim.fibers.anatomy import build_fibers
@@ -353,7 +353,7 @@ def simulate(program, patient=None, *, duration_s: float = 10.0, seed: int = 1, 
     >>> r = scs_sim.simulate("tonic_50hz", duration_s=1.0, seed=1)  # doctest: +SKIP
     >>> sorted(r.metrics)[:3]  # doctest: +SKIP
     """
-    from scs_sim.config.loader import load_patient, load_program
+    from scs_sim.config import load_patient, load_program
 
     if isinstance(program, str | Path):
         program, _ = load_program(program)
@@ -366,7 +366,7 @@ def simulate(program, patient=None, *, duration_s: float = 10.0, seed: int = 1, 
 
 
 def _validated_simulation(**kw) -> Simulation:
-    from scs_sim.config.loader import validate_model
+    from scs_sim.config import validate_model
 
     return validate_model(Simulation, kw, file=None, prefix=("simulation",))
 

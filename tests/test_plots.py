@@ -79,8 +79,8 @@ def spiking_result():
 @pytest.fixture(scope="module")
 def sweep_table(tmp_path_factory):
     """A real 3 × 2-point sweep (frequency × amplitude, 2 replicates, 0.5 s spiking runs)."""
+    from scs_sim.study import run_sweep
     from scs_sim.study.store import load_results
-    from scs_sim.study.sweeps import run_sweep
 
     spec = {
         "program": {

@@ -13,9 +13,9 @@ import pytest  # noqa: E402
 
 from scs_sim.app.cli import main as cli_main  # noqa: E402
 from scs_sim.app.report import spec_from_store, write_report  # noqa: E402
+from scs_sim.study import load_spec, run_sweep  # noqa: E402
 from scs_sim.study.compare import compare  # noqa: E402
 from scs_sim.study.store import load_results  # noqa: E402
-from scs_sim.study.sweeps import load_spec, run_sweep  # noqa: E402
 
 IMG = '<img src="data:image/png;base64,'
 

@@ -1,4 +1,7 @@
-"""End to end: program + patient → recruitment → circuit → Result (DESIGN §4 phenomena at run level)."""
+"""End to end: program + patient → recruitment → circuit → Result (docs/MODEL.md §5).
+
+The circuit phenomena of docs/MODEL.md §3.5, checked at run level.
+"""
 
 from __future__ import annotations
 

@@ -112,7 +112,7 @@ def write(tmp_path: Path, text: str, name: str = "spec.toml") -> Path:
 
 
 def model_columns(df: pd.DataFrame) -> pd.DataFrame:
-    from scs_sim.study.sweeps import TIMING_COLUMNS
+    from scs_sim.study import TIMING_COLUMNS
 
     drop = [*TIMING_COLUMNS, "worker_threads_env"]
     return df.drop(columns=[c for c in drop if c in df.columns])
@@ -127,7 +127,7 @@ def _importable_tests(monkeypatch):
 
 @pytest.fixture(scope="module")
 def serial_table(tmp_path_factory):
-    from scs_sim.study.sweeps import load_results, run_sweep
+    from scs_sim.study import load_results, run_sweep
 
     d = tmp_path_factory.mktemp("serial")
     spec = write(d, SPEC.format(num=4))
@@ -157,7 +157,7 @@ def test_grid_points_values_and_table(serial_table):
 
 
 def test_seeds_documented_and_common_random_numbers(serial_table):
-    from scs_sim.study.sweeps import load_spec
+    from scs_sim.study import load_spec
 
     spec, _, df = serial_table
     expected = [
@@ -173,7 +173,7 @@ def test_seeds_documented_and_common_random_numbers(serial_table):
 
 @pytest.mark.parametrize("method", ["random", "lhs", "sobol"])
 def test_sampled_designs_count_bounds_determinism(tmp_path, method):
-    from scs_sim.study.sweeps import load_spec
+    from scs_sim.study import load_spec
 
     spec = write(
         tmp_path,
@@ -205,7 +205,7 @@ def test_sampled_designs_count_bounds_determinism(tmp_path, method):
 
 
 def test_overrides_command_line_wins(tmp_path):
-    from scs_sim.study.sweeps import load_spec
+    from scs_sim.study import load_spec
 
     spec = write(tmp_path, SPEC.format(num=4))
     sp = load_spec(
@@ -247,7 +247,7 @@ def test_overrides_command_line_wins(tmp_path):
 
 
 def test_categorical_program_axis_with_inner_key(tmp_path):
-    from scs_sim.study.sweeps import load_spec
+    from scs_sim.study import load_spec
 
     spec = write(
         tmp_path,
@@ -267,7 +267,7 @@ def test_categorical_program_axis_with_inner_key(tmp_path):
 
 
 def test_sweep_configs_load():
-    from scs_sim.study.sweeps import load_spec
+    from scs_sim.study import load_spec
 
     sizes = {}
     for f in sorted((ROOT / "configs" / "sweeps").glob("*.toml")):
@@ -306,7 +306,7 @@ def test_sweep_configs_load():
     ],
 )
 def test_bad_axes_are_clear_config_errors(tmp_path, axis, key, words):
-    from scs_sim.study.sweeps import load_spec
+    from scs_sim.study import load_spec
 
     spec = write(tmp_path, f'program = "tonic_50hz"\n[sweep]\n[sweep.axes]\n{axis}\n', name="bad_spec.toml")
     with pytest.raises(ConfigError) as ei:
@@ -331,7 +331,7 @@ def test_bad_axes_are_clear_config_errors(tmp_path, axis, key, words):
     ],
 )
 def test_bad_sweep_options(tmp_path, sweep, words):
-    from scs_sim.study.sweeps import load_spec
+    from scs_sim.study import load_spec
 
     spec = write(tmp_path, f'program = "tonic_50hz"\n[sweep]\n{sweep}\n')
     with pytest.raises(ConfigError) as ei:
@@ -341,7 +341,7 @@ def test_bad_sweep_options(tmp_path, sweep, words):
 
 
 def test_store_errors(tmp_path):
-    from scs_sim.study.sweeps import run_sweep
+    from scs_sim.study import run_sweep
 
     spec = write(tmp_path, SPEC.format(num=2))
     blocker = tmp_path / "a_file"
@@ -366,7 +366,7 @@ def test_store_errors(tmp_path):
 
 
 def test_manifest(serial_table, tmp_path):
-    from scs_sim.study.sweeps import load_spec
+    from scs_sim.study import load_spec
 
     spec, summary, _ = serial_table
     m = json.loads((Path(summary["out"]) / "manifest.json").read_text())
@@ -387,7 +387,7 @@ def test_manifest(serial_table, tmp_path):
 def test_baselines_computed_once_per_key_and_stored(tmp_path):
     import importlib
 
-    from scs_sim.study.sweeps import run_sweep
+    from scs_sim.study import run_sweep
 
     mod = importlib.import_module("tests.test_sweep")
     mod.BASELINE_CALLS.clear()
@@ -407,7 +407,7 @@ def test_baselines_computed_once_per_key_and_stored(tmp_path):
 
 
 def test_failed_rows_are_recorded_and_the_sweep_goes_on(tmp_path):
-    from scs_sim.study.sweeps import load_results, run_sweep
+    from scs_sim.study import load_results, run_sweep
 
     spec = write(tmp_path, SPEC.format(num=2))
     summary = run_sweep(
@@ -425,8 +425,8 @@ def test_failed_rows_are_recorded_and_the_sweep_goes_on(tmp_path):
 
 
 def test_csv_store_when_pyarrow_is_missing(serial_table, tmp_path, monkeypatch):
+    from scs_sim.study import load_results, run_sweep
     from scs_sim.study import store as sweep_store
-    from scs_sim.study.sweeps import load_results, run_sweep
 
     spec, _, ref = serial_table
     monkeypatch.setattr(sweep_store, "_has_pyarrow", lambda: False)
@@ -437,7 +437,7 @@ def test_csv_store_when_pyarrow_is_missing(serial_table, tmp_path, monkeypatch):
 
 
 def test_injected_evaluator_without_baselines(tmp_path):
-    from scs_sim.study.sweeps import load_results, run_sweep
+    from scs_sim.study import load_results, run_sweep
 
     spec = write(tmp_path, SPEC.format(num=2))
     run_sweep(spec, out=tmp_path / "o", backend="serial", evaluate=evaluate_no_baseline)
@@ -448,7 +448,7 @@ def test_injected_evaluator_without_baselines(tmp_path):
 
 def test_backends_give_identical_tables(serial_table, tmp_path):
     pytest.importorskip("distributed")
-    from scs_sim.study.sweeps import load_results, run_sweep
+    from scs_sim.study import load_results, run_sweep
 
     spec, _, ref = serial_table
     run_sweep(spec, out=tmp_path / "p", backend="processes", workers=2, evaluate=EVALUATOR)
@@ -461,7 +461,7 @@ def test_backends_give_identical_tables(serial_table, tmp_path):
 
 def test_dask_scheduler_address(serial_table, tmp_path):
     distributed = pytest.importorskip("distributed")
-    from scs_sim.study.sweeps import load_results, run_sweep
+    from scs_sim.study import load_results, run_sweep
 
     spec, _, ref = serial_table
     with distributed.LocalCluster(
@@ -479,12 +479,12 @@ def test_dask_scheduler_address(serial_table, tmp_path):
 
 
 def test_sigkill_then_resume_equals_uninterrupted(serial_table, tmp_path):
-    from scs_sim.study.sweeps import load_results
+    from scs_sim.study import load_results
 
     spec, _, ref = serial_table
     out = tmp_path / "killed"
     driver = (
-        "import sys; from scs_sim.study.sweeps import run_sweep; "
+        "import sys; from scs_sim.study import run_sweep; "
         f"run_sweep({str(spec)!r}, out={str(out)!r}, backend=sys.argv[1], workers=2, "
         f"evaluate={EVALUATOR!r}, chunk_size=1, resume=len(sys.argv) > 2)"
     )
@@ -627,8 +627,8 @@ def test_cli_compare_spec(tmp_path, capsys):
 
 def test_real_evaluator_end_to_end(tmp_path):
     pytest.importorskip("scs_sim.simulation")
+    from scs_sim.study import load_results, run_sweep
     from scs_sim.study.compare import compare
-    from scs_sim.study.sweeps import load_results, run_sweep
 
     spec = write(
         tmp_path,

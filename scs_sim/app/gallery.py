@@ -49,8 +49,8 @@ def write_gallery(
     )
     from scs_sim.simulation import simulate
     from scs_sim.stim.programs import high_frequency, pulse_train, tonic
+    from scs_sim.study import run_sweep
     from scs_sim.study.store import load_results
-    from scs_sim.study.sweeps import run_sweep
     from scs_sim.validation.references import HERSHEY_2010
 
     out = Path(out_dir)

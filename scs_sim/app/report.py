@@ -65,8 +65,8 @@ def fig_to_base64(fig, *, dpi: int = 100) -> str:
 
 
 def spec_from_store(store_dir: str | Path):
-    """Rebuild the :class:`~scs_sim.study.sweeps.SweepSpec` of a result store from its manifest."""
-    from scs_sim.study.sweeps import Axis, SweepSpec
+    """Rebuild the :class:`~scs_sim.study.spec.SweepSpec` of a result store from its manifest."""
+    from scs_sim.study import Axis, SweepSpec
 
     mpath = Path(store_dir) / "manifest.json"
     if not mpath.is_file():

@@ -1,1 +1,37 @@
-"""Studies: sweep specs, samplers, executors (serial, processes, Dask), the result store, comparisons."""
+"""Studies: sweep specs, samplers, executors (serial, processes, Dask), the result store, comparisons.
+
+Modules, each owning one part (they import one another directly, never this package):
+
+- :mod:`~scs_sim.study.spec`: :class:`Axis`, :class:`SweepSpec`, :func:`load_spec` (the ``[sweep]``
+  table, seeds, every key checked);
+- :mod:`~scs_sim.study.samplers`: :data:`SAMPLERS`, the design methods (grid, random, lhs, sobol);
+- :mod:`~scs_sim.study.executors`: :data:`EXECUTORS`, the backends (serial, processes, dask);
+- :mod:`~scs_sim.study.runner`: :func:`run_sweep` (chunks, baselines, progress, worker functions);
+- :mod:`~scs_sim.study.store`: the resumable result store, :func:`load_results`;
+- :mod:`~scs_sim.study.compare`: :func:`compare`, :func:`pareto_front`.
+"""
+
+from scs_sim.study.compare import ci95_halfwidth, compare, pareto_front
+from scs_sim.study.executors import EXECUTORS
+from scs_sim.study.runner import TIMING_COLUMNS, run_sweep, sweep
+from scs_sim.study.samplers import SAMPLERS, Sampler
+from scs_sim.study.spec import DEFAULT_EVALUATOR, Axis, SweepSpec, load_spec
+from scs_sim.study.store import Store, load_results
+
+__all__ = [
+    "Axis",
+    "DEFAULT_EVALUATOR",
+    "EXECUTORS",
+    "SAMPLERS",
+    "Sampler",
+    "Store",
+    "SweepSpec",
+    "TIMING_COLUMNS",
+    "ci95_halfwidth",
+    "compare",
+    "load_results",
+    "load_spec",
+    "pareto_front",
+    "run_sweep",
+    "sweep",
+]

@@ -88,7 +88,7 @@ def cmd_threshold(args) -> int:
 def _run_config(args):
     """The run config of ``args.config`` with the ``-s`` overrides applied (one value per key)."""
     from scs_sim.config.loader import load, parse, program_dir
-    from scs_sim.study.sweeps import apply_overrides
+    from scs_sim.config.overrides import apply_overrides
 
     cfg = load(args.config)
     if args.set:

@@ -82,7 +82,7 @@ def cmd_report(args) -> int:
     elif src.is_dir():
         raise ConfigError(f"{src} is a folder but not a sweep store (no manifest.json)")
     else:
-        from scs_sim.study.sweeps import load_spec, run_sweep
+        from scs_sim.study import load_spec, run_sweep
 
         if not is_sweep_spec(args.source):
             raise ConfigError(

@@ -53,7 +53,7 @@ def register(sub, commands: dict) -> None:
 
 
 def cmd_sweep(args) -> int:
-    from scs_sim.study.sweeps import run_sweep
+    from scs_sim.study import run_sweep
 
     summary = run_sweep(
         args.spec,
@@ -119,8 +119,8 @@ def _records(df) -> list[dict]:
 
 
 def cmd_compare(args) -> int:
+    from scs_sim.study import load_spec, run_sweep
     from scs_sim.study.compare import compare
-    from scs_sim.study.sweeps import load_spec, run_sweep
 
     if len(args.inputs) == 1 and is_sweep_spec(args.inputs[0]):
         spec = args.inputs[0]
