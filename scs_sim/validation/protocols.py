@@ -3,42 +3,32 @@
 A protocol takes ``quick`` (the fast subset: fewer seeds, cheaper variants) and returns
 ``{"metrics": {name: value}, "details": {...}, "figure": {...}}``; an experiment of
 :data:`scs_sim.validation.experiments.EXPERIMENTS` reads ``metrics[exp.metric]`` of ``exp.protocol``.
-Adding a validation experiment = its entry in EXPERIMENTS, its protocol here (if new) and its test.
+Each protocol module (``protocols_recruitment``, ``protocols_circuit``, ``protocols_pipeline``) ends
+with its own ``TABLE``; this module merges them. Adding a validation experiment = its entry in
+EXPERIMENTS and, if it needs a new protocol, the function and its ``TABLE`` entry in the protocol
+module of its subject (two source files), plus its test.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from scs_sim.validation.protocols_circuit import (
-    protocol_conditioning,
-    protocol_foreman,
-    protocol_foreman_segment,
-    protocol_gate,
-    protocol_rate,
-    protocol_stp,
-    protocol_windup,
-)
-from scs_sim.validation.protocols_pipeline import protocol_pinch, protocol_pipeline
-from scs_sim.validation.protocols_recruitment import (
-    protocol_clinical_recruitment,
-    protocol_desync,
-    protocol_strength_duration,
-)
+from scs_sim.validation import protocols_circuit, protocols_pipeline, protocols_recruitment
 
 __all__ = ["PROTOCOLS"]
 
-PROTOCOLS: dict[str, Callable[[bool], dict]] = {
-    "gate": protocol_gate,
-    "strength_duration": protocol_strength_duration,
-    "clinical_recruitment": protocol_clinical_recruitment,
-    "desync": protocol_desync,
-    "stp": protocol_stp,
-    "foreman": protocol_foreman,
-    "foreman_segment": protocol_foreman_segment,
-    "windup": protocol_windup,
-    "conditioning": protocol_conditioning,
-    "rate": protocol_rate,
-    "pipeline": protocol_pipeline,
-    "pinch": protocol_pinch,
-}
+_MODULES = (protocols_recruitment, protocols_circuit, protocols_pipeline)
+
+
+def _merge() -> dict[str, Callable[[bool], dict]]:
+    table: dict[str, Callable[[bool], dict]] = {}
+    for mod in _MODULES:
+        clash = table.keys() & mod.TABLE.keys()
+        if clash:
+            raise RuntimeError(f"protocol names defined twice: {sorted(clash)} ({mod.__name__})")
+        table.update(mod.TABLE)
+    return table
+
+
+#: Every protocol by name (the union of the protocol modules' tables).
+PROTOCOLS: dict[str, Callable[[bool], dict]] = _merge()

@@ -3,16 +3,19 @@
 Single-pulse suppression (Foreman / Zhang Fig 7c), wind-up (Zhang Fig 3a), A-fibre conditioning
 (Zhang Fig 5b), the segment gate, DC-collateral depression and the Crodelle 2019 rate model. Each
 ``protocol_*`` function takes ``quick`` (fewer seeds) and returns ``{"metrics": {...}, "details": {...},
-"figure": {...}}``; :data:`scs_sim.validation.protocols.PROTOCOLS` registers them.
+"figure": {...}}``; :data:`scs_sim.validation.protocols.PROTOCOLS` merges this module's :data:`TABLE`
+into the one table.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 
 from scs_sim.validation.references import FOREMAN_MEAN, PSTH_BIN_S, PSTH_N_BINS
 
-__all__ = ["protocol_conditioning", "protocol_foreman", "protocol_foreman_segment", "protocol_gate",
+__all__ = ["TABLE", "protocol_conditioning", "protocol_foreman", "protocol_foreman_segment", "protocol_gate",
            "protocol_rate", "protocol_stp", "protocol_windup"]
 
 
@@ -280,3 +283,14 @@ def protocol_gate(quick: bool) -> dict:
     return {"metrics": m, "details": {k: round(v, 2) for k, v in acc.items()} | {"seeds": seeds, "duration_s": dur},
             "figure": {}}
 
+
+#: This module's protocols (name -> function); :mod:`scs_sim.validation.protocols` merges the tables.
+TABLE: dict[str, Callable[[bool], dict]] = {
+    "gate": protocol_gate,
+    "stp": protocol_stp,
+    "foreman": protocol_foreman,
+    "foreman_segment": protocol_foreman_segment,
+    "windup": protocol_windup,
+    "conditioning": protocol_conditioning,
+    "rate": protocol_rate,
+}

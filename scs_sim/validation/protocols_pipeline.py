@@ -2,16 +2,19 @@
 
 Preset programs on the default patient (tonic, burst, 10 kHz, with and without GABA_A) and 50 Hz SCS
 during a pinch-like drive. Each ``protocol_*`` function takes ``quick`` and returns ``{"metrics": {...},
-"details": {...}, "figure": {...}}``; :data:`scs_sim.validation.protocols.PROTOCOLS` registers them.
+"details": {...}, "figure": {...}}``; :data:`scs_sim.validation.protocols.PROTOCOLS` merges this module's :data:`TABLE`
+into the one table.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 
 from scs_sim.validation.references import MEDLOCK_2023_PINCH
 
-__all__ = ["protocol_pinch", "protocol_pipeline"]
+__all__ = ["TABLE", "protocol_pinch", "protocol_pipeline"]
 
 
 def _relief(program, patient, seeds, duration_s=10.0) -> float:
@@ -65,3 +68,9 @@ def protocol_pinch(quick: bool) -> dict:
     rel = _relief(prog, pinch, [1, 2])
     return {"metrics": {"pinch_relief": rel}, "details": {"relief_pct": round(rel, 2), "seeds": [1, 2]}, "figure": {}}
 
+
+#: This module's protocols (name -> function); :mod:`scs_sim.validation.protocols` merges the tables.
+TABLE: dict[str, Callable[[bool], dict]] = {
+    "pipeline": protocol_pipeline,
+    "pinch": protocol_pinch,
+}

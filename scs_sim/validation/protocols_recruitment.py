@@ -1,17 +1,19 @@
 """Validation protocols of the recruitment layer: strength–duration, clinical recruitment, kHz desynchronisation.
 
 Each ``protocol_*`` function takes ``quick`` (fewer seeds) and returns ``{"metrics": {...},
-"details": {...}, "figure": {...}}``; :data:`scs_sim.validation.protocols.PROTOCOLS` registers them.
+"details": {...}, "figure": {...}}``; :data:`scs_sim.validation.protocols.PROTOCOLS` merges this module's :data:`TABLE`
+into the one table.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-__all__ = ["COFIRING_WINDOW_S", "pairwise_cofiring", "protocol_clinical_recruitment", "protocol_desync",
+__all__ = ["TABLE", "COFIRING_WINDOW_S", "pairwise_cofiring", "protocol_clinical_recruitment", "protocol_desync",
            "protocol_strength_duration"]
 
 INF = math.inf
@@ -179,3 +181,9 @@ def protocol_desync(quick: bool) -> dict:
     return {"metrics": m, "details": det, "figure": {k: runs[0][k]["raster"] for k in keys}}
 
 
+#: This module's protocols (name -> function); :mod:`scs_sim.validation.protocols` merges the tables.
+TABLE: dict[str, Callable[[bool], dict]] = {
+    "strength_duration": protocol_strength_duration,
+    "clinical_recruitment": protocol_clinical_recruitment,
+    "desync": protocol_desync,
+}
