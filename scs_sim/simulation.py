@@ -355,13 +355,14 @@ def simulate(program, patient=None, *, duration_s: float = 10.0, seed: int = 1, 
     """
     from scs_sim.config import load_patient, load_program
 
+    folder = None  # where the program's relative file references (custom CSV) resolve
     if isinstance(program, str | Path):
-        program, _ = load_program(program)
+        program, folder = load_program(program)
     if patient is None or isinstance(patient, str | Path):
         patient = load_patient(patient)
     sim = _validated_simulation(duration_s=duration_s, seed=seed, model=model, circuit=circuit, dt_ms=dt_ms)
     cfg = RunConfig.model_construct(program=program, patient=patient, device=device or Device(), simulation=sim,
-                                    sweep=None, source=None)
+                                    sweep=None, source=None, program_dir=folder)
     return simulate_config(cfg)
 
 

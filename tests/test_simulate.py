@@ -181,3 +181,10 @@ def test_std_efficacy_kernel_matches_reference():
     fast = std_efficacy(np.arange(1000) * 1e-3, np.zeros(1000, int), 1, 0.3, 0.04)
     slow = std_efficacy(np.arange(50) * 2e-2, np.zeros(50, int), 1, 0.3, 0.04)
     assert fast[-1] < 0.25 * slow[-1]
+
+
+def test_simulate_a_csv_preset_from_another_folder(tmp_path, monkeypatch):
+    """A preset's relative CSV resolves against the preset's folder, not the working directory."""
+    monkeypatch.chdir(tmp_path)
+    r = simulate("custom_csv_example", duration_s=0.2, seed=1)
+    assert r.metrics["wdr_rate_hz"] >= 0
