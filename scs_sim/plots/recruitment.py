@@ -138,7 +138,7 @@ def plot_strength_duration(
     rheobase 2.5 mA) is drawn dashed and its chronaxie point (295 µs, 5 mA) marked. Returns the Axes;
     the first line holds the given data (non-finite thresholds dropped).
     """
-    from scs_sim.fibers.recruitment import fit_strength_duration
+    from scs_sim.fibers.threshold import fit_strength_duration
 
     ax = get_ax(ax)
     pw = np.asarray(pulse_widths_us, dtype=float)
