@@ -350,7 +350,8 @@ def write_gallery(
 
     from scs_sim.config.loader import load_program
     from scs_sim.fibers.anatomy import Anatomy, build_fibers
-    from scs_sim.fibers.recruitment import recruit, strength_duration
+    from scs_sim.fibers.recruitment import recruit
+    from scs_sim.fibers.threshold import strength_duration
     from scs_sim.plots import (
         amplitude_scan,
         plot_circuit_schematic,

@@ -233,7 +233,7 @@ def _cmd_recruit(args) -> int:
 
 @_command("threshold")
 def _cmd_threshold(args) -> int:
-    from scs_sim.fibers.recruitment import CEILING_MA, threshold
+    from scs_sim.fibers.threshold import CEILING_MA, threshold
 
     program, train = _load_program_and_train(args.program)
     patient, fibers, _ = _patient_and_fibers(args)
