@@ -430,7 +430,7 @@ def judge(exp: Experiment, value: float, details: dict | None = None, error: str
 # ------------------------------------------------------------------------------------------------
 def _p_strength_duration(quick: bool) -> dict:
     from scs_sim.fibers.anatomy import Anatomy, build_fibers
-    from scs_sim.fibers.recruitment import fit_strength_duration, strength_duration
+    from scs_sim.fibers.threshold import fit_strength_duration, strength_duration
     from scs_sim.stim.programs import tonic
 
     # Same procedure as the calibration (docs/MODEL.md §2 (calibration)): tonic 50 Hz, noise seed 7.
@@ -671,7 +671,8 @@ def _p_rate(quick: bool) -> dict:
 def _p_clinical_recruitment(quick: bool) -> dict:
     from scs_sim.config.loader import load_patient, load_program
     from scs_sim.fibers.anatomy import build_fibers
-    from scs_sim.fibers.recruitment import recruit, threshold
+    from scs_sim.fibers.recruitment import recruit
+    from scs_sim.fibers.threshold import threshold
     from scs_sim.stim.programs import pulse_train, tonic
 
     seed = 1
@@ -734,7 +735,8 @@ def _p_clinical_recruitment(quick: bool) -> dict:
 
 def _desync_one(pop_seed: int, quick: bool) -> dict:
     from scs_sim.fibers.anatomy import Anatomy, build_fibers
-    from scs_sim.fibers.recruitment import recruit, threshold
+    from scs_sim.fibers.recruitment import recruit
+    from scs_sim.fibers.threshold import threshold
     from scs_sim.stim.programs import high_frequency, pulse_train, tonic
 
     pop = build_fibers(Anatomy(), np.random.default_rng(pop_seed))
