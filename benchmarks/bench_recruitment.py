@@ -1,4 +1,4 @@
-"""Recruitment throughput: fibre-pulse events per second (DESIGN §6 budget: >= 1e7 /s).
+"""Recruitment throughput: fibre-pulse events per second (budget >= 1e7 /s, docs/PERFORMANCE.md "Budgets").
 
 Run ``python benchmarks/bench_recruitment.py [--quick]``: prints one JSON object with the kernel's
 events/s for 10 kHz x 60 s x 100 fibres (JIT warmed first, median of ``rounds``) and the kernel vs

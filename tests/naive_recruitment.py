@@ -1,9 +1,12 @@
-"""Slow, obviously-correct reference of the recruitment kernel (scs_sim.recruitment._recruit_kernel).
+"""Slow, obviously-correct reference of the recruitment kernel (scs_sim.fibers.recruitment._recruit_kernel).
 
 Fibre by fibre, phase by phase, in plain Python floats: each fibre is walked through the whole train
 on its own (the kernel walks phase by phase over all fibres), with the model written out step by
-step. The noise is drawn chunk by chunk exactly as :func:`scs_sim.recruitment.recruit` draws it, so
-both see the same numbers for the same seed and the spike trains must agree.
+step. The model scalars are read by name from the kernel's own layout,
+:class:`scs_sim.fibers.recruitment.KernelParams` (built by ``kernel_params``; its conversion from the
+parameter models is tested on its own in tests/test_recruitment.py). The noise is drawn chunk by
+chunk exactly as :func:`scs_sim.fibers.recruitment.recruit` draws it, so both see the same numbers
+for the same seed and the spike trains must agree.
 """
 
 from __future__ import annotations
@@ -13,7 +16,8 @@ import math
 import numpy as np
 
 from scs_sim.fibers import recruitment
-from scs_sim.fibers.recruitment import ExcitationParams, PerceptionParams
+from scs_sim.fibers.params import ExcitationParams, PerceptionParams
+from scs_sim.fibers.recruitment import kernel_params
 
 
 def _phases_and_noise(train, n_fib, rng, duration_s):
@@ -35,21 +39,20 @@ def naive_recruit(train, fibers, rng, duration_s, params=None, perception=None):
     """Return (spike times, spike fibre, spike pulse, DC volley count per pulse) of the v1 model."""
     p = params or ExcitationParams()
     q = perception or PerceptionParams()
+    k = kernel_params(p, q)
     n = fibers.n
     phases, noise, onsets = _phases_and_noise(train, n, rng, duration_s)
     coup = [fibers.channel_coupling(c.cathodes, c.anodes) / p.af_rheobase_mv for c in train.channels]
-    tau, tau_a = p.tau_ms * 1e-3, p.accommodation_tau_ms * 1e-3
-    tau_f, tau_rr = p.facilitation_tau_ms * 1e-3, p.rel_refractory_tau_ms * 1e-3
-    t_abs = p.abs_refractory_ms * 1e-3
-    r_at_spike = p.rel_refractory_amp * math.exp(p.abs_refractory_ms / p.rel_refractory_tau_ms)
+    tau, tau_a, tau_f, tau_rr = k.tau_s, k.tau_a_s, k.tau_f_s, k.tau_rr_s
+    t_abs = k.t_abs_s
 
     # Which depolarising phases are "blocking" (same channel, within 1/block_rate_hz) - fibre independent.
     blocking, last_dep = [], {}
-    for s, _w, c, k, _p in phases:
+    for s, _w, c, ch, _p in phases:
         b = False
         if c < 0:
-            b = p.block and k in last_dep and s - last_dep[k] <= 1.0 / p.block_rate_hz
-            last_dep[k] = s
+            b = k.block and ch in last_dep and s - last_dep[ch] <= k.block_dt_s
+            last_dep[ch] = s
         blocking.append(b)
 
     spikes = []  # (t, fibre, pulse)
@@ -65,13 +68,13 @@ def naive_recruit(train, fibers, rng, duration_s, params=None, perception=None):
         def relax(v, u, dt):  # exact solution of tau dv/dt = u - v over dt
             return u + (v - u) * math.exp(-dt / tau)
 
-        for (s, wd, c, k, pulse), blk in zip(phases, blocking, strict=True):
+        for (s, wd, c, ch, pulse), blk in zip(phases, blocking, strict=True):
             gap = max(s - t_last, 0.0)
             v = v * math.exp(-gap / tau)
             a, w, r = decay(gap, a, w, r)
             end = s + wd
-            u = -c * coup[k][f]
-            can_fire = c < 0 and u > 0 and ref_end < end and not (blk and u >= p.block_drive_factor * th0)
+            u = -c * coup[ch][f]
+            can_fire = c < 0 and u > 0 and ref_end < end and not (blk and u >= k.block_drive * th0)
             if not can_fire:
                 v = relax(v, u, wd)
                 a, w, r = decay(wd, a, w, r)
@@ -82,8 +85,8 @@ def naive_recruit(train, fibers, rng, duration_s, params=None, perception=None):
                     a, w, r = decay(ref_end - s, a, w, r)
                     t, seg_is_phase = ref_end, False
                 while True:
-                    fac = 1.0 - p.facilitation_max * w / (1.0 + w)
-                    theta = th0 * (1.0 + a) * (1.0 + r) * fac * (1.0 + p.noise_sd * noise[pulse][f])
+                    fac = 1.0 - k.f_max * w / (1.0 + w)
+                    theta = th0 * (1.0 + a) * (1.0 + r) * fac * (1.0 + k.noise_sd * noise[pulse][f])
                     rest = wd if seg_is_phase else end - t
                     v_end = relax(v, u, rest)
                     if v_end < theta or u <= theta:  # no crossing in the rest of the phase
@@ -93,9 +96,9 @@ def naive_recruit(train, fibers, rng, duration_s, params=None, perception=None):
                     t_spike = t if v >= theta else min(t + tau * math.log((u - v) / (u - theta)), end)
                     spikes.append((t_spike, f, pulse))
                     a, w, r = decay(t_spike - t, a, w, r)
-                    a += p.accommodation_spike_inc
-                    a += p.accommodation_khz_inc * (w / (1.0 + w))
-                    r, v = r_at_spike, 0.0
+                    a += k.a_spike_inc
+                    a += k.a_khz_inc * (w / (1.0 + w))
+                    r, v = k.r_at_spike, 0.0
                     ref_end = t_spike + t_abs
                     seg_is_phase = False
                     if ref_end >= end:
@@ -106,8 +109,8 @@ def naive_recruit(train, fibers, rng, duration_s, params=None, perception=None):
                     a, w, r = decay(t_abs, a, w, r)
                     t = ref_end
             if c < 0 and v > 0:
-                w += p.facilitation_gain * v / th0
-                a += p.accommodation_gain * v / th0
+                w += k.f_gain * v / th0
+                a += k.a_gain * v / th0
             t_last = end
 
     spikes.sort(key=lambda x: (x[1], x[0]))
@@ -115,7 +118,7 @@ def naive_recruit(train, fibers, rng, duration_s, params=None, perception=None):
     fib = np.array([x[1] for x in spikes], dtype=np.int64)
     pul = np.array([x[2] for x in spikes], dtype=np.int64)
     counts = np.zeros(len(onsets), dtype=np.int64)
-    sync = q.sync_window_ms * 1e-3
+    sync = k.sync_s
     for pulse in range(len(onsets)):
         members = {f for (ts, f, pp) in spikes if pp == pulse and not fibers.is_dr[f] and ts - onsets[pulse] < sync}
         counts[pulse] = len(members)

@@ -185,7 +185,7 @@ def test_recruitment_curve_lines_equal_curves(fibers, tmp_path):
 
 
 def test_strength_duration_marks_fit_and_hershey(fibers):
-    from scs_sim.fibers.recruitment import fit_strength_duration, strength_duration
+    from scs_sim.fibers.threshold import fit_strength_duration, strength_duration
 
     pws = np.array([60.0, 120.0, 300.0, 700.0])
     thr = strength_duration(tonic(), fibers, 7, pws, duration_s=0.3)

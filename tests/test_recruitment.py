@@ -1,4 +1,5 @@
-"""Tests of the excitation model (scs_sim.recruitment): kernel vs naive twin, phenomena, calibration."""
+"""Tests of the excitation model (scs_sim.fibers.recruitment, .params, .threshold): kernel vs naive twin,
+phenomena, calibration."""
 
 from __future__ import annotations
 
@@ -13,14 +14,9 @@ import pytest
 from scs_sim.errors import ConfigError
 from scs_sim.fibers import recruitment
 from scs_sim.fibers.anatomy import Anatomy, build_fibers
-from scs_sim.fibers.recruitment import (
-    ExcitationParams,
-    PerceptionParams,
-    fit_strength_duration,
-    recruit,
-    strength_duration,
-    threshold,
-)
+from scs_sim.fibers.params import ExcitationParams, PerceptionParams
+from scs_sim.fibers.recruitment import recruit
+from scs_sim.fibers.threshold import fit_strength_duration, strength_duration, threshold
 from scs_sim.stim.programs import burst, custom, high_frequency, multiplexed, pulse_train, tonic
 from tests.naive_recruitment import naive_recruit
 
@@ -102,6 +98,24 @@ def test_kernel_matches_naive(case, chunk, small_pop, monkeypatch):
     np.testing.assert_allclose(rec.spike_times_s, t, rtol=0, atol=SPIKE_TIME_ATOL_S)
     np.testing.assert_array_equal(rec.pulse_dc_count, counts)
     np.testing.assert_array_equal(rec.spike_count, np.bincount(f, minlength=small_pop.n))
+
+
+def test_kernel_params_layout():
+    """The kernel's named scalars are the parameter models' fields in SI units (the twin reads them too)."""
+    p = ExcitationParams(block=True, accommodation_spike_inc=0.1, accommodation_gain=0.05)
+    q = PerceptionParams(sync_window_ms=3.0)
+    k = recruitment.kernel_params(p, q)
+    assert k._fields == recruitment.KernelParams._fields and len(k._fields) == 16
+    assert k.tau_s == p.tau_ms * 1e-3 and k.t_abs_s == p.abs_refractory_ms * 1e-3
+    assert k.r_at_spike == p.rel_refractory_amp * math.exp(p.abs_refractory_ms / p.rel_refractory_tau_ms)
+    assert k.tau_rr_s == p.rel_refractory_tau_ms * 1e-3
+    assert (k.a_spike_inc, k.a_gain, k.a_khz_inc) == (p.accommodation_spike_inc, p.accommodation_gain,
+                                                      p.accommodation_khz_inc)
+    assert k.tau_a_s == p.accommodation_tau_ms * 1e-3 and k.tau_f_s == p.facilitation_tau_ms * 1e-3
+    assert (k.f_gain, k.f_max, k.noise_sd) == (p.facilitation_gain, p.facilitation_max, p.noise_sd)
+    assert k.sync_s == q.sync_window_ms * 1e-3
+    assert k.block is True and k.block_dt_s == 1.0 / p.block_rate_hz and k.block_drive == p.block_drive_factor
+    assert recruitment.kernel_params(ExcitationParams(), q).block is False
 
 
 def test_naive_exercises_refractory_split(small_pop):

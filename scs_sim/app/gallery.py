@@ -34,7 +34,8 @@ def write_gallery(
     from scs_sim.config.loader import load_program
     from scs_sim.fibers.anatomy import Anatomy, build_fibers
     from scs_sim.fibers.curves import fiber_thresholds, recruitment_curves
-    from scs_sim.fibers.recruitment import fit_strength_duration, recruit, strength_duration
+    from scs_sim.fibers.recruitment import recruit
+    from scs_sim.fibers.threshold import fit_strength_duration, strength_duration
     from scs_sim.plots import (
         plot_circuit_schematic,
         plot_cross_section,

@@ -4,7 +4,7 @@ This module owns :class:`Anatomy` (dorsal CSF thickness, lead geometry and posit
 fibre-population parameters), :func:`build_fibers` (anatomy + ``numpy.random.Generator`` ->
 :class:`FiberPopulation`, plain arrays) and the volume-conductor reduction that turns contact currents
 into a per-fibre drive (:meth:`FiberPopulation.channel_coupling`). Which fibre fires when is the job
-of :mod:`scs_sim.recruitment`. Equations, defaults and sources: ``docs/MODEL.md`` §2.
+of :mod:`scs_sim.fibers.recruitment`. Equations, defaults and sources: ``docs/MODEL.md`` §2.
 
 Volume conductor (v1, a deliberately simple reduction; every choice documented there):
 
@@ -41,9 +41,9 @@ NODE_MARGIN_MM = 12.0
 #: Internodal length per fibre diameter (McNeal 1976: L = 100 D).
 INTERNODE_PER_DIAMETER = 100.0
 
-_ILL = "illustrative lead geometry (clinical.md §1 Electrodes, marked [R])"
+_ILL = "illustrative lead geometry: a typical 8-contact percutaneous lead, assumption"
 _ASSUMPTION = "scs_sim assumption"
-_FEIRABEND = "Feirabend et al. 2002 Brain 125:1137 (science.md §5.1)"
+_FEIRABEND = "Feirabend et al. 2002 Brain 125:1137"
 
 NonNegInt = Annotated[int, Field(ge=0)]
 
@@ -58,7 +58,7 @@ class Anatomy(Params):
     csf_mm: float = Field(
         3.0, ge=0.5, le=10.0,
         description="Dorsal CSF thickness (dura to cord surface), mm; mid-thoracic ~3 mm, 2-6 mm range "
-        "(DESIGN §3; He et al. 1994, science.md §5.1). Presets: thin 2 mm, thick 5 mm.",
+        "(He et al. 1994 Pain 59:55: the perception threshold rises with it). Presets: thin 2 mm, thick 5 mm.",
     )
     sigma_s_per_m: float = Field(
         0.6, gt=0, le=10.0,
@@ -68,7 +68,7 @@ class Anatomy(Params):
     cord_anisotropy: float = Field(
         4.0, ge=1.0, le=20.0,
         description="Longitudinal / transverse conductivity of the dorsal columns (0.333 / 0.083 S/m in the "
-        "Gilbert et al. 2022 DC-fibre model, science.md §2); depths below the cord surface count "
+        "Gilbert et al. 2022 eNeuro 9(5):ENEURO.0058-22.2022 DC-fibre model); depths below the cord surface count "
         "sqrt(this) times in the source distance (crude anisotropy reduction, assumption).",
     )
     # --- lead -----------------------------------------------------------------------------------
@@ -91,7 +91,8 @@ class Anatomy(Params):
     dc_count: int = Field(200, ge=1, le=20_000, description="Modelled DC fibres (a sample, not all of them).")
     dc_depth_max_mm: float = Field(
         1.0, gt=0, le=3.0,
-        description="DC fibres lie 0..this deep below the cord surface, mm (DESIGN §3: 0-~1 mm).",
+        description="DC fibres lie 0..this deep below the cord surface, mm (assumption, docs/MODEL.md §2.1; "
+        f"only fibres within ~0.25 mm are activated clinically, {_FEIRABEND}).",
     )
     dc_half_width_mm: float = Field(
         2.0, gt=0, le=5.0, description=f"DC fibres spread uniformly over ±this from the midline, mm ({_ASSUMPTION})."
@@ -119,9 +120,9 @@ class Anatomy(Params):
     dr_threshold_factor: float = Field(
         2.6, gt=0, le=10.0,
         description="Threshold of a DR fibre relative to a straight longitudinal fibre at the same place. Lumps "
-        "the bend at the root entry (lowers it, Struijk et al. 1993, science.md §5.1) and the overestimate of "
+        "the bend at the root entry (lowers it, Struijk et al. 1993 IEEE Trans Biomed Eng 40(7)) and the overestimate of "
         "treating oblique root fibres as longitudinal fibres on the cord surface (raises it); calibrated so "
-        "discomfort/perception ≈ 1.6 for the default patient (usage range 1.4-1.8, clinical.md §1 [R]).",
+        "discomfort/perception ≈ 1.6 for the default patient (usage range 1.4-1.8, illustrative).",
     )
 
     @model_validator(mode="after")

@@ -1,10 +1,11 @@
 """Which fibre fires at which pulse: the event-driven excitation model (v1) and its outputs.
 
-This module owns :class:`ExcitationParams` and :class:`PerceptionParams` (parameter models),
-:func:`recruit` (pulse train + fibre population + ``numpy.random.Generator`` -> :class:`Recruitment`),
-its private numba kernel ``_recruit_kernel``, and :func:`threshold` (perception / discomfort
-amplitude by bisection with common random numbers). Equations, defaults, sources and the calibration
-are in ``docs/MODEL.md`` §2.
+This module owns :func:`recruit` (pulse train + fibre population + ``numpy.random.Generator`` ->
+:class:`Recruitment`), its private numba kernel ``_recruit_kernel`` with the named bundles it takes
+(:class:`KernelParams`, :class:`Phases`, :class:`FiberArrays`, :class:`FiberState`,
+:class:`SpikeBuffer`), and :class:`Recruitment` (spikes and population summaries). The parameter
+models are in :mod:`scs_sim.fibers.params`, the threshold searches in :mod:`scs_sim.fibers.threshold`.
+Equations, defaults, sources and the calibration are in ``docs/MODEL.md`` §2.
 
 Model (per fibre, dimensionless state ``v``, threshold 1 at rest)::
 
@@ -14,7 +15,8 @@ Model (per fibre, dimensionless state ``v``, threshold 1 at rest)::
 ``c_f`` is the fibre's coupling (peak activating function, mV/mA) to the phase's channel, ``a`` a
 slow spike-triggered accommodation, ``r`` the relative-refractory elevation (decaying), ``w`` a
 phenomenological facilitation fed by sub-threshold depolarisation (temporal summation at kHz rates,
-Rogers 2024), ``xi`` a standard normal drawn per pulse and fibre (Gilbert 2022). Within a phase
+Rogers et al. 2024 J Neurosci 44(26):e2199232024), ``xi`` a standard normal drawn per pulse and
+fibre (Gilbert et al. 2022 eNeuro 9(5):ENEURO.0058-22.2022). Within a phase
 ``u`` is constant, so ``v`` is an exact exponential and the crossing time is solved in closed form;
 ``theta`` is evaluated at the start of each phase (and after a spike or the end of the absolute
 refractory period inside a phase). A spike resets ``v`` to 0 and starts the absolute refractory
@@ -27,194 +29,151 @@ A biophysical fibre model can replace this one behind the same :func:`recruit` s
 from __future__ import annotations
 
 import math
+from collections import namedtuple
 from dataclasses import dataclass, field
-from typing import Literal
 
 import numpy as np
-from pydantic import Field
 
 from scs_sim._jit import njit
-from scs_sim._params import Params
 from scs_sim.errors import ConfigError
 from scs_sim.fibers.anatomy import FiberPopulation
+from scs_sim.fibers.params import ExcitationParams, PerceptionParams
 
-__all__ = [
-    "ExcitationParams",
-    "PerceptionParams",
-    "Recruitment",
-    "fit_strength_duration",
-    "recruit",
-    "strength_duration",
-    "threshold",
-]
+__all__ = ["Recruitment", "recruit"]
 
-_ASSUMPTION = "scs_sim assumption"
-_CAL = "calibrated (docs/MODEL.md §2)"
-
-#: Amplitude ceiling of threshold searches, mA (above the 0.5-10 mA clinical range, clinical.md §1).
-CEILING_MA = 25.0
-#: Bisection stops when the bracket is narrower than max(ABS_TOL_MA, REL_TOL * upper bound).
-REL_TOL = 0.005
-ABS_TOL_MA = 0.005
 #: Fibre-pulse pairs per chunk (bounds the noise array: 2e6 doubles = 16 MB).
 CHUNK_FIBER_PULSES = 2_000_000
 
-# Indices into the kernel's parameter vector.
-_P_TAU, _P_TABS, _P_RR0, _P_TAU_RR, _P_A_INC, _P_TAU_A, _P_F_GAIN, _P_TAU_F, _P_F_MAX, _P_SD, \
-    _P_SYNC, _P_BLOCK_ON, _P_BLOCK_DT, _P_BLOCK_U, _P_A_GAIN, _P_A_KHZ = range(16)
-_N_PARAMS = 16
+# --- the kernel's named bundles (module-level namedtuples: nopython-mode and cache friendly) --------
+#: Scalars of the excitation model as the kernel reads them, SI units; built by :func:`kernel_params`.
+KernelParams = namedtuple("KernelParams", [
+    "tau_s",        # membrane (integrator) time constant, s
+    "t_abs_s",      # absolute refractory period, s
+    "r_at_spike",   # relative-refractory elevation set at a spike (it decays to rel_refractory_amp by t_abs_s)
+    "tau_rr_s",     # decay time constant of the relative refractoriness, s
+    "a_spike_inc",  # accommodation added per spike (dimensionless)
+    "a_gain",       # accommodation per depolarising phase per unit end-of-phase state v / theta0
+    "a_khz_inc",    # accommodation per spike, times the facilitation saturation w / (1 + w)
+    "tau_a_s",      # accommodation decay time constant, s
+    "f_gain",       # facilitation per depolarising phase per unit end-of-phase state v / theta0
+    "tau_f_s",      # facilitation decay time constant, s
+    "f_max",        # largest fractional threshold reduction by facilitation
+    "noise_sd",     # relative threshold noise per pulse and fibre
+    "sync_s",       # a DC spike belongs to its pulse's volley within this time of the pulse onset, s
+    "block",        # bool: phenomenological conduction block on
+    "block_dt_s",   # a depolarising phase this soon after the previous one on its channel can block, s
+    "block_drive",  # ... when the drive u is at least this multiple of the fibre's threshold factor
+])
+#: One chunk of the pulse train (phase arrays of ``PulseTrain.chunks``, pulse indices chunk-local).
+Phases = namedtuple("Phases", ["start_s", "width_s", "current_ma", "channel", "pulse", "onset_s"])
+#: The fibre population as the kernel reads it.
+FiberArrays = namedtuple("FiberArrays", ["coupling", "theta0", "is_dc"])
+#: Per-fibre model state (and the per-channel / global clocks), carried across chunks, updated in place.
+FiberState = namedtuple("FiberState", ["v", "a", "w", "r", "ref_end_s", "last_counted", "prev_dep_s",
+                                       "t_now_s"])
+#: Spike output: stored spikes (capped) and exact per-fibre counts, updated in place.
+SpikeBuffer = namedtuple("SpikeBuffer", ["t_s", "fiber", "n_stored", "count"])
 
 
-class ExcitationParams(Params):
-    """Parameters of the v1 excitation model (leaky integrator with refractoriness and noise)."""
-
-    tau_ms: float = Field(
-        0.43, gt=0, le=20.0,
-        description="Membrane (integrator) time constant, ms; chronaxie = tau ln 2. " + _CAL
-        + " to the patient-level chronaxie of Hershey et al. 2010 (295 µs, science.md §5.2).",
+def kernel_params(p: ExcitationParams, perception: PerceptionParams) -> KernelParams:
+    """The kernel's scalars (SI units) from the parameter models."""
+    return KernelParams(
+        tau_s=float(p.tau_ms * 1e-3),
+        t_abs_s=float(p.abs_refractory_ms * 1e-3),
+        # r is stored so that it equals rel_refractory_amp when the absolute refractory period ends.
+        r_at_spike=float(p.rel_refractory_amp * math.exp(p.abs_refractory_ms / p.rel_refractory_tau_ms)),
+        tau_rr_s=float(p.rel_refractory_tau_ms * 1e-3),
+        a_spike_inc=float(p.accommodation_spike_inc),
+        a_gain=float(p.accommodation_gain),
+        a_khz_inc=float(p.accommodation_khz_inc),
+        tau_a_s=float(p.accommodation_tau_ms * 1e-3),
+        f_gain=float(p.facilitation_gain),
+        tau_f_s=float(p.facilitation_tau_ms * 1e-3),
+        f_max=float(p.facilitation_max),
+        noise_sd=float(p.noise_sd),
+        sync_s=float(perception.sync_window_ms * 1e-3),
+        block=bool(p.block),
+        block_dt_s=float(1.0 / p.block_rate_hz),
+        block_drive=float(p.block_drive_factor),
     )
-    af_rheobase_mv: float = Field(
-        3.08, gt=0, le=1000.0,
-        description="Peak activating function (mV) at rheobase for threshold factor 1; a lumped constant "
-        "absorbing the layered-medium effects the homogeneous conductor leaves out. " + _CAL
-        + " to the rheobase of Hershey et al. 2010 (2.5 mA).",
-    )
-    noise_sd: float = Field(
-        0.03, ge=0, le=0.5,
-        description="Relative threshold noise per pulse and fibre (a few %, Gilbert et al. 2022, science.md §2).",
-    )
-    abs_refractory_ms: float = Field(
-        0.7, gt=0, le=10.0,
-        description=f"Absolute refractory period, ms ({_ASSUMPTION}: typical of large myelinated axons at 37 °C).",
-    )
-    rel_refractory_amp: float = Field(
-        1.0, ge=0, le=20.0,
-        description=f"Threshold elevation at the end of the absolute refractory period (x rest) ({_ASSUMPTION}).",
-    )
-    rel_refractory_tau_ms: float = Field(
-        1.5, gt=0, le=50.0, description=f"Decay time constant of the relative refractoriness, ms ({_ASSUMPTION})."
-    )
-    accommodation_spike_inc: float = Field(
-        0.0, ge=0, le=2.0,
-        description=f"Optional slow threshold increase per spike at any rate; off by default ({_ASSUMPTION}).",
-    )
-    accommodation_khz_inc: float = Field(
-        0.02, ge=0, le=2.0,
-        description="Extra accommodation per spike, scaled by the facilitation saturation w / (1 + w), so it acts "
-        "only while pulses arrive faster than the facilitation decays (kHz drive). It pulls kHz-driven fibres "
-        "down to the edge of threshold, where the per-pulse noise makes them fire irregularly and far below "
-        f"the pulse rate (Crosby 2017, Sagalajev 2024, science.md §3.3/3.6). Phenomenological ({_ASSUMPTION}).",
-    )
-    accommodation_gain: float = Field(
-        0.0, ge=0, le=1.0,
-        description="Optional threshold increase per depolarising phase per unit end-of-phase state "
-        f"(depolarisation-driven accommodation, e.g. slow Na inactivation); off by default ({_ASSUMPTION}).",
-    )
-    accommodation_tau_ms: float = Field(
-        1000.0, gt=0, le=10_000.0, description=f"Accommodation decay time constant, ms ({_ASSUMPTION})."
-    )
-    facilitation_gain: float = Field(
-        0.3, ge=0, le=10.0,
-        description="Facilitation increment per depolarising phase per unit end-of-phase state (temporal "
-        f"summation at high rates, Rogers et al. 2024, science.md §3.4; phenomenological, {_ASSUMPTION}).",
-    )
-    facilitation_tau_ms: float = Field(
-        2.0, gt=0, le=1000.0, description=f"Facilitation decay time constant, ms ({_ASSUMPTION})."
-    )
-    facilitation_max: float = Field(
-        0.5, ge=0, lt=1.0, description=f"Largest fractional threshold reduction by facilitation ({_ASSUMPTION})."
-    )
-    block: bool = Field(
-        False,
-        description="PHENOMENOLOGICAL conduction block (off by default): a fibre cannot fire on a depolarising "
-        "phase that follows the previous one on its channel within 1/block_rate_hz when its drive exceeds "
-        "block_drive_factor x its threshold (Lempka 2015: block only at high amplitude / thin CSF).",
-    )
-    block_rate_hz: float = Field(4000.0, gt=0, description="Pulse rate at and above which block can occur, Hz.")
-    block_drive_factor: float = Field(
-        3.0, gt=0, description="Drive (x the fibre's threshold factor) at and above which a kHz phase blocks."
-    )
-
-
-class PerceptionParams(Params):
-    """Criteria turning DC/DR spiking into perception (paresthesia) and discomfort estimates."""
-
-    sync_window_ms: float = Field(
-        2.0, gt=0, le=50.0,
-        description="A DC spike belongs to its pulse's volley when it falls within this time of the pulse onset.",
-    )
-    perception_count: int = Field(
-        3, ge=1,
-        description="Paresthesia needs at least this many modelled DC fibres in one pulse's volley "
-        f"(DESIGN §3: synchronous recruitment of a few fibres; {_ASSUMPTION} for the number).",
-    )
-    perception_fraction: float = Field(
-        0.5, gt=0, le=1.0,
-        description="... on at least this fraction of the pulses of one channel (50 % point of a psychometric "
-        "threshold; judged per channel so multiplexed components are not diluted).",
-    )
-    discomfort_dr_count: int = Field(
-        2, ge=1, description="Discomfort when at least this many DR fibres are driven (DESIGN §3)."
-    )
-    discomfort_dc_fraction: float = Field(
-        0.25, gt=0, le=1.0,
-        description=f"... or when at least this fraction of the modelled DC fibres is driven ({_ASSUMPTION}).",
-    )
-    driven_pulse_fraction: float = Field(
-        0.5, gt=0, le=1.0, description="A fibre is driven when it fires on at least this fraction of pulses ..."
-    )
-    driven_rate_hz: float = Field(20.0, gt=0, description="... or at least at this mean rate, Hz.")
-    max_pulse_counts: int = Field(
-        10_000, ge=0, description="Per-pulse DC volley counts are stored for at most this many pulses."
-    )
-
-
-def _param_vector(p: ExcitationParams, perception: PerceptionParams) -> np.ndarray:
-    v = np.zeros(_N_PARAMS)
-    v[_P_TAU] = p.tau_ms * 1e-3
-    v[_P_TABS] = p.abs_refractory_ms * 1e-3
-    # r is stored so that it equals rel_refractory_amp when the absolute refractory period ends.
-    v[_P_RR0] = p.rel_refractory_amp * math.exp(p.abs_refractory_ms / p.rel_refractory_tau_ms)
-    v[_P_TAU_RR] = p.rel_refractory_tau_ms * 1e-3
-    v[_P_A_INC] = p.accommodation_spike_inc
-    v[_P_A_GAIN] = p.accommodation_gain
-    v[_P_A_KHZ] = p.accommodation_khz_inc
-    v[_P_TAU_A] = p.accommodation_tau_ms * 1e-3
-    v[_P_F_GAIN] = p.facilitation_gain
-    v[_P_TAU_F] = p.facilitation_tau_ms * 1e-3
-    v[_P_F_MAX] = p.facilitation_max
-    v[_P_SD] = p.noise_sd
-    v[_P_SYNC] = perception.sync_window_ms * 1e-3
-    v[_P_BLOCK_ON] = 1.0 if p.block else 0.0
-    v[_P_BLOCK_DT] = 1.0 / p.block_rate_hz
-    v[_P_BLOCK_U] = p.block_drive_factor
-    return v
 
 
 @njit
-def _recruit_kernel(start, width, current, channel, plocal, onset, noise, coup, theta0, is_dc, prm,
-                    v_s, a_s, w_s, r_s, ref_end, last_counted, prev_dep, t_now,
-                    out_t, out_f, n_stored, spike_count, dc_pulse_count):
-    """Advance every fibre through the phases of one chunk (all arrays; state updated in place).
+def _recruit_kernel(phases, noise, fib, prm, state, out, dc_pulse_count):
+    """Advance every fibre through the phases of one chunk (state and outputs updated in place).
 
-    Returns the number of spikes in the chunk (stored or not; ``n_stored[0]`` counts stored ones).
+    Parameters
+    ----------
+    phases : Phases
+        The chunk's phases, each (n_phases,): ``start_s`` (float64, s) and ``width_s`` (float64, s) of
+        the phase, ``current_ma`` (float64, mA, cathodic < 0), ``channel`` (int64, program channel),
+        ``pulse`` (int64, chunk-local pulse index, 0..n_pulses-1); and ``onset_s`` (float64, s,
+        (n_pulses,)): onset of every chunk-local pulse.
+    noise : float64 array (n_pulses, n_fibres)
+        Standard normal threshold noise per chunk-local pulse and fibre (dimensionless).
+    fib : FiberArrays
+        ``coupling`` (float64 (n_channels, n_fibres), 1/mA: peak activating function per mA divided by
+        ``af_rheobase_mv``, so ``-current_ma * coupling`` is the dimensionless drive ``u``),
+        ``theta0`` (float64 (n_fibres,), dimensionless resting threshold factor), ``is_dc`` (bool
+        (n_fibres,), dorsal-column fibre).
+    prm : KernelParams
+        Model scalars in SI units (s; the rest dimensionless, ``block`` bool); see its field comments.
+    state : FiberState
+        Carried across chunks, updated in place: ``v``, ``a``, ``w``, ``r`` (float64 (n_fibres,),
+        dimensionless membrane state, accommodation, facilitation, relative refractoriness at
+        ``t_now_s``), ``ref_end_s`` (float64 (n_fibres,), s, end of the absolute refractory period),
+        ``last_counted`` (int64 (n_fibres,), chunk-local pulse whose DC volley last counted the fibre),
+        ``prev_dep_s`` (float64 (n_channels,), s, onset of each channel's previous depolarising phase),
+        ``t_now_s`` (float64 (1,), s, end of the last phase simulated).
+    out : SpikeBuffer
+        Updated in place: ``t_s`` (float64 (cap,), s) and ``fiber`` (int64 (cap,)) of the stored spikes,
+        ``n_stored`` (int64 (1,), how many are stored, at most cap), ``count`` (int64 (n_fibres,),
+        spikes per fibre, exact even past the cap).
+    dc_pulse_count : int64 array (n_pulses,)
+        Incremented in place: distinct DC fibres firing within ``prm.sync_s`` of each pulse's onset.
+
+    Returns
+    -------
+    int
+        Spikes in the chunk (stored or not; ``out.n_stored[0]`` counts the stored ones).
     """
-    tau = prm[_P_TAU]
-    t_abs = prm[_P_TABS]
-    rr0 = prm[_P_RR0]
-    tau_rr = prm[_P_TAU_RR]
-    a_inc = prm[_P_A_INC]
-    a_gain = prm[_P_A_GAIN]
-    a_khz = prm[_P_A_KHZ]
-    tau_a = prm[_P_TAU_A]
-    f_gain = prm[_P_F_GAIN]
-    tau_f = prm[_P_TAU_F]
-    f_max = prm[_P_F_MAX]
-    sd = prm[_P_SD]
-    sync = prm[_P_SYNC]
-    block_on = prm[_P_BLOCK_ON] > 0.5
-    block_dt = prm[_P_BLOCK_DT]
-    block_u = prm[_P_BLOCK_U]
+    start = phases.start_s
+    width = phases.width_s
+    current = phases.current_ma
+    channel = phases.channel
+    plocal = phases.pulse
+    onset = phases.onset_s
+    coup = fib.coupling
+    theta0 = fib.theta0
+    is_dc = fib.is_dc
+    v_s = state.v
+    a_s = state.a
+    w_s = state.w
+    r_s = state.r
+    ref_end = state.ref_end_s
+    last_counted = state.last_counted
+    prev_dep = state.prev_dep_s
+    t_now = state.t_now_s
+    out_t = out.t_s
+    out_f = out.fiber
+    n_stored = out.n_stored
+    spike_count = out.count
+    tau = prm.tau_s
+    t_abs = prm.t_abs_s
+    rr0 = prm.r_at_spike
+    tau_rr = prm.tau_rr_s
+    a_inc = prm.a_spike_inc
+    a_gain = prm.a_gain
+    a_khz = prm.a_khz_inc
+    tau_a = prm.tau_a_s
+    f_gain = prm.f_gain
+    tau_f = prm.tau_f_s
+    f_max = prm.f_max
+    sd = prm.noise_sd
+    sync = prm.sync_s
+    block_on = prm.block
+    block_dt = prm.block_dt_s
+    block_u = prm.block_drive
     n_fib = theta0.shape[0]
     cap = out_t.shape[0]
     n_new = 0
@@ -329,6 +288,7 @@ def _recruit_kernel(start, width, current, channel, plocal, onset, noise, coup, 
             r_s[f] = r
         t_now[0] = t1
     return n_new
+
 
 
 @dataclass(frozen=True)
@@ -465,10 +425,10 @@ def recruit(train, fibers: FiberPopulation, rng: np.random.Generator, duration_s
 
     Parameters
     ----------
-    train : scs_sim.programs.PulseTrain
-        From :func:`scs_sim.programs.pulse_train`; streamed with ``train.chunks`` (bounded memory).
+    train : scs_sim.stim.programs.PulseTrain
+        From :func:`scs_sim.stim.programs.pulse_train`; streamed with ``train.chunks`` (bounded memory).
     fibers : FiberPopulation
-        From :func:`scs_sim.fibers.build_fibers`.
+        From :func:`scs_sim.fibers.anatomy.build_fibers`.
     rng : numpy.random.Generator
         Source of the threshold noise (one standard normal per pulse and fibre, drawn chunk by chunk).
     duration_s : float
@@ -481,7 +441,7 @@ def recruit(train, fibers: FiberPopulation, rng: np.random.Generator, duration_s
     Example
     -------
     >>> from scs_sim.stim.programs import pulse_train, tonic
-    >>> from scs_sim.fibers import Anatomy, build_fibers
+    >>> from scs_sim.fibers.anatomy import Anatomy, build_fibers
     >>> pop = build_fibers(Anatomy(), np.random.default_rng(1))
     >>> r = recruit(pulse_train(tonic(amplitude_ma=10.0)), pop, np.random.default_rng(2), 0.2)
     >>> r.summary()["paresthesia"]
@@ -500,16 +460,14 @@ def recruit(train, fibers: FiberPopulation, rng: np.random.Generator, duration_s
     theta0 = np.ascontiguousarray(fibers.threshold_factor, dtype=np.float64)
     is_dc = np.ascontiguousarray(~fibers.is_dr)
     n_dc = int(is_dc.sum())
-    prm = _param_vector(params, perception)
-    v_s, a_s, w_s, r_s = (np.zeros(n) for _ in range(4))
-    ref_end = np.full(n, -np.inf)
-    last_counted = np.full(n, -1, dtype=np.int64)
-    prev_dep = np.full(len(train.channels), -np.inf)
-    t_now = np.zeros(1)
-    out_t = np.empty(int(max_spikes))
-    out_f = np.empty(int(max_spikes), dtype=np.int64)
-    n_stored = np.zeros(1, dtype=np.int64)
-    spike_count = np.zeros(n, dtype=np.int64)
+    prm = kernel_params(params, perception)
+    fib = FiberArrays(coupling=coup, theta0=theta0, is_dc=is_dc)
+    state = FiberState(v=np.zeros(n), a=np.zeros(n), w=np.zeros(n), r=np.zeros(n), ref_end_s=np.full(n, -np.inf),
+                       last_counted=np.full(n, -1, dtype=np.int64),
+                       prev_dep_s=np.full(len(train.channels), -np.inf), t_now_s=np.zeros(1))
+    out = SpikeBuffer(t_s=np.empty(int(max_spikes)), fiber=np.empty(int(max_spikes), dtype=np.int64),
+                      n_stored=np.zeros(1, dtype=np.int64), count=np.zeros(n, dtype=np.int64))
+    last_counted, spike_count, n_stored = state.last_counted, out.count, out.n_stored
     hist = np.zeros(n_dc + 1, dtype=np.int64)
     n_ch = len(train.channels)
     channel_pulses = np.zeros(n_ch, dtype=np.int64)
@@ -524,10 +482,9 @@ def recruit(train, fibers: FiberPopulation, rng: np.random.Generator, duration_s
             continue
         noise = rng.standard_normal((npc, n))
         dc_pulse_count = np.zeros(npc, dtype=np.int64)
-        _recruit_kernel(ch.start_s, ch.width_s, ch.current_ma, ch.channel.astype(np.int64),
-                        ch.pulse - ch.first_pulse, ch.onset_s, noise, coup, theta0, is_dc, prm,
-                        v_s, a_s, w_s, r_s, ref_end, last_counted, prev_dep, t_now,
-                        out_t, out_f, n_stored, spike_count, dc_pulse_count)
+        phases = Phases(start_s=ch.start_s, width_s=ch.width_s, current_ma=ch.current_ma,
+                        channel=ch.channel.astype(np.int64), pulse=ch.pulse - ch.first_pulse, onset_s=ch.onset_s)
+        _recruit_kernel(phases, noise, fib, prm, state, out, dc_pulse_count)
         last_counted -= npc  # local pulse indices restart at 0 in the next chunk
         hist += np.bincount(dc_pulse_count, minlength=n_dc + 1)[: n_dc + 1]
         pulse_channel = np.zeros(npc, dtype=np.int64)
@@ -541,7 +498,7 @@ def recruit(train, fibers: FiberPopulation, rng: np.random.Generator, duration_s
             n_kept += take.size
         n_pulses += npc
     ns = int(n_stored[0])
-    t, f = out_t[:ns], out_f[:ns]
+    t, f = out.t_s[:ns], out.fiber[:ns]
     order = np.lexsort((t, f))
     ptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(f, minlength=n), out=ptr[1:])
@@ -559,99 +516,3 @@ def recruit(train, fibers: FiberPopulation, rng: np.random.Generator, duration_s
         channel_volleys=channel_volleys,
         perception=perception,
     )
-
-
-#: Threshold criteria: perception (paresthesia), discomfort, or the first recruited DC fibre.
-_CRITERIA = {
-    "perception": lambda s: bool(s["paresthesia"]),
-    "discomfort": lambda s: bool(s["discomfort"]),
-    "recruitment": lambda s: s["recruited_dc_fibers"] > 0,
-}
-
-
-def threshold(program, fibers: FiberPopulation, rng_seed: int, *,
-              which: Literal["perception", "discomfort", "recruitment"] = "perception", duration_s: float = 0.5,
-              params: ExcitationParams | None = None, perception: PerceptionParams | None = None,
-              ceiling_ma: float = CEILING_MA, rel_tol: float = REL_TOL, abs_tol_ma: float = ABS_TOL_MA) -> float:
-    """Lowest ``amplitude_ma`` at which the program evokes perception (or discomfort, or recruits a DC fibre).
-
-    Bisection on ``amplitude_ma`` (all other program parameters fixed) within ``(0, ceiling_ma]``,
-    stopping when the bracket is narrower than ``max(abs_tol_ma, rel_tol * upper)``; every amplitude
-    is simulated with the same noise (``numpy.random.default_rng(rng_seed)``: common random numbers),
-    so the criterion is monotone in amplitude except for rare refractory/accommodation interactions.
-    For a multiplexed program ``amplitude_ma`` is the scale factor on all components and the result
-    is in those units.
-
-    Returns
-    -------
-    float
-        The upper end of the final bracket (criterion met there), or ``math.inf`` when the criterion
-        is not met even at ``ceiling_ma``.
-
-    Example
-    -------
-    >>> from scs_sim.stim.programs import tonic
-    >>> from scs_sim.fibers import Anatomy, build_fibers
-    >>> pop = build_fibers(Anatomy(), np.random.default_rng(1))
-    >>> 5.0 < threshold(tonic(), pop, rng_seed=7) < 8.0
-    True
-    """
-    from scs_sim.stim.programs import pulse_train
-
-    if which not in _CRITERIA:
-        raise ConfigError(f"which must be one of {', '.join(_CRITERIA)} (got {which!r})", key="which")
-    criterion = _CRITERIA[which]
-    if not (math.isfinite(ceiling_ma) and ceiling_ma > 0):
-        raise ConfigError(f"must be finite and > 0 (got {ceiling_ma!r})", key="ceiling_ma")
-
-    if getattr(program, "kind", None) == "custom" and not getattr(program, "relative_amplitude", True):
-        raise ConfigError("a threshold search scales amplitude_ma, which a custom program uses only with "
-                          "relative_amplitude = true", key="program.relative_amplitude")
-
-    def met(amp: float) -> bool:
-        prog = program.model_copy(update={"amplitude_ma": amp})
-        rec = recruit(pulse_train(prog), fibers, np.random.default_rng(rng_seed), duration_s,
-                      params=params, perception=perception, max_spikes=0)
-        return criterion(rec.summary())
-
-    if not met(ceiling_ma):
-        return math.inf
-    lo, hi = 0.0, ceiling_ma
-    while hi - lo > max(abs_tol_ma, rel_tol * hi):
-        mid = 0.5 * (lo + hi)
-        if met(mid):
-            hi = mid
-        else:
-            lo = mid
-    return hi
-
-
-def strength_duration(program, fibers: FiberPopulation, rng_seed: int, pulse_widths_us, **kwargs) -> np.ndarray:
-    """Thresholds (mA) of ``program`` at each pulse width (``threshold`` keyword arguments pass through)."""
-    return np.array([
-        threshold(program.model_copy(update={"pulse_width_us": float(pw)}), fibers, rng_seed, **kwargs)
-        for pw in pulse_widths_us
-    ])
-
-
-def fit_strength_duration(pulse_widths_us, thresholds_ma) -> tuple[float, float]:
-    """Least-squares fit of Lapicque's ``I = I_rh / (1 - exp(-PW ln2 / chronaxie))``.
-
-    Returns
-    -------
-    (rheobase_ma, chronaxie_us)
-    """
-    from scipy.optimize import curve_fit
-
-    pw = np.asarray(pulse_widths_us, dtype=float)
-    thr = np.asarray(thresholds_ma, dtype=float)
-    ok = np.isfinite(thr)
-    if ok.sum() < 2:
-        raise ConfigError("need at least two finite thresholds to fit a strength-duration curve")
-
-    def model(x, rh, ch):
-        return rh / (1.0 - np.exp(-x * math.log(2.0) / ch))
-
-    (rh, ch), _ = curve_fit(model, pw[ok], thr[ok], p0=(float(thr[ok].min()), 300.0),
-                            sigma=thr[ok], bounds=([1e-6, 1.0], [1e3, 1e5]))
-    return float(rh), float(ch)

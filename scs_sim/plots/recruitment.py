@@ -72,7 +72,7 @@ def plot_strength_duration(
     pulse_widths_us, thresholds_ma : array (n,)
         The data points (non-finite thresholds are dropped).
     fit : (rheobase_ma, chronaxie_us), optional
-        A Lapicque fit of the data (:func:`scs_sim.fibers.recruitment.fit_strength_duration`): drawn as
+        A Lapicque fit of the data (:func:`scs_sim.fibers.threshold.fit_strength_duration`): drawn as
         a line, its rheobase and chronaxie point marked.
     reference : (rheobase_ma, chronaxie_us), optional
         A published Lapicque curve, e.g. ``(HERSHEY_2010.rheobase_ma, HERSHEY_2010.chronaxie_us)`` of

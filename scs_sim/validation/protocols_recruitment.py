@@ -21,7 +21,7 @@ INF = math.inf
 
 def protocol_strength_duration(quick: bool) -> dict:
     from scs_sim.fibers.anatomy import Anatomy, build_fibers
-    from scs_sim.fibers.recruitment import fit_strength_duration, strength_duration
+    from scs_sim.fibers.threshold import fit_strength_duration, strength_duration
     from scs_sim.stim.programs import tonic
 
     # Same procedure as the calibration (docs/MODEL.md §2 (calibration)): tonic 50 Hz, noise seed 7.
@@ -44,7 +44,8 @@ def protocol_strength_duration(quick: bool) -> dict:
 def protocol_clinical_recruitment(quick: bool) -> dict:
     from scs_sim.config.loader import load_patient, load_program
     from scs_sim.fibers.anatomy import build_fibers
-    from scs_sim.fibers.recruitment import recruit, threshold
+    from scs_sim.fibers.recruitment import recruit
+    from scs_sim.fibers.threshold import threshold
     from scs_sim.stim.programs import pulse_train, tonic
 
     seed = 1
@@ -107,7 +108,8 @@ def protocol_clinical_recruitment(quick: bool) -> dict:
 
 def _desync_one(pop_seed: int, quick: bool) -> dict:
     from scs_sim.fibers.anatomy import Anatomy, build_fibers
-    from scs_sim.fibers.recruitment import recruit, threshold
+    from scs_sim.fibers.recruitment import recruit
+    from scs_sim.fibers.threshold import threshold
     from scs_sim.stim.programs import high_frequency, pulse_train, tonic
 
     pop = build_fibers(Anatomy(), np.random.default_rng(pop_seed))

@@ -73,7 +73,7 @@ def cmd_recruit(args) -> int:
 
 
 def cmd_threshold(args) -> int:
-    from scs_sim.fibers.recruitment import CEILING_MA, threshold
+    from scs_sim.fibers.threshold import CEILING_MA, threshold
 
     program, train = load_program_and_train(args.program)
     patient, fibers, _ = _patient_and_fibers(args)

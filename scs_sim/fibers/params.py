@@ -1,0 +1,129 @@
+"""Parameter models of the excitation model and of the perception criteria (no numba).
+
+This module owns :class:`ExcitationParams` (the v1 leaky-integrator fibre model: time constant,
+rheobase, noise, refractoriness, accommodation, facilitation, phenomenological block) and
+:class:`PerceptionParams` (the criteria turning dorsal-column / dorsal-root spiking into perception
+and discomfort). They are plain pydantic models, importable by the config layer without loading
+numba; the kernel that uses them is :mod:`scs_sim.fibers.recruitment`. Equations, defaults, sources
+and the calibration: ``docs/MODEL.md`` §2.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from scs_sim._params import Params
+
+__all__ = ["ExcitationParams", "PerceptionParams"]
+
+_ASSUMPTION = "scs_sim assumption"
+_CAL = "calibrated (docs/MODEL.md §2.5)"
+
+
+class ExcitationParams(Params):
+    """Parameters of the v1 excitation model (leaky integrator with refractoriness and noise)."""
+
+    tau_ms: float = Field(
+        0.43, gt=0, le=20.0,
+        description="Membrane (integrator) time constant, ms; chronaxie = tau ln 2. " + _CAL
+        + " to the patient-level chronaxie of Hershey et al. 2010 Pain Physician 13:321 (295 µs).",
+    )
+    af_rheobase_mv: float = Field(
+        3.08, gt=0, le=1000.0,
+        description="Peak activating function (mV) at rheobase for threshold factor 1; a lumped constant "
+        "absorbing the layered-medium effects the homogeneous conductor leaves out. " + _CAL
+        + " to the rheobase of Hershey et al. 2010 Pain Physician 13:321 (2.5 mA).",
+    )
+    noise_sd: float = Field(
+        0.03, ge=0, le=0.5,
+        description="Relative threshold noise per pulse and fibre (a few %, Gilbert et al. 2022 eNeuro 9(5):ENEURO.0058-22.2022).",
+    )
+    abs_refractory_ms: float = Field(
+        0.7, gt=0, le=10.0,
+        description=f"Absolute refractory period, ms ({_ASSUMPTION}: typical of large myelinated axons at 37 °C).",
+    )
+    rel_refractory_amp: float = Field(
+        1.0, ge=0, le=20.0,
+        description=f"Threshold elevation at the end of the absolute refractory period (x rest) ({_ASSUMPTION}).",
+    )
+    rel_refractory_tau_ms: float = Field(
+        1.5, gt=0, le=50.0, description=f"Decay time constant of the relative refractoriness, ms ({_ASSUMPTION})."
+    )
+    accommodation_spike_inc: float = Field(
+        0.0, ge=0, le=2.0,
+        description=f"Optional slow threshold increase per spike at any rate; off by default ({_ASSUMPTION}).",
+    )
+    accommodation_khz_inc: float = Field(
+        0.02, ge=0, le=2.0,
+        description="Extra accommodation per spike, scaled by the facilitation saturation w / (1 + w), so it acts "
+        "only while pulses arrive faster than the facilitation decays (kHz drive). It pulls kHz-driven fibres "
+        "down to the edge of threshold, where the per-pulse noise makes them fire irregularly and far below "
+        "the pulse rate (Crosby et al. 2017 J Neurophysiol 117:136; Sagalajev et al. 2024 Neuron 112:404). "
+        f"Phenomenological ({_ASSUMPTION}).",
+    )
+    accommodation_gain: float = Field(
+        0.0, ge=0, le=1.0,
+        description="Optional threshold increase per depolarising phase per unit end-of-phase state "
+        f"(depolarisation-driven accommodation, e.g. slow Na inactivation); off by default ({_ASSUMPTION}).",
+    )
+    accommodation_tau_ms: float = Field(
+        1000.0, gt=0, le=10_000.0, description=f"Accommodation decay time constant, ms ({_ASSUMPTION})."
+    )
+    facilitation_gain: float = Field(
+        0.3, ge=0, le=10.0,
+        description="Facilitation increment per depolarising phase per unit end-of-phase state (temporal "
+        "summation at high rates, Rogers et al. 2024 J Neurosci 44(26):e2199232024; "
+        f"phenomenological, {_ASSUMPTION}).",
+    )
+    facilitation_tau_ms: float = Field(
+        2.0, gt=0, le=1000.0, description=f"Facilitation decay time constant, ms ({_ASSUMPTION})."
+    )
+    facilitation_max: float = Field(
+        0.5, ge=0, lt=1.0, description=f"Largest fractional threshold reduction by facilitation ({_ASSUMPTION})."
+    )
+    block: bool = Field(
+        False,
+        description="PHENOMENOLOGICAL conduction block (off by default): a fibre cannot fire on a depolarising "
+        "phase that follows the previous one on its channel within 1/block_rate_hz when its drive exceeds "
+        "block_drive_factor x its threshold (Lempka et al. 2015 Anesthesiology 122:1362: block only at high "
+        "amplitude / thin CSF).",
+    )
+    block_rate_hz: float = Field(4000.0, gt=0, description="Pulse rate at and above which block can occur, Hz.")
+    block_drive_factor: float = Field(
+        3.0, gt=0, description="Drive (x the fibre's threshold factor) at and above which a kHz phase blocks."
+    )
+
+
+class PerceptionParams(Params):
+    """Criteria turning DC/DR spiking into perception (paresthesia) and discomfort estimates."""
+
+    sync_window_ms: float = Field(
+        2.0, gt=0, le=50.0,
+        description="A DC spike belongs to its pulse's volley when it falls within this time of the pulse onset.",
+    )
+    perception_count: int = Field(
+        3, ge=1,
+        description="Paresthesia needs at least this many modelled DC fibres in one pulse's volley "
+        "(synchronous DC spiking is needed for paresthesia, Sagalajev et al. 2024 Neuron 112:404; "
+        f"docs/MODEL.md §2.3; {_ASSUMPTION} for the number).",
+    )
+    perception_fraction: float = Field(
+        0.5, gt=0, le=1.0,
+        description="... on at least this fraction of the pulses of one channel (50 % point of a psychometric "
+        "threshold; judged per channel so multiplexed components are not diluted).",
+    )
+    discomfort_dr_count: int = Field(
+        2, ge=1,
+        description=f"Discomfort when at least this many DR fibres are driven (docs/MODEL.md §2.3; {_ASSUMPTION}).",
+    )
+    discomfort_dc_fraction: float = Field(
+        0.25, gt=0, le=1.0,
+        description=f"... or when at least this fraction of the modelled DC fibres is driven ({_ASSUMPTION}).",
+    )
+    driven_pulse_fraction: float = Field(
+        0.5, gt=0, le=1.0, description="A fibre is driven when it fires on at least this fraction of pulses ..."
+    )
+    driven_rate_hz: float = Field(20.0, gt=0, description="... or at least at this mean rate, Hz.")
+    max_pulse_counts: int = Field(
+        10_000, ge=0, description="Per-pulse DC volley counts are stored for at most this many pulses."
+    )
