@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-#: pytest-benchmark rounds for every benchmark (STYLE §10: warm the JIT first; DESIGN: >= 5 rounds).
+#: pytest-benchmark rounds for every benchmark (the JIT is warmed first; at least 5 rounds).
 ROUNDS = 5
 
 

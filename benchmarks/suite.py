@@ -3,7 +3,7 @@
 Every timed call is warmed first (numba compiled and loaded, caches filled) and repeated; figures
 are medians. The machine these run on is usually shared, so the pass/fail check (``--check``) only
 looks at *ratios* measured side by side in the same run (numba kernel vs its NumPy reference twin
-from ``tests/``), never at absolute seconds; the budget columns of DESIGN §6 are reported, not
+from ``tests/``), never at absolute seconds; the budget columns (the project's performance budgets, docs/PERFORMANCE.md) are reported, not
 enforced. Sections:
 
 ``recruitment``  fibre-pulse events/s (10 kHz × 100 fibres) and numba / NumPy-reference ratio
@@ -41,7 +41,7 @@ SCHEMA = 1
 SECTIONS = ("recruitment", "circuit", "references", "scaling", "sweep", "startup", "memory", "peers")
 
 #: ``--check`` floors for numba / NumPy-reference speed ratios (per unit of work, same run).
-#: DESIGN §6 budget is 50×; the floors are half of it so a loaded, shared 2-core machine (a
+#: The performance budget (docs/PERFORMANCE.md) is 50×; the floors are half of it so a loaded, shared 2-core machine (a
 #: neighbour's job slowing one side of the pair by up to 2×) does not fail CI, while a real
 #: regression (a kernel falling out of nopython mode, an accidental O(n²), a Python-object loop)
 #: costs 10–1000× and still trips it. Ratios, not seconds: both sides run in the same process
@@ -52,7 +52,7 @@ FLOORS: dict[str, float] = {
     "rate_numba_vs_numpy": 25.0,
 }
 
-#: DESIGN §6 budgets (reported, not enforced by ``--check``).
+#: The performance budgets of docs/PERFORMANCE.md (reported, not enforced by ``--check``).
 BUDGETS: dict[str, float] = {
     "recruitment_events_per_s": 1e7,
     "segment_realtime_factor": 20.0,
@@ -431,7 +431,7 @@ def check(results: dict) -> list[str]:
         if name not in r:
             continue
         if not (r[name] >= floor):
-            fails.append(f"{name} = {r[name]:.1f}x is below its floor {floor:g}x (DESIGN budget "
+            fails.append(f"{name} = {r[name]:.1f}x is below its floor {floor:g}x (budget "
                          f"{BUDGETS['numba_vs_numpy']:g}x)")
     return fails
 
@@ -462,7 +462,7 @@ def headline(results: dict) -> list[dict]:
     if c:
         row("circuit segment neuron-steps/s", c["neuron_steps_per_s"], "neuron-steps/s")
         row("circuit segment synaptic events/s", c["synaptic_events_per_s"], "events/s")
-        row("circuit segment ns per neuron-step", c["ns_per_neuron_step"], "ns", "floor ~1 ns (DESIGN)", None, ".1f")
+        row("circuit segment ns per neuron-step", c["ns_per_neuron_step"], "ns", "floor ~1 ns (docs/PERFORMANCE.md)", None, ".1f")
     s = _get(r, "circuit", "simulate_segment")
     if s:
         row("simulate(tonic_50hz) end to end (2 circuit runs)", s["realtime_factor"], "x real time", None, None, ".1f")
@@ -521,7 +521,7 @@ def headline(results: dict) -> list[dict]:
 
 
 def format_table(rows: list[dict]) -> str:
-    cols = [("figure", "figure"), ("value", "value"), ("unit", "unit"), ("budget", "budget (DESIGN §6)"),
+    cols = [("figure", "figure"), ("value", "value"), ("unit", "unit"), ("budget", "budget"),
             ("status", "status")]
     cells = [[h for _, h in cols]] + [[str(r[k]) for k, _ in cols] for r in rows]
     w = [max(len(c[i]) for c in cells) for i in range(len(cols))]
@@ -534,7 +534,7 @@ def format_table(rows: list[dict]) -> str:
 
 
 def markdown_table(rows: list[dict]) -> str:
-    out = ["| figure | value | unit | budget (DESIGN §6) | status |", "|---|---:|---|---|---|"]
+    out = ["| figure | value | unit | budget | status |", "|---|---:|---|---|---|"]
     out += [f"| {r['figure'].strip()} | {r['value']} | {r['unit']} | {r['budget']} | {r['status']} |" for r in rows]
     return "\n".join(out)
 
