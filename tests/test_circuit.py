@@ -1,7 +1,7 @@
-"""Tests of the dorsal-horn gate network (scs_sim.circuit).
+"""Tests of the spiking dorsal-horn gate network (scs_sim.dorsal_horn.circuit and the modules behind it).
 
-Thresholds are chosen before looking at outputs, from the phenomena in science.md and DESIGN §4;
-each comment says why. Runs are kept short (the whole file is budgeted at ~60 s with compile).
+Thresholds are chosen before looking at outputs, from the published phenomena listed in
+docs/MODEL.md §3 "Phenomena checked by tests"; each comment says why. Runs are kept short (the whole file is budgeted at ~60 s with compile).
 """
 
 from __future__ import annotations
@@ -119,7 +119,7 @@ def test_more_c_opens_the_gate(segment_net):
 
 
 def test_disinhibition_turns_abeta_into_excitation(segment_net):
-    """Melzack–Wall / science.md §4.1: with GABA_A and glycine removed, Aβ drive excites the WDR."""
+    """Melzack & Wall 1965 (Science 150:971): with GABA_A and glycine removed, Aβ drive excites the WDR."""
     p, net = segment_net
 
     def rate(abeta_hz, scale):
@@ -157,7 +157,7 @@ def test_windup_needs_nmda():
 
 
 # ---------------------------------------------------------------------------------------------
-# 4–5. single SCS pulses (Foreman 1976 protocol, science.md §1.5)
+# 4–5. single SCS pulses (Foreman et al. 1976 J Neurophysiol 39:534 protocol, as in Zhang et al. 2014)
 # ---------------------------------------------------------------------------------------------
 def _scs_psth(gaba_scale: float) -> np.ndarray:
     p = C.preset("segment")
@@ -189,7 +189,7 @@ def test_gaba_block_removes_scs_inhibition():
 
 
 def test_tonic_50hz_dc_drive_reduces_wdr_output(segment_net):
-    """DESIGN §4: conventional 50 Hz SCS (here 30 % of the dc sources firing 1:1 at 50 Hz, surround
+    """docs/MODEL.md §3 "Phenomena checked by tests": conventional 50 Hz SCS (here 30 % of the dc sources firing 1:1 at 50 Hz, surround
     route) lowers the WDR pain signal; at least a 30 % reduction against the paired baseline."""
     p, net = segment_net
     dur = 3.0

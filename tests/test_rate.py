@@ -1,4 +1,4 @@
-"""Tests of the firing-rate gate (scs_sim.rate): kernel vs naive twin, phenomena, input checks."""
+"""Tests of the firing-rate gate (scs_sim.dorsal_horn.rate): kernel vs naive twin, phenomena, input checks."""
 
 from __future__ import annotations
 
