@@ -21,15 +21,12 @@ from scs_sim.dorsal_horn.network import Network, population_sizes
 from scs_sim.dorsal_horn.numerics import EXP_NEG_POLY_MAX, exp_adex_parts, exp_neg, exp_neg_poly, exp_table
 from scs_sim.dorsal_horn.params import POPULATIONS
 from scs_sim.dorsal_horn.synapses import (
-    CLASS_CL,
-    CLASS_EXC,
-    CLASS_NMDA,
     JS_MG_MM,
     JS_SLOPE,
     MG_H_MV,
     MG_V0_MV,
-    N_CLASSES,
     advance_synapses,
+    class_rows,
     dual_exp_norm,
     mg_block_table,
     receptor_classes,
@@ -196,13 +193,7 @@ def run(net: Network, inputs: AfferentSpikes, duration_s: float, *, dt_s: float 
         tg = net.target[net.receptor == r]
         if tg.size:
             rec_lo[r], rec_hi[r] = tg.min(), tg.max() + 1
-    rec_class = receptor_classes()
-    cls_lo = np.zeros(N_CLASSES, dtype=np.int64)
-    cls_hi = np.zeros(N_CLASSES, dtype=np.int64)
-    for c in range(N_CLASSES):
-        rows = [r for r in range(len(table)) if rec_class[r] == c and rec_hi[r] > rec_lo[r]]
-        if rows:
-            cls_lo[c], cls_hi[c] = min(rec_lo[r] for r in rows), max(rec_hi[r] for r in rows)
+    exc_rows, nmda_rows, cl_rows = class_rows(receptor_classes())
     nrn = net.neuron
     can = p.wdr_can
     n_bins = -(-n_steps // bin_steps)
@@ -218,7 +209,7 @@ def run(net: Network, inputs: AfferentSpikes, duration_s: float, *, dt_s: float 
         Drive(in_step, in_src, net.stp_source, p.dc_stp.u, p.dc_stp.tau_rec_ms),
         ReceptorArrays(np.array([math.exp(-dt_ms / k.tau_rise_ms) for k in table]),
                        np.array([math.exp(-dt_ms / k.tau_decay_ms) for k in table]), norm * rec_scale,
-                       rec_lo, rec_hi, rec_class, cls_lo, cls_hi, p.receptors.e_exc_mv, float(e_cl),
+                       rec_lo, rec_hi, exc_rows, nmda_rows, cl_rows, p.receptors.e_exc_mv, float(e_cl),
                        p.receptors.mg_mm, mg_block_table(p.receptors.mg_mm)),
         Cells(dt_ms / nrn["c_pf"], nrn["g_l_ns"], nrn["e_l_mv"], nrn["v_t_mv"], nrn["delta_t_mv"], nrn["v_peak_mv"],
               nrn["v_reset_mv"], np.round(nrn["t_ref_ms"] / dt_ms).astype(np.int64), nrn["a_ns"], nrn["b_pa"],
@@ -286,11 +277,11 @@ class ReceptorArrays(NamedTuple):
     q_rec: np.ndarray        # float64 (n_rec,): peak normalisation × receptor scale
     rec_lo: np.ndarray       # int64 (n_rec,): first neuron the row targets (span [lo, hi); empty: 0, 0)
     rec_hi: np.ndarray       # int64 (n_rec,)
-    rec_class: np.ndarray    # int64 (n_rec,): reversal class (CLASS_EXC, CLASS_NMDA, CLASS_CL)
-    cls_lo: np.ndarray       # int64 (N_CLASSES,): union of the spans of a class's rows
-    cls_hi: np.ndarray       # int64 (N_CLASSES,)
-    e_exc: float             # reversal of CLASS_EXC and CLASS_NMDA (mV)
-    e_cl: float              # reversal of CLASS_CL (mV)
+    exc_rows: tuple          # rows of each reversal class (synapses.class_rows), in table order: unblocked
+    nmda_rows: tuple         # at e_exc (AMPA, NK1), Mg-blocked at e_exc (NMDA), at e_cl (GABA_A, glycine);
+    cl_rows: tuple           # int tuples, so their lengths are part of the kernel's type
+    e_exc: float             # reversal of exc_rows and nmda_rows (mV)
+    e_cl: float              # reversal of cl_rows (mV)
     mg_mm: float             # extracellular Mg²⁺ (mM)
     mg_tab: np.ndarray       # float64 (MG_N,): Mg block B(V) on the MG_V0_MV + j·MG_H_MV grid
 
@@ -351,9 +342,9 @@ def _run_kernel(wiring, drive, receptors, cells, calcium, clock, rec):
     """Simulate the network step by step; spikes, rates and status are written into ``rec``.
 
     Each step: the afferent spikes of the step (dc through the depressing synapse), the exact
-    decay of every receptor's dual-exponential states plus this step's arrivals, summed into the
-    three reversal classes; the AdEx exponential of every neuron, the NMDA Mg²⁺ block, the
-    exponential-Euler membrane, adaptation and calcium update (arithmetic only, so it vectorises),
+    decay of every receptor's dual-exponential states plus this step's arrivals; the AdEx exponential of every neuron, the NMDA Mg²⁺ block, the
+    exponential-Euler membrane (conductances summed per reversal class), adaptation and calcium update
+    (arithmetic only, so it vectorises),
     then refractoriness, the finiteness check and spikes (docs/MODEL.md §3). Units: mV, ms, nS, pF, pA.
 
     Parameters
@@ -368,8 +359,8 @@ def _run_kernel(wiring, drive, receptors, cells, calcium, clock, rec):
         (bool per source: Tsodyks–Markram depression), ``stp_u`` (U), ``stp_tau_rec_ms`` (ms).
     receptors : ReceptorArrays
         Per receptor row: ``rise_dec``, ``decay_dec`` (one-step decay factors), ``q_rec`` (peak
-        normalisation × scale), the targeted neuron span ``rec_lo``..``rec_hi`` and ``rec_class``
-        (reversal class); per class the span union ``cls_lo``..``cls_hi``; ``e_exc``, ``e_cl``
+        normalisation × scale), the targeted neuron span ``rec_lo``..``rec_hi``; the rows of each
+        reversal class (int tuples ``exc_rows``, ``nmda_rows``, ``cl_rows``); ``e_exc``, ``e_cl``
         (reversals, mV), ``mg_mm`` (mM) and ``mg_tab`` (Mg block on the MG_V0_MV + j·MG_H_MV grid).
     cells : Cells
         AdEx parameters per neuron: ``dt_over_c`` (ms/pF), ``g_l`` (nS), ``e_l``, ``v_t``, ``delta_t``,
@@ -389,7 +380,7 @@ def _run_kernel(wiring, drive, receptors, cells, calcium, clock, rec):
     """
     n_src, n_neu, indptr, syn_rec, syn_tgt, syn_w, syn_dly, ring_len, pop_id = wiring
     in_step, in_src, stp_on, stp_u, stp_tau_rec_ms = drive
-    rise_dec, decay_dec, q_rec, rec_lo, rec_hi, rec_class, cls_lo, cls_hi, e_exc, e_cl, mg_mm, mg_tab = receptors
+    rise_dec, decay_dec, q_rec, rec_lo, rec_hi, exc_rows, nmda_rows, cl_rows, e_exc, e_cl, mg_mm, mg_tab = receptors
     dt_over_c, g_l, e_l, v_t, delta_t, v_peak, v_reset, tref_steps, a_ns, b_pa, w_dec, g_can, exp_tab = cells
     ca_dec, ca_per_spike, ca_per_nmda, can_k, can_e = calcium
     n_steps, dt_ms, bin_steps = clock
@@ -402,10 +393,10 @@ def _run_kernel(wiring, drive, receptors, cells, calcium, clock, rec):
     refc = np.zeros(n_neu, dtype=np.int64)
     for i in range(n_neu):
         v[i] = e_l[i]
-    # dual-exponential states [receptor, neuron]: rise and decay components; conductance per class
+    # dual-exponential states [receptor, neuron]: rise and decay components, their difference
     g_r = np.zeros((n_rec, n_neu))
     g_d = np.zeros((n_rec, n_neu))
-    g_cls = np.zeros((N_CLASSES, n_neu))
+    g_now = np.zeros((n_rec, n_neu))
     buf = np.zeros((ring_len, n_rec, n_neu))  # future arrivals (ring buffer over steps)
     x_stp = np.ones(n_src)
     last_stp = np.full(n_src, -1, dtype=np.int64)
@@ -443,42 +434,47 @@ def _run_kernel(wiring, drive, receptors, cells, calcium, clock, rec):
                     t -= ring_len
                 buf[t, syn_rec[k], syn_tgt[k]] += syn_w[k] * m
             ip += 1
-        # exact decay from the previous step, plus the arrivals of this step (peak-normalised),
-        # summed per reversal class in receptor-table order
-        for c in range(N_CLASSES):
-            for i in range(cls_lo[c], cls_hi[c]):
-                g_cls[c, i] = 0.0
+        # exact decay from the previous step, plus the arrivals of this step (peak-normalised)
         for r in range(n_rec):
             lo = rec_lo[r]
             hi = rec_hi[r]
             if hi > lo:
                 advance_synapses(buf[slot, r, lo:hi], q_rec[r], rise_dec[r], decay_dec[r], g_r[r, lo:hi],
-                                 g_d[r, lo:hi], g_cls[rec_class[r], lo:hi])
+                                 g_d[r, lo:hi], g_now[r, lo:hi])
         # the AdEx exponential e^a of every neuron first, a = (V − V_T)/Δ_T of the previous step, as
         # E[n]·P(r), in two loops: the branch-free polynomial vectorises, then the lookup
         for i in range(n_neu):
             e_idx[i], e_exp[i] = exp_adex_parts((v[i] - v_t[i]) / delta_t[i])
         for i in range(n_neu):
             e_exp[i] = exp_tab[e_idx[i]] * e_exp[i]
-        # NMDA Mg²⁺ block, in place: its own loop, since the exact formula outside the table calls libm
-        for i in range(cls_lo[CLASS_NMDA], cls_hi[CLASS_NMDA]):
-            g_nmda = g_cls[CLASS_NMDA, i]
-            if g_nmda != 0.0:
-                vi = v[i]
-                x = (vi - MG_V0_MV) * inv_h
-                if x >= 0.0 and x < n_tab - 1:
-                    j = int(x)
-                    blk = mg_tab[j] + (x - j) * (mg_tab[j + 1] - mg_tab[j])
-                else:
-                    blk = 1.0 / (1.0 + mg_fac * math.exp(-JS_SLOPE * vi))
-                g_cls[CLASS_NMDA, i] = g_nmda * blk
+        # NMDA Mg²⁺ block, in place (the Mg-blocked rows of g_now are rebuilt every step): its own
+        # loop, since the exact formula outside the table calls libm
+        for r in nmda_rows:
+            for i in range(rec_lo[r], rec_hi[r]):
+                g_nmda = g_now[r, i]
+                if g_nmda != 0.0:
+                    vi = v[i]
+                    x = (vi - MG_V0_MV) * inv_h
+                    if x >= 0.0 and x < n_tab - 1:
+                        j = int(x)
+                        blk = mg_tab[j] + (x - j) * (mg_tab[j + 1] - mg_tab[j])
+                    else:
+                        blk = 1.0 / (1.0 + mg_fac * math.exp(-JS_SLOPE * vi))
+                    g_now[r, i] = g_nmda * blk
         # neurons, arithmetic only: no calls, no early exits, so it vectorises (exp(−x) by its
         # polynomial; the rare x ≥ EXP_NEG_POLY_MAX and the refractory clamp are applied in the next loop)
         for i in range(n_neu):
             vi = v[i]
-            g_exc = g_cls[CLASS_EXC, i]  # AMPA, NK1 (reversal e_exc)
-            g_nmda = g_cls[CLASS_NMDA, i]  # blocked
-            g_inh = g_cls[CLASS_CL, i]  # GABA_A, glycine (reversal e_cl)
+            # conductance per reversal class, summed in table order (rows a neuron lacks add exact zeros)
+            g_exc = 0.0  # AMPA, NK1 (reversal e_exc)
+            for r in exc_rows:
+                g_exc += g_now[r, i]
+            g_nmda = 0.0  # NMDA, blocked (reversal e_exc)
+            for r in nmda_rows:
+                g_nmda += g_now[r, i]
+            g_inh = 0.0  # GABA_A, glycine (reversal e_cl)
+            for r in cl_rows:
+                g_inh += g_now[r, i]
             ci = ca[i]
             gc = 0.0
             if g_can[i] > 0.0:

@@ -25,7 +25,7 @@ from scs_sim.dorsal_horn.params import RECEPTOR_TYPES, ReceptorType
 from scs_sim.errors import ConfigError
 
 __all__ = ["CLASS_CL", "CLASS_EXC", "CLASS_NMDA", "JS_MG_MM", "JS_SLOPE", "MG_H_MV", "MG_N", "MG_V0_MV",
-           "N_CLASSES", "advance_synapses", "dual_exp_norm", "mg_block", "mg_block_table", "receptor_classes",
+           "N_CLASSES", "advance_synapses", "class_rows", "dual_exp_norm", "mg_block", "mg_block_table", "receptor_classes",
            "std_efficacy", "tm_spike"]
 
 #: Jahr & Stevens 1990 (J Neurosci 10:3178) Mg²⁺ block: B(V) = 1 / (1 + [Mg]/3.57 mM · exp(−0.062 V/mV)).
@@ -37,9 +37,9 @@ MG_V0_MV = -120.0
 MG_H_MV = 0.05
 MG_N = 3201
 
-#: Reversal classes: the rows of the kernel's class-summed conductance. Every receptor row adds its
-#: conductance to one class: unblocked at E_exc (AMPA, NK1), Mg-blocked at E_exc (NMDA), at E_Cl
-#: (GABA_A, glycine). The membrane update reads only these three sums.
+#: Reversal classes. Every receptor row belongs to one: unblocked at E_exc (AMPA, NK1), Mg-blocked
+#: at E_exc (NMDA), at E_Cl (GABA_A, glycine). The membrane update sums the conductances of each
+#: class (in table order) and reads only these three sums.
 CLASS_EXC = 0
 CLASS_NMDA = 1
 CLASS_CL = 2
@@ -67,6 +67,20 @@ def receptor_classes(types: tuple[ReceptorType, ...] = RECEPTOR_TYPES) -> np.nda
 _REVERSAL_CLASS = {"e_exc_mv": CLASS_EXC, "e_cl_mv": CLASS_CL}
 
 
+def class_rows(classes: np.ndarray) -> tuple[tuple[int, ...], ...]:
+    """The receptor rows of each reversal class, ascending: ``(exc_rows, nmda_rows, cl_rows)``.
+
+    Tuples, not arrays: the spiking kernel loops over them inside its vectorised neuron loop, and
+    a tuple's length is part of its numba type, so those loops are fully unrolled.
+
+    Examples
+    --------
+    >>> class_rows(receptor_classes())
+    ((0, 2, 3), (1,), (4, 5))
+    """
+    return tuple(tuple(int(r) for r in np.flatnonzero(classes == c)) for c in range(N_CLASSES))
+
+
 def dual_exp_norm(tau_rise_ms: float, tau_decay_ms: float) -> float:
     """Factor making the peak of exp(−t/τd) − exp(−t/τr) equal to 1 (the NEURON Exp2Syn convention)."""
     tp = tau_rise_ms * tau_decay_ms / (tau_decay_ms - tau_rise_ms) * math.log(tau_decay_ms / tau_rise_ms)
@@ -87,12 +101,12 @@ def mg_block_table(mg_mm: float) -> np.ndarray:
 
 
 @njit
-def advance_synapses(row, q, dr, dd, g_r, g_d, g_sum):
-    """Advance one receptor's dual-exponential states by one step and add its conductance to a class sum.
+def advance_synapses(row, q, dr, dd, g_r, g_d, g_now):
+    """Advance one receptor's dual-exponential states by one step exactly and add this step's arrivals.
 
     Over a span of neurons: the arrivals of this step (``row``, peak-normalised by ``q``) are added to
     both components after their exact decay, the row is cleared for its next use in the ring buffer,
-    and the conductance g_decay − g_rise is added to the reversal-class sum ``g_sum``.
+    and the conductance g_decay − g_rise is written to ``g_now``.
 
     Parameters
     ----------
@@ -104,14 +118,14 @@ def advance_synapses(row, q, dr, dd, g_r, g_d, g_sum):
         One-step decay factors exp(−dt/τ_rise), exp(−dt/τ_decay) (dimensionless).
     g_r, g_d : float64 array (n,)
         Rise and decay components (nS), updated in place.
-    g_sum : float64 array (n,)
-        Conductance of the receptor's reversal class (nS), accumulated in place.
+    g_now : float64 array (n,)
+        Conductance of the receptor (nS), written.
     """
     for k in range(row.shape[0]):
         x = row[k] * q
         g_r[k] = g_r[k] * dr + x
         g_d[k] = g_d[k] * dd + x
-        g_sum[k] += g_d[k] - g_r[k]
+        g_now[k] = g_d[k] - g_r[k]
         row[k] = 0.0
 
 
