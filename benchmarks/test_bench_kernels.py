@@ -1,4 +1,5 @@
-"""pytest-benchmark: the numba kernels at the sizes DESIGN §6 budgets (JIT warmed, 5 rounds each).
+"""pytest-benchmark: the numba kernels at the sizes the budgets of docs/PERFORMANCE.md are set for
+(JIT warmed, 5 rounds each).
 
 ``python -m pytest benchmarks/ --benchmark-only`` (``--benchmark-json FILE`` for a machine-readable
 record). Each test stores its throughput figure in ``benchmark.extra_info``. The whole-suite table,

@@ -23,7 +23,6 @@ from typing import Any
 
 import numpy as np
 
-from scs_sim._jit import njit
 from scs_sim.config import Patient, RunConfig, Simulation, program_dir
 from scs_sim.dorsal_horn.afferents import AfferentSpikes, afferent_spikes, merge_dc
 from scs_sim.errors import ConfigError
@@ -132,7 +131,9 @@ class _Engine:
     """Builds the parts of a run once (fibres, network, natural drive) for a config."""
 
     def __init__(self, cfg: RunConfig):
-        from scs_sim.dorsal_horn import circuit as circuit_mod
+        from scs_sim.dorsal_horn.backends import backend
+        from scs_sim.dorsal_horn.network import afferent_sizes, build
+        from scs_sim.dorsal_horn.params import circuit_params
 
         self.cfg = cfg
         sim: Simulation = cfg.simulation
@@ -144,109 +145,25 @@ class _Engine:
         # short-term depression is per source).
         overrides = {**patient.circuit, "n_dc": self.fibers.n_dc}
         try:
-            params = circuit_mod.circuit_params(sim.circuit, overrides)
+            params = circuit_params(sim.circuit, overrides)
         except ConfigError as exc:
             raise exc.located(file=cfg.source, key_prefix="patient") from None
         self.circuit_params = params
-        self.net = circuit_mod.build(params, self.rngs["circuit"])
-        sizes = circuit_mod.afferent_sizes(params)
+        self.net = build(params, self.rngs["circuit"])
+        sizes = afferent_sizes(params)
         self.natural: AfferentSpikes = afferent_spikes(patient.pain, sizes, sim.duration_s, self.rngs["afferents"])
         self.scales = patient.pain.circuit_kwargs()
+        self.backend = backend(sim.model)  # the run function of dorsal_horn.backends.BACKENDS[model]
 
     def run_circuit(self, inputs: AfferentSpikes):
-        from scs_sim.dorsal_horn import circuit as circuit_mod
-
-        if self.sim.model == "rate":
-            return _run_rate(self, inputs)
-        return circuit_mod.run(self.net, inputs, self.sim.duration_s, dt_s=self.sim.dt_ms * 1e-3,
-                               bin_s=self.sim.bin_ms * 1e-3, **self.scales)
+        return self.backend(self.net, inputs, self.sim.duration_s, dt_s=self.sim.dt_ms * 1e-3,
+                            bin_s=self.sim.bin_ms * 1e-3, **self.scales)
 
     def volley_times(self) -> np.ndarray:
         v = self.cfg.patient.pain.volleys
         if v is None:
             return np.zeros(0)
         return v.start_s + np.arange(v.count) * v.interval_s
-
-
-@dataclass
-class _RateRun:
-    """Adapter giving the rate backend's output the circuit output's interface."""
-
-    bin_s: float
-    rates_hz: dict[str, np.ndarray]
-    neuron_ranges: dict[str, tuple[int, int]]
-    spike_times_s: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    spike_neuron: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-    wdr_spike_times_s: np.ndarray = field(default_factory=lambda: np.zeros(0))
-
-    def wdr_rate_hz(self) -> float:
-        return float(np.mean(self.rates_hz["wdr"]))
-
-
-def _run_rate(engine: _Engine, inputs: AfferentSpikes) -> _RateRun:
-    """Feed the same afferent spikes, as smoothed population rates, to the Crodelle rate gate.
-
-    Aβ → ``f_abeta``; Aδ and C pooled → ``f_c`` (as in Crodelle 2019); dorsal-column collateral
-    spikes pass the same short-term depression as in the spiking circuit (each spike weighted by its
-    release fraction relative to a rested synapse) and split by ``coverage`` into in-field and
-    surround drive.
-    """
-    from scs_sim.dorsal_horn import rate
-
-    p = engine.circuit_params
-    sim = engine.sim
-    dur, dt = sim.duration_s, sim.dt_ms * 1e-3
-    pain = engine.cfg.patient.pain
-
-    def rates(times, n):
-        return rate.rates_from_spikes(times, max(n, 1), dur, dt_s=dt)
-
-    f_ab = rates(inputs.abeta.times_s, p.n_abeta)
-    pooled = np.sort(np.concatenate([inputs.adelta.times_s, inputs.c.times_s]))
-    f_c = rates(pooled, p.n_adelta + p.n_c)
-    dc = inputs.dc
-    if dc.times_s.size and p.n_dc > 0:
-        eff = std_efficacy(dc.times_s, dc.index, p.n_dc, p.dc_stp.u, p.dc_stp.tau_rec_ms * 1e-3)
-        n_in = int(round(p.coverage * p.n_dc))
-        infield = dc.index < n_in
-        f_in = rate.rates_from_spikes(dc.times_s[infield], max(n_in, 1), dur, dt_s=dt, weights=eff[infield])
-        f_sur = rate.rates_from_spikes(dc.times_s[~infield], max(p.n_dc - n_in, 1), dur, dt_s=dt,
-                                       weights=eff[~infield])
-    else:
-        f_in = f_sur = 0.0
-    params = rate.RateParams(gaba_scale=pain.gaba_scale)
-    out = rate.run_rate(params, rate.RateInputs(f_abeta=f_ab, f_c=f_c, f_dc_infield=f_in, f_dc_surround=f_sur),
-                        dur, dt_s=dt, bin_s=sim.bin_ms * 1e-3)
-    rates_hz = {k: v for k, v in out.rates_hz.items() if k != "g_nmda"}
-    return _RateRun(bin_s=out.bin_s, rates_hz=rates_hz, neuron_ranges={"wdr": (0, 1)})
-
-
-@njit
-def _std_kernel(times, fiber, n_fibers, u, tau_rec, out):
-    last = np.full(n_fibers, -np.inf)
-    x = np.ones(n_fibers)
-    for k in range(times.size):
-        j = fiber[k]
-        if last[j] > -np.inf:
-            x[j] = 1.0 - (1.0 - x[j]) * np.exp(-(times[k] - last[j]) / tau_rec)
-        out[k] = x[j]
-        x[j] -= u * x[j]
-        last[j] = times[k]
-
-
-def std_efficacy(times_s: np.ndarray, fiber: np.ndarray, n_fibers: int, u: float, tau_rec_s: float) -> np.ndarray:
-    """Tsodyks–Markram depression: release of each spike relative to a fully rested synapse (0..1].
-
-    Resources ``x`` recover as ``1 − (1 − x)·exp(−Δt/τ_rec)`` between a fibre's spikes; each spike
-    releases ``u·x`` and leaves ``x(1 − u)``. ``times_s`` must be sorted.
-    """
-    times = np.ascontiguousarray(times_s, dtype=np.float64)
-    fib = np.ascontiguousarray(fiber, dtype=np.int64)
-    if fib.size and (fib.min() < 0 or fib.max() >= n_fibers):
-        raise ConfigError(f"fibre index out of range 0..{n_fibers - 1}")
-    out = np.empty(times.size)
-    _std_kernel(times, fib, int(n_fibers), float(u), float(tau_rec_s), out)
-    return out
 
 
 def baseline(cfg: RunConfig, *, _engine: _Engine | None = None) -> Baseline:

@@ -1,9 +1,12 @@
-"""Slow, plain reference of the dorsal-horn network step (scs_sim.circuit._run_kernel's twin).
+"""Slow, plain reference of the dorsal-horn network step (the twin of scs_sim.dorsal_horn.spiking._run_kernel).
 
 Same algorithm, written without numba or cleverness: a dense table of future synaptic arrivals
 instead of a ring buffer, per-(neuron, receptor) state matrices instead of compact slots, Python
-loops over neurons. Floating-point operations are done in the same order as the kernel so the two
-agree spike for spike (sums over receptors that a neuron lacks only add exact zeros).
+loops over neurons. The receptor rows come from the same receptor table (``Receptors.table()``):
+each row's conductance is summed into its reversal class (unblocked at E_exc, Mg-blocked at E_exc,
+at E_Cl) in table order, and each row's scale is the ``run`` keyword the table names.
+Floating-point operations are done in the same order as the kernel so the two agree spike for
+spike (sums over receptors that a neuron lacks only add exact zeros).
 """
 
 from __future__ import annotations
@@ -12,9 +15,10 @@ import math
 
 import numpy as np
 
-from scs_sim.dorsal_horn.circuit import RECEPTORS, Network, dual_exp_norm, prepare_inputs
-
-NMDA = RECEPTORS.index("nmda")
+from scs_sim.dorsal_horn.network import Network
+from scs_sim.dorsal_horn.params import RECEPTOR_TYPES
+from scs_sim.dorsal_horn.spiking import prepare_inputs
+from scs_sim.dorsal_horn.synapses import dual_exp_norm
 
 
 def exp_neg(x: float) -> float:
@@ -51,17 +55,20 @@ def naive_run(net: Network, inputs, duration_s: float, *, dt_s: float = 1e-4, nm
     p = net.params
     dt_ms = dt_s * 1e3
     n_steps = int(round(duration_s / dt_s))
-    n_neu, n_src, n_rec = net.n_neurons, net.n_sources, len(RECEPTORS)
-    kin = [getattr(p.receptors, r) for r in RECEPTORS]
-    rise = np.array([math.exp(-dt_ms / k.tau_rise_ms) for k in kin])
-    decay = np.array([math.exp(-dt_ms / k.tau_decay_ms) for k in kin])
-    scale = np.ones(n_rec)
-    scale[RECEPTORS.index("nmda")] = nmda_scale
-    scale[RECEPTORS.index("gaba_a")] = gaba_scale
-    scale[RECEPTORS.index("glycine")] = glycine_scale
-    q = np.array([dual_exp_norm(k.tau_rise_ms, k.tau_decay_ms) for k in kin]) * scale
+    n_neu, n_src = net.n_neurons, net.n_sources
     e_cl = p.receptors.e_cl_mv if e_cl_mv is None else e_cl_mv
     e_exc = p.receptors.e_exc_mv
+    receptors = p.receptors.table()
+    n_rec = len(receptors)
+    rise = np.array([math.exp(-dt_ms / k.tau_rise_ms) for k in receptors])
+    decay = np.array([math.exp(-dt_ms / k.tau_decay_ms) for k in receptors])
+    given = {"nmda_scale": nmda_scale, "gaba_scale": gaba_scale, "glycine_scale": glycine_scale}
+    scale = np.array([1.0 if k.scale is None else given[k.scale] for k in receptors])
+    q = np.array([dual_exp_norm(k.tau_rise_ms, k.tau_decay_ms) for k in receptors]) * scale
+    # reversal classes, in table order: unblocked at E_exc, Mg-blocked (NMDA, at E_exc), at E_Cl
+    exc_rows = [r for r, t in enumerate(RECEPTOR_TYPES) if t.reversal == "e_exc_mv" and not t.mg_block]
+    nmda_rows = [r for r, t in enumerate(RECEPTOR_TYPES) if t.mg_block]
+    cl_rows = [r for r, t in enumerate(RECEPTOR_TYPES) if t.reversal == "e_cl_mv"]
     delay = np.maximum(1, np.round(net.delay_ms / dt_ms)).astype(int)
     pending = np.zeros((n_steps + int(delay.max(initial=1)) + 1, n_neu, n_rec))
     nr = net.neuron
@@ -116,11 +123,17 @@ def naive_run(net: Network, inputs, duration_s: float, *, dt_s: float = 1e-4, nm
         g_now = g_decay - g_rise
         for i in range(n_neu):
             vi = v[i]
-            g_exc = g_now[i, 0] + g_now[i, 2] + g_now[i, 3]   # AMPA + NK1 (reversal E_exc)
-            g_nmda = g_now[i, NMDA]
+            g_exc = 0.0                                         # AMPA + NK1 (reversal E_exc)
+            for r in exc_rows:
+                g_exc += g_now[i, r]
+            g_nmda = 0.0
+            for r in nmda_rows:
+                g_nmda += g_now[i, r]
             if g_nmda != 0.0:
                 g_nmda = g_nmda * block(vi)  # Jahr–Stevens Mg block, tabulated as in the kernel
-            g_inh = g_now[i, 4] + g_now[i, 5]                  # GABA_A + glycine (reversal E_Cl)
+            g_inh = 0.0                                         # GABA_A + glycine (reversal E_Cl)
+            for r in cl_rows:
+                g_inh += g_now[i, r]
             gc = 0.0
             if net.g_can_ns[i] > 0.0:
                 gc = net.g_can_ns[i] * ca[i] / (ca[i] + can.k_half)

@@ -1,7 +1,9 @@
-"""Slow, obviously-correct references for :mod:`scs_sim.rate` (pure Python / NumPy, no numba).
+"""Slow, obviously-correct references for :mod:`scs_sim.dorsal_horn.rate` (pure Python / NumPy, no numba).
 
-Written from the equations in ``docs/_rate_model.md``, not from the kernel: one explicit loop over
-steps with named variables, the full trace kept, binning done afterwards with NumPy.
+Written from the equations in ``docs/MODEL.md`` §4, not from the kernel: one explicit loop over
+steps with the parameters read by name from :class:`~scs_sim.dorsal_horn.rate.RateParams` (the
+kernel reads the same names from its ``RateConstants`` bundle), the full trace kept, binning done
+afterwards with NumPy.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Tests of the natural afferent drive (scs_sim.afferents)."""
+"""Tests of the natural afferent drive (scs_sim.dorsal_horn.afferents)."""
 
 from __future__ import annotations
 

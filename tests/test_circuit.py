@@ -1,7 +1,7 @@
-"""Tests of the dorsal-horn gate network (scs_sim.circuit).
+"""Tests of the spiking dorsal-horn gate network (scs_sim.dorsal_horn.circuit and the modules behind it).
 
-Thresholds are chosen before looking at outputs, from the phenomena in science.md and DESIGN §4;
-each comment says why. Runs are kept short (the whole file is budgeted at ~60 s with compile).
+Thresholds are chosen before looking at outputs, from the published phenomena listed in
+docs/MODEL.md §3 "Phenomena checked by tests"; each comment says why. Runs are kept short (the whole file is budgeted at ~60 s with compile).
 """
 
 from __future__ import annotations
@@ -119,7 +119,7 @@ def test_more_c_opens_the_gate(segment_net):
 
 
 def test_disinhibition_turns_abeta_into_excitation(segment_net):
-    """Melzack–Wall / science.md §4.1: with GABA_A and glycine removed, Aβ drive excites the WDR."""
+    """Melzack & Wall 1965 (Science 150:971): with GABA_A and glycine removed, Aβ drive excites the WDR."""
     p, net = segment_net
 
     def rate(abeta_hz, scale):
@@ -157,7 +157,7 @@ def test_windup_needs_nmda():
 
 
 # ---------------------------------------------------------------------------------------------
-# 4–5. single SCS pulses (Foreman 1976 protocol, science.md §1.5)
+# 4–5. single SCS pulses (Foreman et al. 1976 J Neurophysiol 39:534 protocol, as in Zhang et al. 2014)
 # ---------------------------------------------------------------------------------------------
 def _scs_psth(gaba_scale: float) -> np.ndarray:
     p = C.preset("segment")
@@ -189,7 +189,7 @@ def test_gaba_block_removes_scs_inhibition():
 
 
 def test_tonic_50hz_dc_drive_reduces_wdr_output(segment_net):
-    """DESIGN §4: conventional 50 Hz SCS (here 30 % of the dc sources firing 1:1 at 50 Hz, surround
+    """docs/MODEL.md §3 "Phenomena checked by tests": conventional 50 Hz SCS (here 30 % of the dc sources firing 1:1 at 50 Hz, surround
     route) lowers the WDR pain signal; at least a 30 % reduction against the paired baseline."""
     p, net = segment_net
     dur = 3.0
@@ -435,3 +435,63 @@ def test_segment_in_degree_normalisation():
     for pre, post, rec in [("abeta", "wdr", "ampa"), ("c", "ex", "nmda"), ("ex", "wdr", "nmda"),
                            ("surround_in", "wdr", "gaba_a")]:
         assert total(ns, pre, post, rec) == pytest.approx(total(nz, pre, post, rec), rel=0.2)
+
+
+# ---------------------------------------------------------------------------------------------
+# the tables: receptors, backends, presets; the shared numerics
+# ---------------------------------------------------------------------------------------------
+def test_receptor_table_matches_the_parameter_model():
+    """Every receptor row has its Kinetics field in Receptors (same name, same order) and vice versa."""
+    kinetics = [n for n, f in C.Receptors.model_fields.items() if f.annotation is C.Kinetics]
+    assert kinetics == list(C.RECEPTORS)
+    table = C.preset("segment").receptors.table()
+    assert [r.name for r in table] == list(C.RECEPTORS)
+    assert {r.scale for r in table} - {None} == set(C.RECEPTOR_SCALES) == {"nmda_scale", "gaba_scale",
+                                                                           "glycine_scale"}
+    assert [r.name for r in table if r.mg_block] == ["nmda"]
+
+
+def test_reversal_classes_from_the_table():
+    from scs_sim.dorsal_horn.synapses import CLASS_CL, CLASS_EXC, CLASS_NMDA, receptor_classes
+
+    cls = dict(zip(C.RECEPTORS, receptor_classes().tolist(), strict=True))
+    assert cls == {"ampa": CLASS_EXC, "nmda": CLASS_NMDA, "nk1_ex": CLASS_EXC, "nk1_wdr": CLASS_EXC,
+                   "gaba_a": CLASS_CL, "glycine": CLASS_CL}
+    with pytest.raises(ValueError, match="Mg-blocked"):
+        receptor_classes((C.ReceptorType("x", "e_cl_mv", True, None),))
+
+
+def test_backend_and_preset_names_match_the_config_layer():
+    """config accepts exactly these backend and preset names (it validates them without numba)."""
+    import pydantic
+
+    from scs_sim.config.loader import Simulation
+    from scs_sim.dorsal_horn.backends import BACKENDS, backend
+
+    for name in BACKENDS:
+        assert Simulation(model=name).model == name
+    for name in C.PRESETS:
+        assert Simulation(circuit=name).circuit == name
+    for bad in ({"model": "rat"}, {"circuit": "segmnt"}):
+        with pytest.raises((pydantic.ValidationError, ConfigError)):
+            Simulation(**bad)
+    with pytest.raises(ConfigError, match=r"did you mean 'rate'"):
+        backend("rat")
+
+
+def test_exponential_approximations():
+    """exp(−x) below 0.1 and the AdEx e^a are within the documented errors of libm (docs/MODEL.md §3)."""
+    from scs_sim.dorsal_horn.numerics import EXP_NEG_POLY_MAX, exp_adex_parts, exp_neg
+
+    x = np.linspace(0.0, EXP_NEG_POLY_MAX, 1001)[:-1]
+    assert max(abs(exp_neg(v) / np.exp(-v) - 1) for v in x) < 2.2e-11
+    assert exp_neg(0.5) == np.exp(-0.5)
+    tab = C.exp_table()
+    a = np.linspace(C.EXP_ARG_MIN, C.EXP_ARG_MAX, 20001)
+    rel = []
+    for v in a:
+        n, poly = exp_adex_parts(v)
+        rel.append(abs(tab[n] * poly / np.exp(v) - 1))
+    assert max(rel) < 1e-15
+    assert exp_adex_parts(50.0)[0] == exp_adex_parts(C.EXP_ARG_MAX)[0]  # clamped
+    assert exp_adex_parts(float("nan"))[0] == 0

@@ -1,4 +1,4 @@
-"""Tests of the firing-rate gate (scs_sim.rate): kernel vs naive twin, phenomena, input checks."""
+"""Tests of the firing-rate gate (scs_sim.dorsal_horn.rate): kernel vs naive twin, phenomena, input checks."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import pytest
 
 from scs_sim.dorsal_horn.rate import (
     STATE_NAMES,
+    RateDrive,
     RateInputs,
     RateParams,
-    _decay_vector,
-    _param_vector,
+    _constants,
     _raise_if_failed,
     _rate_kernel,
     rates_from_spikes,
@@ -291,13 +291,13 @@ def test_non_finite_state_is_detected_and_named():
     f_c[20] = np.nan  # bypasses run_rate's validation on purpose
     out = np.empty((4, 5))
     p = RateParams()
-    status, step = _rate_kernel(f, f_c, f * 0, f * 0, _param_vector(p), _decay_vector(p, DT), 10, out)
+    status, step = _rate_kernel(RateDrive(f, f_c, f * 0, f * 0), _constants(p, DT), 10, out)
     assert (status, step) == (1, 20)  # P is checked first
     with pytest.raises(SimulationError, match=r"wdr became non-finite at t = 0.0021 s"):
         _raise_if_failed(int(status), int(step), DT)
     f_sur = f * 0
     f_sur[7] = np.nan  # I -> NaN at step 7; P and E (which see the old I) still finite then
-    status, step = _rate_kernel(f, f, f * 0, f_sur, _param_vector(p), _decay_vector(p, DT), 10, out)
+    status, step = _rate_kernel(RateDrive(f, f, f * 0, f_sur), _constants(p, DT), 10, out)
     assert STATE_NAMES[status - 1] == "local_in" and step == 7
     _raise_if_failed(0, n, DT)  # success: no error
 

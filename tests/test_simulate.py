@@ -16,8 +16,9 @@ import scs_sim
 from scs_sim.app.cli import main
 from scs_sim.config import loader as config
 from scs_sim.config.loader import RunConfig, Simulation
+from scs_sim.dorsal_horn.synapses import std_efficacy
 from scs_sim.errors import ConfigError
-from scs_sim.simulation import baseline, baseline_key, simulate, simulate_config, std_efficacy, windup_index
+from scs_sim.simulation import baseline, baseline_key, simulate, simulate_config, windup_index
 
 RUN_KEYS = {"wdr_rate_hz", "baseline_wdr_rate_hz", "relief_pct", "recruited_dc_fibers", "paresthesia", "wall_s"}
 DURATION_S = 3.0

@@ -128,7 +128,7 @@ def build_brian2(wl, dt_s: float):
     e_cl = wl.run_kwargs.get("e_cl_mv")
     namespace = {
         "e_exc": p.receptors.e_exc_mv * b2.mV, "e_cl": (p.receptors.e_cl_mv if e_cl is None else e_cl) * b2.mV,
-        "e_can": can.e_mv * b2.mV, "mg_fac": p.receptors.mg_mm / C._JS_MG_MM, "js_slope": C._JS_SLOPE,
+        "e_can": can.e_mv * b2.mV, "mg_fac": p.receptors.mg_mm / C.JS_MG_MM, "js_slope": C.JS_SLOPE,
         "exp_arg_max": C.EXP_ARG_MAX, "tau_ca": can.tau_ca_ms * b2.ms, "ca_per_nmda": can.per_nmda_charge,
         "can_k": can.k_half,
     }

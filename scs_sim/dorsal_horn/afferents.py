@@ -44,7 +44,8 @@ class NoxiousEpoch(Params):
 
 
 class ElectricalVolleys(Params):
-    """Peripheral electrical stimuli (wind-up protocol, Zhang 2014 Fig 3a, science.md §1.3).
+    """Peripheral electrical stimuli (wind-up protocol of Zhang, Janik & Grill 2014 J Neurophysiol
+    112:552, Fig 3a, as set up in its published code, ModelDB 168414).
 
     Each volley gives exactly one spike per fibre of each class, with a conduction latency drawn
     uniformly from the published range of that class.
@@ -71,8 +72,9 @@ class ElectricalVolleys(Params):
 class PainState(Params):
     """Natural afferent drive of a patient and optional disinhibition.
 
-    Defaults are the ongoing drive of the Zhang 2014 "Foreman SCS" protocol (science.md §1.3,
-    computed from the published spike-time files): Aβ 8.9, Aδ 8.4, C 2.7 Hz per fibre.
+    Defaults are the ongoing drive of the "Foreman SCS" protocol of Zhang, Janik & Grill 2014
+    (J Neurophysiol 112:552; rates computed from the spike-time files of its published code,
+    ModelDB 168414; docs/MODEL.md §3 "Afferent drive"): Aβ 8.9, Aδ 8.4, C 2.7 Hz per fibre.
     """
 
     abeta_rate_hz: float = Field(8.9, ge=0, description="Ongoing Aβ rate per fibre (Hz); Zhang 2014 Foreman.")
@@ -91,7 +93,8 @@ class PainState(Params):
     )
 
     def circuit_kwargs(self) -> dict[str, float | None]:
-        """The disinhibition settings as keyword arguments of :func:`scs_sim.circuit.run`."""
+        """The disinhibition settings as keyword arguments of the spiking
+        :func:`scs_sim.dorsal_horn.spiking.run` (and of every entry of ``dorsal_horn.backends.BACKENDS``)."""
         return {"gaba_scale": self.gaba_scale, "glycine_scale": self.glycine_scale, "e_cl_mv": self.e_cl_mv}
 
 

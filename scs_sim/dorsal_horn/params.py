@@ -6,6 +6,8 @@ The equations, defaults and their sources are in ``docs/MODEL.md`` §3.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from pydantic import Field, model_validator
 
 from scs_sim._params import Params
@@ -14,11 +16,37 @@ from scs_sim.errors import ConfigError, suggest
 
 NEURON_POPULATIONS: tuple[str, ...] = ("local_in", "surround_in", "ex", "wdr")
 POPULATIONS: tuple[str, ...] = AFFERENT_POPULATIONS + NEURON_POPULATIONS
-#: Receptor types, in kernel order.
-RECEPTORS: tuple[str, ...] = ("ampa", "nmda", "nk1_ex", "nk1_wdr", "gaba_a", "glycine")
-_NMDA = 1
-_GABA = 4
-_GLY = 5
+
+
+class ReceptorType(NamedTuple):
+    """One row of the receptor table: what the spiking kernel needs to know about a receptor type.
+
+    Its kinetics (rise and decay time constants) are the :class:`Kinetics` field of the same name in
+    :class:`Receptors`; :meth:`Receptors.table` joins both into :class:`Receptor` rows.
+    """
+
+    name: str
+    #: Field of :class:`Receptors` holding the reversal potential (``e_exc_mv`` or ``e_cl_mv``).
+    reversal: str
+    #: Conductance multiplied by the Jahr–Stevens Mg²⁺ block B(V) (Jahr & Stevens 1990 J Neurosci 10:3178).
+    mg_block: bool
+    #: Keyword of the spiking ``run`` that multiplies every conductance of this type, or None.
+    scale: str | None
+
+
+#: The receptor table, in kernel order (row k of every per-receptor array is ``RECEPTOR_TYPES[k]``).
+RECEPTOR_TYPES: tuple[ReceptorType, ...] = (
+    ReceptorType("ampa", "e_exc_mv", False, None),
+    ReceptorType("nmda", "e_exc_mv", True, "nmda_scale"),
+    ReceptorType("nk1_ex", "e_exc_mv", False, None),
+    ReceptorType("nk1_wdr", "e_exc_mv", False, None),
+    ReceptorType("gaba_a", "e_cl_mv", False, "gaba_scale"),
+    ReceptorType("glycine", "e_cl_mv", False, "glycine_scale"),
+)
+#: Receptor names, in kernel order.
+RECEPTORS: tuple[str, ...] = tuple(r.name for r in RECEPTOR_TYPES)
+#: The ``run`` keywords that scale receptor conductances (``nmda_scale``, ``gaba_scale``, ...).
+RECEPTOR_SCALES: tuple[str, ...] = tuple(r.scale for r in RECEPTOR_TYPES if r.scale is not None)
 #: Population sizes of the published network (Zhang 2014): the reference in-degrees for weight scaling.
 ZHANG_SIZES: dict[str, int] = {
     "abeta": 15, "adelta": 15, "c": 30, "dc": 15, "local_in": 1, "surround_in": 1, "ex": 1, "wdr": 1,
@@ -37,8 +65,24 @@ class Kinetics(Params):
     tau_decay_ms: float = Field(gt=0, description="Decay time constant (ms); must exceed the rise.")
 
 
+class Receptor(NamedTuple):
+    """A receptor row with its values: name, reversal (mV), rise and decay (ms), Mg block, scale keyword."""
+
+    name: str
+    reversal_mv: float
+    tau_rise_ms: float
+    tau_decay_ms: float
+    mg_block: bool
+    scale: str | None
+
+
 class Receptors(Params):
-    """Receptor kinetics and reversal potentials (Zhang 2014 code, science.md §1.2)."""
+    """Receptor kinetics and reversal potentials (Zhang, Janik & Grill 2014 J Neurophysiol 112:552,
+    published code ModelDB 168414; docs/MODEL.md §3 "Synapses").
+
+    One :class:`Kinetics` field per row of :data:`RECEPTOR_TYPES` (same name); :meth:`table` gives the
+    rows with their values in kernel order.
+    """
 
     ampa: Kinetics = Kinetics(tau_rise_ms=0.1, tau_decay_ms=5.0)
     nmda: Kinetics = Kinetics(tau_rise_ms=2.0, tau_decay_ms=100.0)
@@ -49,6 +93,23 @@ class Receptors(Params):
     e_exc_mv: float = Field(0.0, description="Reversal of AMPA, NMDA, NK1 (mV).")
     e_cl_mv: float = Field(-70.0, ge=-100, le=0, description="Chloride reversal of GABA_A and glycine (mV).")
     mg_mm: float = Field(1.0, ge=0, description="Extracellular Mg²⁺ for the NMDA block (mM).")
+
+    def table(self, e_cl_mv: float | None = None) -> tuple[Receptor, ...]:
+        """The receptor table with this parameter set's values, in kernel order.
+
+        ``e_cl_mv`` overrides the chloride reversal (disinhibition).
+
+        Examples
+        --------
+        >>> Receptors().table()[1]
+        Receptor(name='nmda', reversal_mv=0.0, tau_rise_ms=2.0, tau_decay_ms=100.0, mg_block=True, scale='nmda_scale')
+        """
+        rev = {"e_exc_mv": self.e_exc_mv, "e_cl_mv": self.e_cl_mv if e_cl_mv is None else e_cl_mv}
+        rows = []
+        for r in RECEPTOR_TYPES:
+            k = getattr(self, r.name)
+            rows.append(Receptor(r.name, rev[r.reversal], k.tau_rise_ms, k.tau_decay_ms, r.mg_block, r.scale))
+        return tuple(rows)
 
 
 class AdEx(Params):
@@ -121,7 +182,9 @@ def _pw(pre: str, post: str, p: float, contacts: float = 1.0, gain: float = 1.0,
 
 
 def zhang_pathways(p_afferent: float = 1.0, p_neuron: float = 1.0, surround: bool = True) -> dict[str, Pathway]:
-    """The published Zhang 2014 projections and per-synapse weights (µS × 1000 = nS), science.md §1.2.
+    """The published Zhang 2014 projections and per-synapse weights (µS × 1000 = nS): Zhang, Janik &
+    Grill 2014 J Neurophysiol 112:552, from the network files of its published code (ModelDB 168414);
+    table in docs/MODEL.md §3 "Projections".
 
     ``p_afferent``/``p_neuron`` are the connection probabilities (1 = all-to-all as published);
     ``surround=False`` sets the surround-IN weights to 0 (the Wind-Up directory of the code).

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 from pydantic import Field
@@ -39,7 +40,7 @@ _ASSUMPTION = "scs_sim ASSUMPTION (not in Crodelle et al. 2019)"
 
 #: Names of the kernel's state variables, in the order of the kernel's status codes (1-based).
 STATE_NAMES: tuple[str, ...] = ("wdr", "ex", "local_in", "g_nmda")
-#: Names of the input arrays of :class:`RateInputs`.
+#: Names of the input arrays of :class:`RateInputs` (and :class:`RateDrive`).
 INPUT_NAMES: tuple[str, ...] = ("f_abeta", "f_c", "f_dc_infield", "f_dc_surround")
 
 
@@ -166,33 +167,90 @@ class RateOutput:
 
 
 # ------------------------------------------------------------------------------------------------
-# kernel
+# kernel and its argument bundles (module-level namedtuples: numba passes them as typed tuples)
 # ------------------------------------------------------------------------------------------------
+class RateDrive(NamedTuple):
+    """Afferent rates, Hz per fibre, one float64 value per step (the arrays of :class:`RateInputs`)."""
+
+    f_abeta: np.ndarray
+    f_c: np.ndarray
+    f_dc_infield: np.ndarray
+    f_dc_surround: np.ndarray
+
+
+class RateConstants(NamedTuple):
+    """Every constant of the rate kernel, named (see :func:`_constants` and :class:`RateParams`)."""
+
+    g_ab_p: float        # Abeta -> P gain
+    g_c_p: float         # C -> P gain
+    g_e_p: float         # E -> P gain
+    g_i_p: float         # I -> P inhibitory gain
+    g_c_e: float         # C -> E gain
+    g_i_e: float         # I -> E inhibitory gain
+    g_ab_i: float        # Abeta -> I gain
+    alpha_p: float       # widths and half-activation inputs of the response curves (input units; Hz for g)
+    beta_p: float
+    alpha_e: float
+    beta_e: float
+    alpha_i: float
+    beta_i: float
+    alpha_g: float
+    beta_g: float
+    max_p: float         # response-curve maxima (Hz; the NMDA variable: dimensionless)
+    max_e: float
+    max_i: float
+    i_offset: float      # constant offset of Iinf (Hz)
+    g_inf_max: float     # maximum of gNMDA_inf (max_g, or max_g**2 with max_g_squared)
+    w_dc_infield: float  # weight of the in-field DC rate in the Abeta drive
+    g_dc_i: float        # surround DC -> I gain
+    nmda_scale: float    # multiplier of gNMDA in the P input
+    gaba_scale: float    # multiplier of g_i_p and g_i_e
+    d_p: float           # one-step decay factors exp(-dt/tau) of P, E, I, gNMDA
+    d_e: float
+    d_i: float
+    d_g: float
+
+
 @njit
-def _rate_kernel(f_ab, f_c, f_dc_in, f_dc_sur, pars, decay, n_per_bin, out):
+def _rate_kernel(drive, k, n_per_bin, out):
     """Exponential-Euler integration of the rate model; bin means accumulated into ``out``.
 
-    Parameters are plain arrays: ``pars`` in the order of :func:`_param_vector`, ``decay`` holds
-    ``exp(-dt/tau)`` for P, E, I, gNMDA. ``out`` has shape (4, n_bins) and is overwritten.
-    Returns ``(status, step)``: status 0 = success, ``k`` = state variable ``k-1`` (STATE_NAMES)
-    became non-finite at step ``step`` (its value after that step).
+    Parameters
+    ----------
+    drive : RateDrive
+        Afferent rates (Hz per fibre), four float64 arrays of one value per step, length n.
+    k : RateConstants
+        Gains (dimensionless), response-curve shapes (input units) and maxima (Hz), the SCS and
+        disinhibition multipliers, and the one-step decay factors exp(−dt/τ) of P, E, I, gNMDA.
+    n_per_bin : int
+        Steps per output bin (the last bin may be shorter).
+    out : float64 array (4, n_bins)
+        Bin means of P, E, I (Hz) and gNMDA (dimensionless), rows in STATE_NAMES order; overwritten.
 
-    Cost notes (DESIGN §6; numbers in docs/PERFORMANCE.md): each response curve
-    ``max (1 + tanh((c - beta)/alpha)) / 2`` is evaluated as the same function in logistic form,
-    ``max / (1 + exp((beta - c) * (2/alpha)))`` (libm ``exp`` costs a third of ``tanh``, and the
-    slope ``2/alpha`` is precomputed, so no division sits on the step-to-step dependency chain);
-    ``tests/naive_rate.py`` rounds it the same way. Finiteness is tested once per bin, on the sum of
-    the bin's four accumulators (any non-finite state makes it non-finite); only then is the bin
-    replayed from its saved start state with per-step tests, which finds the same step and variable
-    as testing every step would.
+    Returns
+    -------
+    (status, step) : (int, int)
+        status 0 = success (step = n); ``s`` = state variable ``s-1`` (STATE_NAMES) became
+        non-finite at step ``step`` (its value after that step).
+
+    Notes
+    -----
+    Cost (numbers in docs/PERFORMANCE.md): each response curve ``max (1 + tanh((c - beta)/alpha)) / 2``
+    is evaluated as the same function in logistic form, ``max / (1 + exp((beta - c) * (2/alpha)))``
+    (libm ``exp`` costs a third of ``tanh``, and the slope ``2/alpha`` is precomputed, so no division
+    sits on the step-to-step dependency chain); ``tests/naive_rate.py`` rounds it the same way.
+    Finiteness is tested once per bin, on the sum of the bin's four accumulators (any non-finite
+    state makes it non-finite); only then is the bin replayed from its saved start state with
+    per-step tests, which finds the same step and variable as testing every step would.
     """
-    g_ab_p, g_c_p, g_e_p, g_i_p = pars[0], pars[1], pars[2], pars[3]
-    g_c_e, g_i_e, g_ab_i = pars[4], pars[5], pars[6]
-    a_p, b_p, a_e, b_e = pars[7], pars[8], pars[9], pars[10]
-    a_i, b_i, a_g, b_g = pars[11], pars[12], pars[13], pars[14]
-    max_p, max_e, max_i, i_off, g_inf_max = pars[15], pars[16], pars[17], pars[18], pars[19]
-    w_dc_in, g_dc_i, nmda_scale, gaba_scale = pars[20], pars[21], pars[22], pars[23]
-    d_p, d_e, d_i, d_g = decay[0], decay[1], decay[2], decay[3]
+    f_ab, f_c, f_dc_in, f_dc_sur = drive
+    g_ab_p, g_c_p, g_e_p, g_i_p = k.g_ab_p, k.g_c_p, k.g_e_p, k.g_i_p
+    g_c_e, g_i_e, g_ab_i = k.g_c_e, k.g_i_e, k.g_ab_i
+    a_p, b_p, a_e, b_e = k.alpha_p, k.beta_p, k.alpha_e, k.beta_e
+    a_i, b_i, a_g, b_g = k.alpha_i, k.beta_i, k.alpha_g, k.beta_g
+    max_p, max_e, max_i, i_off, g_inf_max = k.max_p, k.max_e, k.max_i, k.i_offset, k.g_inf_max
+    w_dc_in, g_dc_i, nmda_scale, gaba_scale = k.w_dc_infield, k.g_dc_i, k.nmda_scale, k.gaba_scale
+    d_p, d_e, d_i, d_g = k.d_p, k.d_e, k.d_i, k.d_g
     s_p, s_e, s_i, s_g = 2.0 / a_p, 2.0 / a_e, 2.0 / a_i, 2.0 / a_g  # logistic slopes
     n = f_ab.shape[0]
     n_bins = out.shape[1]
@@ -251,7 +309,21 @@ def _rate_kernel(f_ab, f_c, f_dc_in, f_dc_sur, pars, decay, n_per_bin, out):
 
 @njit
 def _smooth_kernel(counts, scale, a, r0, out):
-    """Causal exponential smoothing: ``out[k] = a*out[k-1] + (1-a)*scale*counts[k]``, ``out[-1]=r0``."""
+    """Causal exponential smoothing: ``out[k] = a*out[k-1] + (1-a)*scale*counts[k]``, ``out[-1] = r0``.
+
+    Parameters
+    ----------
+    counts : float64 array (n,)
+        (Weighted) spike count per step.
+    scale : float
+        Count → rate factor 1/(n_fibres·dt) (Hz per fibre per spike).
+    a : float
+        Smoothing factor exp(−dt/τ_smooth) (dimensionless).
+    r0 : float
+        Rate before the first step (Hz per fibre).
+    out : float64 array (n,)
+        Smoothed rate (Hz per fibre), written.
+    """
     r = r0
     for k in range(counts.shape[0]):
         r = a * r + (1.0 - a) * scale * counts[k]
@@ -261,23 +333,17 @@ def _smooth_kernel(counts, scale, a, r0, out):
 # ------------------------------------------------------------------------------------------------
 # public wrappers
 # ------------------------------------------------------------------------------------------------
-def _param_vector(p: RateParams) -> np.ndarray:
-    """Kernel parameter vector (order fixed; see ``_rate_kernel``)."""
+def _constants(p: RateParams, dt_s: float) -> RateConstants:
+    """The kernel's constants for parameters ``p`` and step ``dt_s`` (s)."""
     g_inf_max = p.max_g * p.max_g if p.max_g_squared else p.max_g
-    return np.array(
-        [
-            p.g_ab_p, p.g_c_p, p.g_e_p, p.g_i_p, p.g_c_e, p.g_i_e, p.g_ab_i,
-            p.alpha_p, p.beta_p, p.alpha_e, p.beta_e, p.alpha_i, p.beta_i, p.alpha_g_hz, p.beta_g_hz,
-            p.max_p_hz, p.max_e_hz, p.max_i_hz, p.i_offset_hz, g_inf_max,
-            p.w_dc_infield, p.g_dc_i, p.nmda_scale, p.gaba_scale,
-        ],
-        dtype=np.float64,
-    )  # fmt: skip
-
-
-def _decay_vector(p: RateParams, dt_s: float) -> np.ndarray:
     taus_s = np.array([p.tau_p_ms, p.tau_e_ms, p.tau_i_ms, p.tau_nmda_ms]) * 1e-3
-    return np.exp(-dt_s / taus_s)
+    d_p, d_e, d_i, d_g = (float(d) for d in np.exp(-dt_s / taus_s))
+    return RateConstants(
+        p.g_ab_p, p.g_c_p, p.g_e_p, p.g_i_p, p.g_c_e, p.g_i_e, p.g_ab_i,
+        p.alpha_p, p.beta_p, p.alpha_e, p.beta_e, p.alpha_i, p.beta_i, p.alpha_g_hz, p.beta_g_hz,
+        p.max_p_hz, p.max_e_hz, p.max_i_hz, p.i_offset_hz, g_inf_max,
+        p.w_dc_infield, p.g_dc_i, p.nmda_scale, p.gaba_scale, d_p, d_e, d_i, d_g,
+    )  # fmt: skip
 
 
 def _check_positive(value, name: str) -> float:
@@ -382,7 +448,7 @@ def run_rate(
     arrays = [_input_array(getattr(inputs, name), name, n) for name in INPUT_NAMES]
     n_bins = -(-n // n_per_bin)
     out = np.empty((4, n_bins), dtype=np.float64)
-    status, step = _rate_kernel(*arrays, _param_vector(params), _decay_vector(params, dt_s), n_per_bin, out)
+    status, step = _rate_kernel(RateDrive(*arrays), _constants(params, dt_s), n_per_bin, out)
     _raise_if_failed(int(status), int(step), dt_s)
     return RateOutput(
         bin_s=n_per_bin * dt_s,

@@ -243,7 +243,7 @@ def protocol_rate(quick: bool) -> dict:
 
 def protocol_stp(quick: bool) -> dict:
     from scs_sim.dorsal_horn import circuit as C
-    from scs_sim.simulation import std_efficacy
+    from scs_sim.dorsal_horn.synapses import std_efficacy
 
     stp = C.preset("segment").dc_stp
 
