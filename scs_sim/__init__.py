@@ -2,8 +2,8 @@
 
 Not a clinical decision tool. See README.md and docs/MODEL.md.
 
-Public API (DESIGN §7): :func:`load`, :func:`simulate`, :func:`sweep`, :func:`dosimetry` and the
-:mod:`scs_sim.programs` constructors. ``simulate`` and ``sweep`` load the numba kernels on first
+Public API (README "Python"; renaming any of it is a breaking change): :func:`load`, :func:`simulate`,
+:func:`sweep`, :func:`dosimetry` and the :mod:`scs_sim.programs` constructors. ``simulate`` and ``sweep`` load the numba kernels on first
 use, so ``import scs_sim`` stays light for config-only work.
 """
 

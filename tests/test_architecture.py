@@ -12,12 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 PKG = Path(__file__).resolve().parents[1] / "scs_sim"
-
-# ISSUE-11-IN-PROGRESS: removed when the layers are clean.
-pytestmark = pytest.mark.xfail(reason="architecture issue 11 in progress", strict=False)
 
 #: Layers, lowest first: a module may import its own layer and the layers below it, never above.
 #: The base modules (errors, _params, _jit, _version) are layer 0. ``scs_sim/__init__.py`` and

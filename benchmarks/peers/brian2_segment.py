@@ -246,7 +246,7 @@ def run_mode(mode: str, duration_s: float, build_dir: str, seed: int, rounds: in
                                  "run_rounds_s": b2_walls, "target": b2.prefs.codegen.target}
     else:
         b2.set_device("cpp_standalone", directory=build_dir, build_on_run=False)
-        b2.prefs.devices.cpp_standalone.openmp_threads = 0  # one thread: DESIGN (threads lose here)
+        b2.prefs.devices.cpp_standalone.openmp_threads = 0  # one thread: threads lose on this 2-core machine (docs/PERFORMANCE.md)
         t = time.perf_counter()
         bnet, G, M = build_brian2(wl, dt_s)
         bnet.run(duration_s * b2.second)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import tomllib
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import Field, field_validator
 
@@ -29,6 +29,7 @@ from scs_sim._params import Params
 from scs_sim.config.checks import check_run
 from scs_sim.config.validate import validate_model
 from scs_sim.dorsal_horn.afferents import PainState
+from scs_sim.dorsal_horn.backends import BACKENDS, DEFAULT_BACKEND
 from scs_sim.dorsal_horn.params import PRESETS as CIRCUIT_PRESET_TABLE
 from scs_sim.errors import ConfigError, check_keys, suggest
 from scs_sim.fibers.anatomy import Anatomy
@@ -81,18 +82,27 @@ class Simulation(Params):
 
     duration_s: float = Field(10.0, gt=0, le=86_400, description="Simulated time, s.")
     seed: int = Field(1, ge=0, description="Root seed; every random draw derives from it.")
-    model: Literal["spiking", "rate"] = Field("spiking", description="Circuit backend.")
+    model: str = Field(DEFAULT_BACKEND, description="Circuit backend (scs_sim.dorsal_horn.backends.BACKENDS).")
     circuit: str = Field("segment", description="Circuit preset (scs_sim.dorsal_horn.params.PRESETS).")
     dt_ms: float = Field(0.1, gt=0, description="Integration step, ms.")
     bin_ms: float = Field(5.0, gt=0, description="Rate bin width, ms.")
 
+    @field_validator("model")
+    @classmethod
+    def _known_model(cls, v: str) -> str:
+        return _one_of("model", v, BACKENDS)
+
     @field_validator("circuit")
     @classmethod
     def _known_circuit(cls, v: str) -> str:
-        allowed = list(CIRCUIT_PRESET_TABLE)
-        if v not in allowed:
-            raise ValueError(f"unknown circuit '{v}'{suggest(v, allowed)}; allowed: {', '.join(allowed)}")
-        return v
+        return _one_of("circuit", v, CIRCUIT_PRESET_TABLE)
+
+
+def _one_of(what: str, v: str, table) -> str:
+    allowed = list(table)
+    if v not in allowed:
+        raise ValueError(f"unknown {what} '{v}'{suggest(v, allowed)}; allowed: {', '.join(allowed)}")
+    return v
 
 
 class Patient(Params):
