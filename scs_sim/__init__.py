@@ -9,11 +9,17 @@ use, so ``import scs_sim`` stays light for config-only work.
 
 from __future__ import annotations
 
+import sys
+
 from scs_sim._version import __version__
 from scs_sim.config.loader import load
 from scs_sim.errors import ConfigError, ScsSimError, SimulationError
 from scs_sim.stim import programs
 from scs_sim.stim.dosimetry import Device, dosimetry
+
+# ``scs_sim.programs`` is public API (README "Python"): the constructors now live in
+# scs_sim/stim/programs.py; this alias keeps ``from scs_sim.programs import tonic`` working.
+sys.modules[f"{__name__}.programs"] = programs
 
 __all__ = ["ConfigError", "Device", "ScsSimError", "SimulationError", "__version__", "dosimetry", "load",
            "programs", "simulate", "sweep"]

@@ -186,3 +186,11 @@ def test_config_layer_never_loads_numba():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=PKG.parent).stdout.strip()
     assert out == "[]", f"importing the config layer loads {out}"
+
+
+def test_public_programs_module_keeps_its_import_path():
+    """``scs_sim.programs`` (README "Python") still imports by its old path after the move to stim/."""
+    code = ("from scs_sim.programs import tonic; import scs_sim.programs as p, scs_sim.stim.programs as q; "
+            "assert p is q and tonic is q.tonic; print('ok')")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PKG.parent)
+    assert out.stdout.strip() == "ok", out.stderr
