@@ -21,11 +21,11 @@ from __future__ import annotations
 import tomllib
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
-from scs_sim._params import Params
+from scs_sim._params import Limit, Params, limited
 from scs_sim.config.checks import check_run
 from scs_sim.config.validate import validate_model
 from scs_sim.dorsal_horn.afferents import PainState
@@ -76,15 +76,34 @@ _PRESET_DIRS = {"program": "programs", "patient": "patients", "device": "devices
 _MIRROR = "configs"
 
 
+#: Simulation limits (``docs/MODEL.md``, Input limits).
+DURATION_S = Limit(0.0, 86_400.0, "s", "one day of simulated time at most", lo_open=True)
+SEED = Limit(0, 2**63 - 1, "", "a 64-bit signed integer (the seed column of a result store)")
+DT_MS = Limit(0.001, 10.0, "ms", "1 µs to 10 ms; the spiking circuit also needs dt <= its fastest synaptic "
+              "decay / 5")
+BIN_MS = Limit(0.01, 1000.0, "ms", "rate bins of 10 µs to 1 s; a bin is a whole number of steps dt_ms")
+
+
 class Simulation(Params):
     """How to run: duration, seed, backend and circuit preset."""
 
-    duration_s: float = Field(10.0, gt=0, le=86_400, description="Simulated time, s.")
-    seed: int = Field(1, ge=0, description="Root seed; every random draw derives from it.")
+    duration_s: Annotated[float, limited("simulation.duration_s", DURATION_S)] = Field(
+        10.0, description="Simulated time, s.")
+    seed: Annotated[int, limited("simulation.seed", SEED)] = Field(
+        1, description="Root seed; every random draw derives from it.")
     model: Literal["spiking", "rate"] = Field("spiking", description="Circuit backend.")
     circuit: str = Field("segment", description="Circuit preset (scs_sim.dorsal_horn.params.PRESETS).")
-    dt_ms: float = Field(0.1, gt=0, description="Integration step, ms.")
-    bin_ms: float = Field(5.0, gt=0, description="Rate bin width, ms.")
+    dt_ms: Annotated[float, limited("simulation.dt_ms", DT_MS)] = Field(0.1, description="Integration step, ms.")
+    bin_ms: Annotated[float, limited("simulation.bin_ms", BIN_MS)] = Field(5.0, description="Rate bin width, ms.")
+
+    @model_validator(mode="after")
+    def _grid(self):
+        if self.bin_ms < self.dt_ms * (1 - 1e-9):
+            raise ValueError(f"bin_ms ({self.bin_ms:g}) must be at least one step dt_ms ({self.dt_ms:g})")
+        if self.duration_s * 1e3 < self.bin_ms * (1 - 1e-9):
+            raise ValueError(f"duration_s ({self.duration_s:g} s) must last at least one rate bin "
+                             f"(bin_ms = {self.bin_ms:g} ms)")
+        return self
 
     @field_validator("circuit")
     @classmethod
