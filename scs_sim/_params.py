@@ -25,6 +25,10 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, model_validator
 __all__ = ["LIMITS", "FieldTypeError", "Limit", "LimitError", "Params", "limited", "type_problem"]
 
 
+def _fmt(x) -> str:
+    return str(x) if isinstance(x, int) and not isinstance(x, bool) else f"{float(x):g}"
+
+
 @dataclass(frozen=True)
 class Limit:
     """A plausible range ``lo <= value <= hi`` (``lo < value`` when ``lo_open``) in ``unit``, and why."""
@@ -39,9 +43,9 @@ class Limit:
         """The range as text: ``> 0 and <= 100 mA``."""
         parts = []
         if self.lo is not None:
-            parts.append(f"{'>' if self.lo_open else '>='} {self.lo:g}")
+            parts.append(f"{'>' if self.lo_open else '>='} {_fmt(self.lo)}")
         if self.hi is not None:
-            parts.append(f"<= {self.hi:g}")
+            parts.append(f"<= {_fmt(self.hi)}")
         unit = f" {self.unit}" if self.unit else ""
         return " and ".join(parts) + unit
 
@@ -52,7 +56,7 @@ class Limit:
         high = self.hi is not None and v > self.hi
         if math.isnan(v) or low or high:
             unit = f" {self.unit}" if self.unit else ""
-            return f"{v:g}{unit} is out of range (allowed: {self.allowed()}): {self.why}"
+            return f"{_fmt(value)}{unit} is out of range (allowed: {self.allowed()}): {self.why}"
         return None
 
     def check(self, value):

@@ -144,6 +144,31 @@ class RunConfig(Params):
 # ---------------------------------------------------------------------------------------------------
 
 
+def _is_file(p: Path) -> bool:
+    """``p.is_file()`` that is False (not an error) for a name the file system cannot hold."""
+    try:
+        return p.is_file()
+    except (OSError, ValueError):  # ENAMETOOLONG, a NUL byte, ...
+        return False
+
+
+def _check_name(value: str, file: str | None, key: str | None) -> None:
+    """Refuse a file name longer than the file system allows, with the limit."""
+    import os
+
+    limit = 255
+    try:
+        limit = os.pathconf(".", "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):
+        pass
+    long = [part for part in Path(value).parts if len(part.encode("utf-8", "replace")) > limit]
+    if long:
+        raise ConfigError(f"file name too long ({len(long[0].encode('utf-8', 'replace'))} bytes; the file system "
+                          f"allows {limit}): {value[:60]}...", file=file, key=key)
+    if "\0" in value:
+        raise ConfigError(f"file name contains a NUL byte: {value!r}", file=file, key=key)
+
+
 def preset_names(section: str) -> list[str]:
     """Names of the preset files of a section (``program`` → ``tonic_50hz``, ...)."""
     folder = PRESET_DIR / _PRESET_DIRS[section]
@@ -153,7 +178,7 @@ def preset_names(section: str) -> list[str]:
 def preset_path(section: str, name: str) -> Path | None:
     """Path of the preset ``name`` of ``section``, or None."""
     p = PRESET_DIR / _PRESET_DIRS[section] / f"{name}.toml"
-    return p if p.is_file() else None
+    return p if _is_file(p) else None
 
 
 def _mirrored(p: Path) -> Path | None:
@@ -161,7 +186,7 @@ def _mirrored(p: Path) -> Path | None:
     if p.is_absolute() or len(p.parts) < 2 or p.parts[0] != _MIRROR:
         return None
     q = PRESET_DIR.joinpath(*p.parts[1:])
-    return q if q.is_file() else None
+    return q if _is_file(q) else None
 
 
 def read_toml(path: Path, *, referenced_from: str | None = None, key: str | None = None) -> dict:
@@ -172,8 +197,10 @@ def read_toml(path: Path, *, referenced_from: str | None = None, key: str | None
         raise ConfigError(f"file not found: {path}{where}", file=referenced_from) from None
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}", file=referenced_from, key=key) from None
+    except ValueError as exc:  # a NUL byte in the path
+        raise ConfigError(f"cannot read {path!r}: {exc}", file=referenced_from, key=key) from None
     try:
-        return tomllib.loads(text.decode("utf-8"))
+        return tomllib.loads(text.decode("utf-8-sig"))  # a UTF-8 byte-order mark is accepted
     except UnicodeDecodeError:
         raise ConfigError("not a UTF-8 text file", file=str(path)) from None
     except tomllib.TOMLDecodeError as exc:
@@ -182,13 +209,14 @@ def read_toml(path: Path, *, referenced_from: str | None = None, key: str | None
 
 def _resolve_ref(section: str, value: str, base: Path | None, file: str | None) -> Path:
     """Turn an include string into a path: a file (relative to ``base`` then cwd) or a preset name."""
+    _check_name(value, file, section)
     candidates = []
     p = Path(value)
     if base is not None and not p.is_absolute():
         candidates.append(base / p)
     candidates.append(p)
     for c in candidates:
-        if c.is_file():
+        if _is_file(c):
             return c
     if mirrored := _mirrored(p):
         return mirrored
@@ -291,14 +319,16 @@ def find_file(path: str | Path) -> Path:
     A relative ``configs/...`` path that is not a file under the working directory is the packaged
     copy of that preset (``configs/`` mirrors :data:`PRESET_DIR`).
     """
+    _check_name(str(path), None, None)
     p = Path(path)
-    if not p.is_file() and (mirrored := _mirrored(p)):
+    is_file = _is_file(p)
+    if not is_file and (mirrored := _mirrored(p)):
         return mirrored
-    if not p.is_file() and p.suffix == "" and "/" not in str(path):
+    if not is_file and p.suffix == "" and "/" not in str(path):
         for section in ("program", "sweep", "patient", "device"):
             if pp := preset_path(section, str(path)):
                 return pp
-    if not p.is_file():
+    if not is_file:
         names = preset_names("program")
         hint = suggest(str(path), names) if p.suffix == "" else ""
         raise ConfigError(f"file not found: {path}{hint}")

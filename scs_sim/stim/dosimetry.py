@@ -24,7 +24,6 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 from enum import StrEnum
-
 from typing import Annotated
 
 from pydantic import Field, model_validator

@@ -494,6 +494,9 @@ def _custom_stream(p: Custom, base_dir: Path | None) -> Stream:
     pulses = p.pulses
     if pulses is None:
         csv_path = Path(p.csv)
+        if any(len(part.encode("utf-8", "replace")) > 255 for part in csv_path.parts):
+            raise ConfigError(f"file name too long (the file system allows 255 bytes): {p.csv[:60]}...",
+                              key="program.csv")
         if not csv_path.is_absolute() and base_dir is not None:
             csv_path = base_dir / csv_path
         pulses = load_custom_csv(csv_path)
