@@ -9,13 +9,13 @@ from scs_sim.app.cli.common import (
     RECRUIT_DURATION,
     SEED,
     THRESHOLD_DURATION,
-    bounded,
-    seed_arg,
     add_command,
+    bounded,
     load_program_and_train,
     print_json,
     print_row,
     save_figure,
+    seed_arg,
     use_agg,
 )
 from scs_sim.errors import ConfigError
