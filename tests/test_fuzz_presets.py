@@ -9,6 +9,7 @@ short runs, seconds); ``pytest -m slow tests/test_fuzz_presets.py`` runs a large
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 from pathlib import Path
@@ -81,7 +82,7 @@ def mutated(draw):
         key = path[-1]
         op = draw(st.sampled_from(["set", "set", "set", "drop", "rename", "nest", "add"]))
         if op == "set":
-            parent[key] = draw(st.sampled_from(NASTY))
+            parent[key] = copy.deepcopy(draw(st.sampled_from(NASTY)))
         elif op == "drop" and isinstance(parent, dict):
             del parent[key]
         elif op == "rename" and isinstance(parent, dict):
@@ -89,8 +90,8 @@ def mutated(draw):
         elif op == "nest":
             parent[key] = {"value": parent[key]}
         elif op == "add" and isinstance(parent, dict):
-            parent[draw(st.sampled_from(["extra", "kind", "amplitude_ma", "n_wdr", "count"]))] = draw(
-                st.sampled_from(NASTY))
+            parent[draw(st.sampled_from(["extra", "kind", "amplitude_ma", "n_wdr", "count"]))] = copy.deepcopy(
+                draw(st.sampled_from(NASTY)))
     return src, doc
 
 
