@@ -12,7 +12,10 @@ with the same rules (the same functions) the run applies, and reports it as a
   fastest synaptic decay, :func:`~scs_sim.dorsal_horn.params.check_steps`);
 - the anatomy's fibre-diameter distribution (:meth:`~scs_sim.fibers.anatomy.Anatomy.dc_diameter_sigma`);
 - every program channel's contacts against the patient's lead
-  (:func:`~scs_sim.fibers.anatomy.channel_contacts`).
+  (:func:`~scs_sim.fibers.anatomy.channel_contacts`);
+- the input limits of the pain state and the circuit (``docs/MODEL.md``, Input limits): afferent
+  rates, wind-up volley counts, epoch counts, population sizes, and the expected number of natural
+  afferent spikes of the whole run (they are drawn up front, so it bounds the memory).
 
 The program's pulse train itself (custom CSV, overlapping multiplexed phases) is built by the loader.
 Never imports numba.
@@ -20,15 +23,102 @@ Never imports numba.
 
 from __future__ import annotations
 
+from scs_sim._params import LIMITS, Limit
 from scs_sim.config.validate import validate_model
 from scs_sim.dorsal_horn.params import CircuitParams, check_network, check_steps, merge_overrides, preset
 from scs_sim.errors import ConfigError
 from scs_sim.fibers.anatomy import channel_contacts
 
-__all__ = ["check_run", "circuit_of"]
+__all__ = ["check_run", "circuit_of", "check_pain", "check_circuit_size", "MAX_AFFERENT_SPIKES"]
 
 #: Run-time argument names of the circuit's time grid -> the config keys they come from.
 _STEP_KEYS = {"dt_s": "simulation.dt_ms", "bin_s": "simulation.bin_ms", "duration_s": "simulation.duration_s"}
+
+
+_RATE = Limit(0.0, 500.0, "Hz", "primary afferents fire at most a few hundred Hz; every spike is drawn, so "
+               "memory grows with the rate")
+_SCALE = Limit(0.0, 10.0, "", "a conductance multiplier (< 1: disinhibition); 10x is past any measured change")
+_TIME = Limit(0.0, 86_400.0, "s", "one day, the longest simulation")
+_LATENCY = Limit(0.0, 1000.0, "ms", "conduction latencies are ms to a few hundred ms (C fibres)")
+_VOLLEYS = Limit(1, 1000, "", "wind-up protocols use 10-20 stimuli (Zhang et al. 2014 J Neurophysiol 112:552: "
+                 "15 at 1 Hz)")
+_INTERVAL = Limit(0.001, 86_400.0, "s", "afferents cannot follow stimuli faster than ~1 kHz")
+_POPULATION = Limit(0, 2000, "cells", "one dorsal-horn segment (the presets use tens to hundreds of cells); "
+                    "synapse tables grow with n_pre x n_post")
+#: Most events of a list-valued pain input (noxious epochs, conditioning volleys).
+MAX_EVENTS = 1000
+#: Most natural afferent spikes a run may draw (16 bytes each, ~4 GB).
+MAX_AFFERENT_SPIKES = 2.5e8
+
+#: Pain-state field -> limit (keys under ``patient.pain``).
+PAIN_LIMITS = {"abeta_rate_hz": _RATE, "adelta_rate_hz": _RATE, "c_rate_hz": _RATE,
+               "gaba_scale": _SCALE, "glycine_scale": _SCALE}
+#: Noxious-epoch field -> limit (keys under ``patient.pain.noxious.<i>``).
+EPOCH_LIMITS = {"start_s": _TIME, "stop_s": _TIME, "abeta_rate_hz": _RATE, "adelta_rate_hz": _RATE,
+                "c_rate_hz": _RATE}
+#: Electrical-volley field -> limit (keys under ``patient.pain.volleys``).
+VOLLEY_LIMITS = {"count": _VOLLEYS, "interval_s": _INTERVAL, "start_s": _TIME}
+#: Circuit populations (keys under ``patient.circuit``; ``n_dc`` comes from ``anatomy.dc_count``).
+POPULATIONS = ("n_abeta", "n_adelta", "n_c", "n_local_in", "n_surround_in", "n_ex", "n_wdr")
+
+for _k, _l in PAIN_LIMITS.items():
+    LIMITS.setdefault(f"patient.pain.{_k}", _l)
+for _k, _l in EPOCH_LIMITS.items():
+    LIMITS.setdefault(f"patient.pain.noxious.{_k}", _l)
+for _k, _l in VOLLEY_LIMITS.items():
+    LIMITS.setdefault(f"patient.pain.volleys.{_k}", _l)
+LIMITS.setdefault("patient.pain.volleys.*_latency_ms", _LATENCY)
+LIMITS.setdefault("patient.pain.conditioning_abeta_s", _TIME)
+for _k in POPULATIONS:
+    LIMITS.setdefault(f"patient.circuit.{_k}", _POPULATION)
+
+
+def _limit(limit: Limit, value, file, key: str) -> None:
+    if value is not None and (problem := limit.problem(value)):
+        raise ConfigError(problem, file=file, key=key)
+
+
+def _count(items, file, key: str, what: str) -> None:
+    if len(items) > MAX_EVENTS:
+        raise ConfigError(f"{len(items)} {what}; at most {MAX_EVENTS} are allowed", file=file, key=key)
+
+
+def check_pain(pain, *, file: str | None = None) -> None:
+    """Raise :class:`ConfigError` for a pain-state value outside its limit (keys ``patient.pain.*``)."""
+    for name, limit in PAIN_LIMITS.items():
+        _limit(limit, getattr(pain, name), file, f"patient.pain.{name}")
+    _count(pain.noxious, file, "patient.pain.noxious", "noxious epochs")
+    for i, epoch in enumerate(pain.noxious):
+        for name, limit in EPOCH_LIMITS.items():
+            _limit(limit, getattr(epoch, name), file, f"patient.pain.noxious.{i}.{name}")
+    _count(pain.conditioning_abeta_s, file, "patient.pain.conditioning_abeta_s", "conditioning volleys")
+    for i, t in enumerate(pain.conditioning_abeta_s):
+        _limit(_TIME, t, file, f"patient.pain.conditioning_abeta_s.{i}")
+    if (v := pain.volleys) is not None:
+        for name, limit in VOLLEY_LIMITS.items():
+            _limit(limit, getattr(v, name), file, f"patient.pain.volleys.{name}")
+        for name in ("abeta_latency_ms", "adelta_latency_ms", "c_latency_ms"):
+            for x in getattr(v, name):
+                _limit(_LATENCY, x, file, f"patient.pain.volleys.{name}")
+
+
+def check_circuit_size(params: CircuitParams, *, file: str | None = None) -> None:
+    """Raise :class:`ConfigError` for a population outside its limit (keys ``patient.circuit.n_*``)."""
+    for name in POPULATIONS:
+        _limit(_POPULATION, getattr(params, name), file, f"patient.circuit.{name}")
+
+
+def _afferent_spikes(pain, params: CircuitParams, duration_s: float) -> float:
+    """Expected number of natural afferent spikes of a run (ongoing, noxious epochs, volleys)."""
+    sizes = {"abeta": params.n_abeta, "adelta": params.n_adelta, "c": params.n_c}
+    total = sum(getattr(pain, f"{k}_rate_hz") * n for k, n in sizes.items()) * duration_s
+    for e in pain.noxious:
+        span = max(0.0, min(e.stop_s, duration_s) - e.start_s)
+        total += sum(getattr(e, f"{k}_rate_hz") * n for k, n in sizes.items()) * span
+    if pain.volleys is not None:
+        total += pain.volleys.count * sum(sizes.values())
+    total += len(pain.conditioning_abeta_s) * params.n_abeta
+    return total
 
 
 def _place(exc: ConfigError, file: str | None, prefix: str) -> ConfigError:
@@ -79,8 +169,16 @@ def check_run(cfg, *, train=None, files: dict[str, str | None] | None = None) ->
         cfg.patient.anatomy.dc_diameter_sigma()
     except ConfigError as exc:
         raise _place(exc, patient_file, "patient") from None
+    check_pain(cfg.patient.pain, file=patient_file)
     params = circuit_of(cfg.patient, cfg.simulation, file=patient_file)
+    check_circuit_size(params, file=patient_file)
     sim = cfg.simulation
+    spikes = _afferent_spikes(cfg.patient.pain, params, sim.duration_s)
+    if spikes > MAX_AFFERENT_SPIKES:
+        raise ConfigError(
+            f"the natural afferent drive would draw ~{spikes:.3g} spikes over {sim.duration_s:g} s, above "
+            f"{MAX_AFFERENT_SPIKES:.3g} (~4 GB): lower the rates, the fibre counts or simulation.duration_s",
+            file=patient_file, key="patient.pain")
     if sim.model == "spiking":
         try:
             check_steps(params, sim.duration_s, sim.dt_ms * 1e-3, sim.bin_ms * 1e-3)

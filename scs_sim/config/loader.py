@@ -21,11 +21,11 @@ from __future__ import annotations
 import tomllib
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
-from scs_sim._params import Params
+from scs_sim._params import Limit, Params, limited
 from scs_sim.config.checks import check_run
 from scs_sim.config.validate import validate_model
 from scs_sim.dorsal_horn.afferents import PainState
@@ -77,15 +77,34 @@ _PRESET_DIRS = {"program": "programs", "patient": "patients", "device": "devices
 _MIRROR = "configs"
 
 
+#: Simulation limits (``docs/MODEL.md``, Input limits).
+DURATION_S = Limit(0.0, 86_400.0, "s", "one day of simulated time at most", lo_open=True)
+SEED = Limit(0, 2**63 - 1, "", "a 64-bit signed integer (the seed column of a result store)")
+DT_MS = Limit(0.001, 10.0, "ms", "1 µs to 10 ms; the spiking circuit also needs dt <= its fastest synaptic "
+              "decay / 5")
+BIN_MS = Limit(0.01, 1000.0, "ms", "rate bins of 10 µs to 1 s; a bin is a whole number of steps dt_ms")
+
+
 class Simulation(Params):
     """How to run: duration, seed, backend and circuit preset."""
 
-    duration_s: float = Field(10.0, gt=0, le=86_400, description="Simulated time, s.")
-    seed: int = Field(1, ge=0, description="Root seed; every random draw derives from it.")
+    duration_s: Annotated[float, limited("simulation.duration_s", DURATION_S)] = Field(
+        10.0, description="Simulated time, s.")
+    seed: Annotated[int, limited("simulation.seed", SEED)] = Field(
+        1, description="Root seed; every random draw derives from it.")
     model: str = Field(DEFAULT_BACKEND, description="Circuit backend (scs_sim.dorsal_horn.backends.BACKENDS).")
     circuit: str = Field("segment", description="Circuit preset (scs_sim.dorsal_horn.params.PRESETS).")
-    dt_ms: float = Field(0.1, gt=0, description="Integration step, ms.")
-    bin_ms: float = Field(5.0, gt=0, description="Rate bin width, ms.")
+    dt_ms: Annotated[float, limited("simulation.dt_ms", DT_MS)] = Field(0.1, description="Integration step, ms.")
+    bin_ms: Annotated[float, limited("simulation.bin_ms", BIN_MS)] = Field(5.0, description="Rate bin width, ms.")
+
+    @model_validator(mode="after")
+    def _grid(self):
+        if self.bin_ms < self.dt_ms * (1 - 1e-9):
+            raise ValueError(f"bin_ms ({self.bin_ms:g}) must be at least one step dt_ms ({self.dt_ms:g})")
+        if self.duration_s * 1e3 < self.bin_ms * (1 - 1e-9):
+            raise ValueError(f"duration_s ({self.duration_s:g} s) must last at least one rate bin "
+                             f"(bin_ms = {self.bin_ms:g} ms)")
+        return self
 
     @field_validator("model")
     @classmethod
@@ -135,6 +154,31 @@ class RunConfig(Params):
 # ---------------------------------------------------------------------------------------------------
 
 
+def _is_file(p: Path) -> bool:
+    """``p.is_file()`` that is False (not an error) for a name the file system cannot hold."""
+    try:
+        return p.is_file()
+    except (OSError, ValueError):  # ENAMETOOLONG, a NUL byte, ...
+        return False
+
+
+def _check_name(value: str, file: str | None, key: str | None) -> None:
+    """Refuse a file name longer than the file system allows, with the limit."""
+    import os
+
+    limit = 255
+    try:
+        limit = os.pathconf(".", "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):
+        pass
+    long = [part for part in Path(value).parts if len(part.encode("utf-8", "replace")) > limit]
+    if long:
+        raise ConfigError(f"file name too long ({len(long[0].encode('utf-8', 'replace'))} bytes; the file system "
+                          f"allows {limit}): {value[:60]}...", file=file, key=key)
+    if "\0" in value:
+        raise ConfigError(f"file name contains a NUL byte: {value!r}", file=file, key=key)
+
+
 def preset_names(section: str) -> list[str]:
     """Names of the preset files of a section (``program`` → ``tonic_50hz``, ...)."""
     folder = PRESET_DIR / _PRESET_DIRS[section]
@@ -144,7 +188,7 @@ def preset_names(section: str) -> list[str]:
 def preset_path(section: str, name: str) -> Path | None:
     """Path of the preset ``name`` of ``section``, or None."""
     p = PRESET_DIR / _PRESET_DIRS[section] / f"{name}.toml"
-    return p if p.is_file() else None
+    return p if _is_file(p) else None
 
 
 def _mirrored(p: Path) -> Path | None:
@@ -152,7 +196,7 @@ def _mirrored(p: Path) -> Path | None:
     if p.is_absolute() or len(p.parts) < 2 or p.parts[0] != _MIRROR:
         return None
     q = PRESET_DIR.joinpath(*p.parts[1:])
-    return q if q.is_file() else None
+    return q if _is_file(q) else None
 
 
 def read_toml(path: Path, *, referenced_from: str | None = None, key: str | None = None) -> dict:
@@ -163,8 +207,10 @@ def read_toml(path: Path, *, referenced_from: str | None = None, key: str | None
         raise ConfigError(f"file not found: {path}{where}", file=referenced_from) from None
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}", file=referenced_from, key=key) from None
+    except ValueError as exc:  # a NUL byte in the path
+        raise ConfigError(f"cannot read {path!r}: {exc}", file=referenced_from, key=key) from None
     try:
-        return tomllib.loads(text.decode("utf-8"))
+        return tomllib.loads(text.decode("utf-8-sig"))  # a UTF-8 byte-order mark is accepted
     except UnicodeDecodeError:
         raise ConfigError("not a UTF-8 text file", file=str(path)) from None
     except tomllib.TOMLDecodeError as exc:
@@ -173,13 +219,14 @@ def read_toml(path: Path, *, referenced_from: str | None = None, key: str | None
 
 def _resolve_ref(section: str, value: str, base: Path | None, file: str | None) -> Path:
     """Turn an include string into a path: a file (relative to ``base`` then cwd) or a preset name."""
+    _check_name(value, file, section)
     candidates = []
     p = Path(value)
     if base is not None and not p.is_absolute():
         candidates.append(base / p)
     candidates.append(p)
     for c in candidates:
-        if c.is_file():
+        if _is_file(c):
             return c
     if mirrored := _mirrored(p):
         return mirrored
@@ -282,14 +329,16 @@ def find_file(path: str | Path) -> Path:
     A relative ``configs/...`` path that is not a file under the working directory is the packaged
     copy of that preset (``configs/`` mirrors :data:`PRESET_DIR`).
     """
+    _check_name(str(path), None, None)
     p = Path(path)
-    if not p.is_file() and (mirrored := _mirrored(p)):
+    is_file = _is_file(p)
+    if not is_file and (mirrored := _mirrored(p)):
         return mirrored
-    if not p.is_file() and p.suffix == "" and "/" not in str(path):
+    if not is_file and p.suffix == "" and "/" not in str(path):
         for section in ("program", "sweep", "patient", "device"):
             if pp := preset_path(section, str(path)):
                 return pp
-    if not p.is_file():
+    if not is_file:
         names = preset_names("program")
         hint = suggest(str(path), names) if p.suffix == "" else ""
         raise ConfigError(f"file not found: {path}{hint}")

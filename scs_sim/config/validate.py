@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from scs_sim._params import FieldTypeError, LimitError
 from scs_sim.errors import ConfigError, suggest
 from scs_sim.stim.programs import PROGRAM_KINDS
 
@@ -93,6 +94,11 @@ def _format_error(err: dict, model: type[BaseModel], prefix: tuple) -> tuple[str
         )
     if typ == "union_tag_not_found":
         return key + ".kind", f"missing 'kind'; allowed: {', '.join(PROGRAM_KINDS)}"
+    error = (err.get("ctx") or {}).get("error")
+    if isinstance(error, FieldTypeError):
+        return ".".join(str(p) for p in (*clean, error.field)), f"{error.problem} (got {error.value!r})"
+    if isinstance(error, LimitError):
+        return key, str(error)
     if typ == "missing":
         return key, "required key is missing"
     if typ in ("model_type", "dict_type", "model_attributes_type") and not isinstance(value, dict):

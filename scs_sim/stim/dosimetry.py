@@ -24,10 +24,11 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import Field, model_validator
 
-from scs_sim._params import Params
+from scs_sim._params import Limit, Params, limited
 from scs_sim.stim.programs import PulseTrain, pulse_train
 
 __all__ = ["Battery", "Device", "Dosimetry", "SupplyMode", "dosimetry", "SHANNON_K_LIMIT", "DENSITY_LIMIT"]
@@ -36,6 +37,38 @@ __all__ = ["Battery", "Device", "Dosimetry", "SupplyMode", "dosimetry", "SHANNON
 SHANNON_K_LIMIT = 1.85
 #: Manufacturer per-phase charge-density warning level, µC/cm² (DBS manuals; assumed for SCS).
 DENSITY_LIMIT = 30.0
+
+
+_SANE = "an implant's figure is far inside this; beyond it the number is a typo"
+#: Device limits (``docs/MODEL.md``, Input limits): plausible ranges of implant figures.
+_LIMITS = {
+    "impedance_ohm": Limit(0.0, 20_000.0, "Ω", "lead impedances are 300–1500 Ω; pulse generators report "
+                           "open circuit above ~10–20 kΩ", lo_open=True),
+    "contact_length_mm": Limit(0.0, 20.0, "mm", "SCS contacts are 1–6 mm long", lo_open=True),
+    "contact_diameter_mm": Limit(0.0, 5.0, "mm", "percutaneous leads are 1–1.4 mm wide", lo_open=True),
+    "compliance_v": Limit(0.0, 50.0, "V", "pulse generator compliance limits are 12–20 V", lo_open=True),
+    "headroom_v": Limit(0.0, 50.0, "V", _SANE),
+    "capacity_mah": Limit(0.0, 10_000.0, "mAh", "implant batteries hold ~100–5000 mAh", lo_open=True),
+    "cell_voltage_v": Limit(0.0, 10.0, "V", "lithium cells are 2.5–4.2 V", lo_open=True),
+    "quiescent_ua": Limit(0.0, 10_000.0, "µA", _SANE),
+    "charge_current_ma": Limit(0.0, 1000.0, "mA", "inductive recharge delivers tens to hundreds of mA",
+                               lo_open=True),
+}
+
+
+def _lim(name: str):
+    return limited(f"device.{name}", _LIMITS[name])
+
+
+_Impedance = Annotated[float, _lim("impedance_ohm")]
+_ContactLength = Annotated[float, _lim("contact_length_mm")]
+_ContactDiameter = Annotated[float, _lim("contact_diameter_mm")]
+_Compliance = Annotated[float, _lim("compliance_v")]
+_Headroom = Annotated[float, _lim("headroom_v")]
+_Capacity = Annotated[float, _lim("capacity_mah")]
+_CellVoltage = Annotated[float, _lim("cell_voltage_v")]
+_Quiescent = Annotated[float, _lim("quiescent_ua")]
+_ChargeCurrent = Annotated[float, _lim("charge_current_ma")]
 
 
 class Battery(StrEnum):
@@ -52,20 +85,20 @@ class Device(Params):
     """An implantable pulse generator and its lead contacts (illustrative defaults, docs/MODEL.md §1)."""
 
     name: str = Field("illustrative rechargeable IPG", description="Display name.")
-    impedance_ohm: float = Field(
+    impedance_ohm: _Impedance = Field(
         1000.0, gt=0, description="Load impedance between contacts, Ω (illustrative; 300–1500)."
     )
-    contact_length_mm: float = Field(3.0, gt=0, description="Ring contact length, mm (illustrative).")
-    contact_diameter_mm: float = Field(1.3, gt=0, description="Lead/contact diameter, mm (illustrative).")
-    compliance_v: float = Field(12.0, gt=0, description="Compliance voltage limit, V (illustrative; 12–20).")
+    contact_length_mm: _ContactLength = Field(3.0, gt=0, description="Ring contact length, mm (illustrative).")
+    contact_diameter_mm: _ContactDiameter = Field(1.3, gt=0, description="Lead/contact diameter, mm (illustrative).")
+    compliance_v: _Compliance = Field(12.0, gt=0, description="Compliance voltage limit, V (illustrative; 12–20).")
     supply: SupplyMode = Field(SupplyMode.ADAPTIVE, description="adaptive: V_H = |I|·Z + headroom; fixed.")
-    headroom_v: float = Field(1.0, ge=0, description="Current-source headroom above I·Z, V (illustrative; 0.5–1).")
+    headroom_v: _Headroom = Field(1.0, ge=0, description="Current-source headroom above I·Z, V (illustrative; 0.5–1).")
     efficiency: float = Field(0.8, gt=0, le=1, description="Supply converter efficiency (illustrative).")
     battery: Battery = Field(Battery.RECHARGEABLE, description="primary or rechargeable.")
-    capacity_mah: float = Field(200.0, gt=0, description="Battery capacity, mAh (illustrative; ~100–300 Li-ion).")
-    cell_voltage_v: float = Field(3.7, gt=0, description="Nominal cell voltage, V.")
-    quiescent_ua: float = Field(10.0, ge=0, description="Housekeeping drain, µA (illustrative).")
-    charge_current_ma: float = Field(80.0, gt=0, description="Recharge current, mA (illustrative).")
+    capacity_mah: _Capacity = Field(200.0, gt=0, description="Battery capacity, mAh (illustrative; ~100–300 Li-ion).")
+    cell_voltage_v: _CellVoltage = Field(3.7, gt=0, description="Nominal cell voltage, V.")
+    quiescent_ua: _Quiescent = Field(10.0, ge=0, description="Housekeeping drain, µA (illustrative).")
+    charge_current_ma: _ChargeCurrent = Field(80.0, gt=0, description="Recharge current, mA (illustrative).")
     charge_efficiency: float = Field(0.8, gt=0, le=1, description="Charge transfer efficiency (illustrative).")
 
     @model_validator(mode="after")

@@ -19,8 +19,21 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from scs_sim._params import Params
+from scs_sim._params import Params, limited
 from scs_sim.errors import ConfigError, suggest
+from scs_sim.stim.limits import (
+    AMPLITUDE_MA,
+    FREQUENCY_HZ,
+    GAP_US,
+    MAX_COMPONENTS,
+    MAX_PATTERN_PULSES,
+    MAX_PULSE_RATE_HZ,
+    ONSET_MS,
+    PULSE_WIDTH_US,
+    RECHARGE_WIDTH_US,
+    REPEAT_PERIOD_MS,
+    SCALE,
+)
 from scs_sim.stim.train import Channel, Modifiers, PulseTrain, Recharge, Stream, stream_from_pulses
 
 __all__ = [
@@ -35,18 +48,26 @@ __all__ = [
     "ProgramKind",
     "Tonic",
     "check_custom_pulses",
+    "check_pattern_limits",
     "load_custom_csv",
 ]
 
 US = 1e-6
 MS = 1e-3
 
-PositiveFinite = Annotated[float, Field(gt=0)]
+AmplitudeMA = Annotated[float, Field(gt=0), limited("program.amplitude_ma", AMPLITUDE_MA)]
+FrequencyHz = Annotated[float, Field(gt=0), limited("program.frequency_hz", FREQUENCY_HZ)]
+PulseWidthUs = Annotated[float, Field(gt=0), limited("program.pulse_width_us", PULSE_WIDTH_US)]
+GapUs = Annotated[float, limited("program.interphase_gap_us", GAP_US)]
+RechargeUs = Annotated[float, limited("program.recharge_width_us", RECHARGE_WIDTH_US)]
+Scale = Annotated[float, limited("program.amplitude_ma (scale)", SCALE)]
+OnsetMs = Annotated[float, limited("program.pulses.onset_ms", ONSET_MS)]
+RepeatMs = Annotated[float, limited("program.repeat_period_ms", REPEAT_PERIOD_MS)]
 
 
 class _ProgramBase(Params):
     name: str | None = Field(None, description="Display name (defaults to the file stem or kind).")
-    amplitude_ma: PositiveFinite = Field(description="Cathodic phase amplitude, mA.")
+    amplitude_ma: AmplitudeMA = Field(description="Cathodic phase amplitude, mA.")
     cathodes: list[Annotated[int, Field(ge=0)]] | None = Field(
         None, description="Cathode contact indices (None: the patient's active contacts)."
     )
@@ -64,15 +85,41 @@ class _ProgramBase(Params):
             raise ValueError(f"contacts {both} are both cathode and anode")
         return self
 
+    def _unit_period_s(self) -> float | None:
+        """Period of the program's repeating unit (pulse, burst or pattern), s; None: not periodic."""
+        return None
+
+    @model_validator(mode="after")
+    def _switching_fits(self):
+        """Cycling and pulse dosing may not switch faster than the program's own unit period."""
+        period = self._unit_period_s()
+        m = self.modifiers
+        if period is None:
+            return self
+        if m.cycle_on_s is not None and m.cycle_on_s < period * (1 - 1e-12):
+            raise ValueError(
+                f"modifiers.cycle_on_s = {m.cycle_on_s:g} s is shorter than one period of the program "
+                f"({period:g} s): cycling must keep at least one pulse per ON phase"
+            )
+        if m.dose_duty_pct < 100 and m.dose_period_s < period * (1 - 1e-12):
+            raise ValueError(
+                f"modifiers.dose_period_s = {m.dose_period_s:g} s is shorter than one period of the program "
+                f"({period:g} s): pulse dosing switches whole pulses"
+            )
+        return self
+
 
 class _PulsedBase(_ProgramBase):
-    frequency_hz: PositiveFinite
-    pulse_width_us: PositiveFinite
-    interphase_gap_us: float = Field(20.0, ge=0, description="Gap between the two phases, µs (assumption).")
+    frequency_hz: FrequencyHz
+    pulse_width_us: PulseWidthUs
+    interphase_gap_us: GapUs = Field(20.0, ge=0, description="Gap between the two phases, µs (assumption).")
     recharge: Recharge = Field(Recharge.ACTIVE, description="active: symmetric driven phase; passive.")
-    recharge_width_us: float | None = Field(
+    recharge_width_us: RechargeUs | None = Field(
         None, gt=0, description="Recharge phase width, µs (active default: = pulse width; passive: 4×)."
     )
+
+    def _unit_period_s(self) -> float:
+        return 1.0 / self.frequency_hz
 
     def _recharge_width_us(self) -> float:
         if self.recharge_width_us is not None:
@@ -96,17 +143,17 @@ class Tonic(_PulsedBase):
     """Conventional tonic SCS: one biphasic pulse per period (default 50 Hz, 210 µs)."""
 
     kind: Literal["tonic"] = "tonic"
-    frequency_hz: PositiveFinite = Field(50.0, description="Pulse rate, Hz.")
-    pulse_width_us: PositiveFinite = Field(210.0, description="Cathodic phase width, µs.")
+    frequency_hz: FrequencyHz = Field(50.0, description="Pulse rate, Hz.")
+    pulse_width_us: PulseWidthUs = Field(210.0, description="Cathodic phase width, µs.")
 
 
 class HighFrequency(_PulsedBase):
     """kHz SCS: symmetric biphasic pulses at a high rate (default 10 kHz, 30 µs, no gap)."""
 
     kind: Literal["high_frequency"] = "high_frequency"
-    frequency_hz: PositiveFinite = Field(10_000.0, description="Pulse rate, Hz.")
-    pulse_width_us: PositiveFinite = Field(30.0, description="Width of each phase, µs.")
-    interphase_gap_us: float = Field(0.0, ge=0, description="Gap between the two phases, µs.")
+    frequency_hz: FrequencyHz = Field(10_000.0, description="Pulse rate, Hz.")
+    pulse_width_us: PulseWidthUs = Field(30.0, description="Width of each phase, µs.")
+    interphase_gap_us: GapUs = Field(0.0, ge=0, description="Gap between the two phases, µs.")
 
 
 class Burst(_ProgramBase):
@@ -118,17 +165,20 @@ class Burst(_ProgramBase):
     """
 
     kind: Literal["burst"] = "burst"
-    burst_frequency_hz: PositiveFinite = Field(40.0, description="Burst rate, Hz.")
-    intraburst_frequency_hz: PositiveFinite = Field(500.0, description="Pulse rate inside a burst, Hz.")
+    burst_frequency_hz: FrequencyHz = Field(40.0, description="Burst rate, Hz.")
+    intraburst_frequency_hz: FrequencyHz = Field(500.0, description="Pulse rate inside a burst, Hz.")
     pulses_per_burst: int = Field(5, ge=1, le=1000, description="Pulses per burst.")
-    pulse_width_us: PositiveFinite = Field(1000.0, description="Width of each pulse, µs.")
+    pulse_width_us: PulseWidthUs = Field(1000.0, description="Width of each pulse, µs.")
     recharge: Recharge = Field(
         Recharge.PASSIVE, description="passive: once after the burst; active: per pulse."
     )
-    recharge_width_us: float | None = Field(
+    recharge_width_us: RechargeUs | None = Field(
         None, gt=0, description="Recharge width, µs (passive default: the rest of the burst period)."
     )
-    interphase_gap_us: float = Field(0.0, ge=0, description="Gap before the recharge phase, µs.")
+    interphase_gap_us: GapUs = Field(0.0, ge=0, description="Gap before the recharge phase, µs.")
+
+    def _unit_period_s(self) -> float:
+        return 1.0 / self.burst_frequency_hz
 
     @model_validator(mode="after")
     def _fits(self):
@@ -164,12 +214,12 @@ class Burst(_ProgramBase):
 class CustomPulse(Params):
     """One pulse of a custom program."""
 
-    onset_ms: float = Field(ge=0, description="Onset within the pattern, ms.")
-    amplitude_ma: PositiveFinite = Field(description="Cathodic amplitude, mA.")
-    pulse_width_us: PositiveFinite = Field(description="Cathodic width, µs.")
-    interphase_gap_us: float = Field(0.0, ge=0, description="Gap before recharge, µs.")
+    onset_ms: OnsetMs = Field(ge=0, description="Onset within the pattern, ms.")
+    amplitude_ma: AmplitudeMA = Field(description="Cathodic amplitude, mA.")
+    pulse_width_us: PulseWidthUs = Field(description="Cathodic width, µs.")
+    interphase_gap_us: GapUs = Field(0.0, ge=0, description="Gap before recharge, µs.")
     recharge: Recharge = Field(Recharge.ACTIVE, description="active or passive.")
-    recharge_width_us: float | None = Field(None, gt=0, description="Recharge width, µs (default as tonic).")
+    recharge_width_us: RechargeUs | None = Field(None, gt=0, description="Recharge width, µs (default as tonic).")
 
     def recharge_us(self) -> float:
         if self.recharge_width_us is not None:
@@ -189,11 +239,13 @@ class Custom(_ProgramBase):
     """
 
     kind: Literal["custom"] = "custom"
-    amplitude_ma: float = Field(1.0, gt=0, description="Scale for relative pulse amplitudes, mA.")
+    amplitude_ma: Scale = Field(1.0, gt=0, description="Scale for relative pulse amplitudes, mA.")
     relative_amplitude: bool = Field(False, description="Pulse amplitudes are multiples of amplitude_ma.")
-    pulses: list[CustomPulse] | None = Field(None, description="Inline pulse list.")
+    pulses: list[CustomPulse] | None = Field(
+        None, max_length=MAX_PATTERN_PULSES, description="Inline pulse list."
+    )
     csv: str | None = Field(None, description="CSV file with the pulse list (relative to the TOML file).")
-    repeat_period_ms: float | None = Field(None, gt=0, description="Repeat the pattern with this period, ms.")
+    repeat_period_ms: RepeatMs | None = Field(None, gt=0, description="Repeat the pattern with this period, ms.")
 
     @model_validator(mode="after")
     def _check(self):
@@ -201,7 +253,30 @@ class Custom(_ProgramBase):
             raise ValueError("give exactly one of 'pulses' (inline list) or 'csv' (file)")
         if self.pulses is not None:
             check_custom_pulses(self.pulses, self.repeat_period_ms)
+            check_pattern_limits(self.pulses, self.repeat_period_ms, self._scale())
         return self
+
+    def _scale(self) -> float:
+        return self.amplitude_ma if self.relative_amplitude else 1.0
+
+    def _unit_period_s(self) -> float | None:
+        return None if self.repeat_period_ms is None else self.repeat_period_ms * MS
+
+
+def check_pattern_limits(pulses: list[CustomPulse], repeat_period_ms: float | None, scale: float) -> None:
+    """Raise ``ValueError`` if a custom pattern is beyond the limits of :mod:`scs_sim.stim.limits`."""
+    if len(pulses) > MAX_PATTERN_PULSES:
+        raise ValueError(f"the pattern has {len(pulses)} pulses; at most {MAX_PATTERN_PULSES} are allowed")
+    top = max(q.amplitude_ma for q in pulses) * scale
+    if problem := AMPLITUDE_MA.problem(top):
+        raise ValueError(f"the largest pulse amplitude after scaling: {problem}")
+    if repeat_period_ms is not None:
+        rate = len(pulses) / (repeat_period_ms * MS)
+        if rate > MAX_PULSE_RATE_HZ * (1 + 1e-12):
+            raise ValueError(
+                f"{len(pulses)} pulses every {repeat_period_ms:g} ms is {rate:g} pulses/s, above "
+                f"{MAX_PULSE_RATE_HZ:g} Hz ({FREQUENCY_HZ.why})"
+            )
 
 
 def check_custom_pulses(pulses: list[CustomPulse], repeat_period_ms: float | None) -> None:
@@ -227,13 +302,13 @@ def check_custom_pulses(pulses: list[CustomPulse], repeat_period_ms: float | Non
 class _Component(Params):
     """A multiplexed sub-program: tonic-like pulses on their own contacts with a phase offset."""
 
-    frequency_hz: PositiveFinite = Field(description="Pulse rate, Hz.")
-    pulse_width_us: PositiveFinite = Field(description="Cathodic phase width, µs.")
-    amplitude_ma: PositiveFinite = Field(description="Cathodic amplitude, mA.")
+    frequency_hz: FrequencyHz = Field(description="Pulse rate, Hz.")
+    pulse_width_us: PulseWidthUs = Field(description="Cathodic phase width, µs.")
+    amplitude_ma: AmplitudeMA = Field(description="Cathodic amplitude, mA.")
     offset_us: float = Field(0.0, ge=0, description="Delay of the first pulse, µs.")
-    interphase_gap_us: float = Field(20.0, ge=0, description="Gap between phases, µs.")
+    interphase_gap_us: GapUs = Field(20.0, ge=0, description="Gap between phases, µs.")
     recharge: Recharge = Recharge.ACTIVE
-    recharge_width_us: float | None = Field(None, gt=0)
+    recharge_width_us: RechargeUs | None = Field(None, gt=0)
     cathodes: list[Annotated[int, Field(ge=0)]] | None = None
     anodes: list[Annotated[int, Field(ge=0)]] | None = None
 
@@ -259,11 +334,21 @@ class Multiplexed(_ProgramBase):
     """
 
     kind: Literal["multiplexed"] = "multiplexed"
-    amplitude_ma: float = Field(1.0, gt=0, description="Scale factor applied to every component amplitude.")
-    components: list[_Component] = Field(min_length=1, description="The interleaved sub-programs.")
+    amplitude_ma: Scale = Field(1.0, gt=0, description="Scale factor applied to every component amplitude.")
+    components: list[_Component] = Field(min_length=1, max_length=MAX_COMPONENTS, description="The interleaved sub-programs.")
 
     @model_validator(mode="after")
     def _no_overlap(self):
+        for i, c in enumerate(self.components):
+            top = c.amplitude_ma * self.amplitude_ma
+            if problem := AMPLITUDE_MA.problem(top):
+                raise ValueError(f"component {i}, amplitude after scaling: {problem}")
+        rate = sum(c.frequency_hz for c in self.components)
+        if rate > MAX_PULSE_RATE_HZ * (1 + 1e-12):
+            raise ValueError(
+                f"the components deliver {rate:g} pulses/s together, above {MAX_PULSE_RATE_HZ:g} Hz "
+                f"({FREQUENCY_HZ.why})"
+            )
         for c in self.components:
             try:
                 c.as_tonic(self.modifiers)
@@ -337,18 +422,40 @@ def _burst_stream(p: Burst) -> Stream:
     )
 
 
+_CSV_TEXT_COLUMNS = ("recharge",)
+
+
+def _read_csv_text(path: Path) -> str:
+    """The text of a CSV file; unreadable, binary or non-UTF-8 content is a :class:`ConfigError`."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read custom pulse CSV: {exc.strerror or exc}", file=str(path)) from None
+    except ValueError as exc:  # e.g. a NUL byte in the file name
+        raise ConfigError(f"cannot read custom pulse CSV: {exc}", file=str(path)) from None
+    if b"\0" in data:
+        raise ConfigError("not a text CSV file (it contains NUL bytes)", file=str(path))
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ConfigError("not a UTF-8 text CSV file", file=str(path)) from None
+
+
 def load_custom_csv(path: str | Path) -> list[CustomPulse]:
     """Read a custom pulse list from CSV; every bad row is a :class:`ConfigError` naming file and row."""
     import csv
 
     path = Path(path)
+    text = _read_csv_text(path)
     try:
-        text = path.read_text()
-    except OSError as exc:
-        raise ConfigError(f"cannot read custom pulse CSV: {exc.strerror}", file=str(path)) from None
-    rows = list(csv.DictReader(text.splitlines()))
+        rows = list(csv.DictReader(text.splitlines()))
+    except csv.Error as exc:
+        raise ConfigError(f"malformed CSV: {exc}", file=str(path)) from None
     if not rows:
         raise ConfigError("the CSV has no pulse rows (need a header and at least one row)", file=str(path))
+    if len(rows) > MAX_PATTERN_PULSES:
+        raise ConfigError(f"the CSV has {len(rows)} pulse rows; at most {MAX_PATTERN_PULSES} are allowed",
+                          file=str(path))
     allowed = set(CustomPulse.model_fields)
     pulses = []
     for i, row in enumerate(rows, start=2):  # line 1 is the header
@@ -359,15 +466,26 @@ def load_custom_csv(path: str | Path) -> list[CustomPulse]:
                 f"unknown column '{k}'{suggest(str(k), allowed)}; allowed: {', '.join(sorted(allowed))}",
                 file=str(path),
             )
-        clean = {k: v.strip() for k, v in row.items() if v is not None and v.strip() != ""}
+        clean = {k: v.strip() for k, v in row.items() if isinstance(v, str) and v.strip() != ""}
+        values: dict = {}
+        for col, v in clean.items():
+            if col in _CSV_TEXT_COLUMNS:
+                values[col] = v
+                continue
+            try:
+                values[col] = float(v)
+            except ValueError:
+                raise ConfigError(f"line {i}, column '{col}': must be a number (got {v!r})",
+                                  file=str(path)) from None
         try:
-            pulses.append(CustomPulse(**clean))
+            pulses.append(CustomPulse(**values))
         except ValueError as exc:
             err = exc.errors()[0] if hasattr(exc, "errors") else {"loc": (), "msg": str(exc)}
             col = ".".join(str(x) for x in err.get("loc", ()))
             val = clean.get(col, None)
+            msg = str(err["msg"]).removeprefix("Value error, ")
             raise ConfigError(
-                f"line {i}, column '{col}': {err['msg']} (got {val!r})", file=str(path)
+                f"line {i}, column '{col}': {msg} (got {val!r})", file=str(path)
             ) from None
     return pulses
 
@@ -376,11 +494,15 @@ def _custom_stream(p: Custom, base_dir: Path | None) -> Stream:
     pulses = p.pulses
     if pulses is None:
         csv_path = Path(p.csv)
+        if any(len(part.encode("utf-8", "replace")) > 255 for part in csv_path.parts):
+            raise ConfigError(f"file name too long (the file system allows 255 bytes): {p.csv[:60]}...",
+                              key="program.csv")
         if not csv_path.is_absolute() and base_dir is not None:
             csv_path = base_dir / csv_path
         pulses = load_custom_csv(csv_path)
         try:
             check_custom_pulses(pulses, p.repeat_period_ms)
+            check_pattern_limits(pulses, p.repeat_period_ms, p._scale())
         except ValueError as exc:
             raise ConfigError(str(exc), file=str(csv_path)) from None
     scale = p.amplitude_ma if p.relative_amplitude else 1.0

@@ -23,12 +23,14 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Annotated
 
 import numpy as np
 from pydantic import Field, model_validator
 
-from scs_sim._params import Params
+from scs_sim._params import Params, limited
 from scs_sim.errors import ConfigError
+from scs_sim.stim.limits import TIME_S
 
 __all__ = ["Channel", "Modifiers", "PulseChunk", "PulseTrain", "Recharge", "Stream", "biphasic",
            "stream_from_pulses"]
@@ -41,6 +43,14 @@ class Recharge(StrEnum):
     PASSIVE = "passive"
 
 
+_StartS = Annotated[float, limited("program.modifiers.start_s", TIME_S)]
+_StopS = Annotated[float, limited("program.modifiers.stop_s", TIME_S)]
+_CycleOnS = Annotated[float, limited("program.modifiers.cycle_on_s", TIME_S)]
+_CycleOffS = Annotated[float, limited("program.modifiers.cycle_off_s", TIME_S)]
+_RampUpS = Annotated[float, limited("program.modifiers.ramp_up_s", TIME_S)]
+_DosePeriodS = Annotated[float, limited("program.modifiers.dose_period_s", TIME_S)]
+
+
 class Modifiers(Params):
     """Switching and scaling applied to any program kind (whole pulses or bursts at a time).
 
@@ -49,13 +59,13 @@ class Modifiers(Params):
     full over ``ramp_up_s`` after the start and after every cycling ON edge (soft start).
     """
 
-    start_s: float = Field(0.0, ge=0, description="Time of the first delivered pulse, s.")
-    stop_s: float | None = Field(None, gt=0, description="No pulses from this time on, s (None: never stop).")
-    cycle_on_s: float | None = Field(None, gt=0, description="Cycling: ON time, s (None: no cycling).")
-    cycle_off_s: float | None = Field(None, ge=0, description="Cycling: OFF time, s.")
-    ramp_up_s: float = Field(0.0, ge=0, description="Linear amplitude ramp after start and each ON edge, s.")
+    start_s: _StartS = Field(0.0, ge=0, description="Time of the first delivered pulse, s.")
+    stop_s: _StopS | None = Field(None, gt=0, description="No pulses from this time on, s (None: never stop).")
+    cycle_on_s: _CycleOnS | None = Field(None, gt=0, description="Cycling: ON time, s (None: no cycling).")
+    cycle_off_s: _CycleOffS | None = Field(None, ge=0, description="Cycling: OFF time, s.")
+    ramp_up_s: _RampUpS = Field(0.0, ge=0, description="Linear amplitude ramp after start and each ON edge, s.")
     dose_duty_pct: float = Field(100.0, gt=0, le=100, description="Pulse dosing: % of each dosing period ON.")
-    dose_period_s: float = Field(1.0, gt=0, description="Pulse dosing period, s.")
+    dose_period_s: _DosePeriodS = Field(1.0, gt=0, description="Pulse dosing period, s.")
 
     @model_validator(mode="after")
     def _check(self) -> Modifiers:

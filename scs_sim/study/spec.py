@@ -338,7 +338,7 @@ def load_spec(spec, overrides: Iterable[str] = (), *, evaluate=None) -> SweepSpe
 
     check_keys(raw_sweep, _SWEEP_KEYS, file=file, prefix="sweep")
     method = raw_sweep.get("method", "grid")
-    if method not in SAMPLERS:
+    if not isinstance(method, str) or method not in SAMPLERS:
         names = tuple(SAMPLERS)
         raise ConfigError(
             f"unknown method {method!r}{suggest(str(method), names)}; allowed: {', '.join(names)}",
@@ -347,7 +347,7 @@ def load_spec(spec, overrides: Iterable[str] = (), *, evaluate=None) -> SweepSpe
         )
     sized = SAMPLERS[method].sized
     seeds = raw_sweep.get("seeds", "common")
-    if seeds not in SEED_MODES:
+    if not isinstance(seeds, str) or seeds not in SEED_MODES:
         raise ConfigError(
             f"unknown seeds mode {seeds!r}; allowed: {', '.join(SEED_MODES)}", file=file, key="sweep.seeds"
         )

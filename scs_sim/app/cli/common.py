@@ -13,6 +13,7 @@ import json
 import math
 from pathlib import Path
 
+from scs_sim._params import Limit
 from scs_sim.errors import ConfigError
 
 __all__ = [
@@ -22,6 +23,8 @@ __all__ = [
     "Parser",
     "add_command",
     "add_run_options",
+    "bounded",
+    "seed_arg",
     "format_table",
     "is_sweep_spec",
     "load_program_and_train",
@@ -42,6 +45,41 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str):  # noqa: D401 - argparse API
         raise ConfigError(f"{message} (see '{self.prog} --help')")
+
+
+#: Simulated seconds of the fibre commands: ``recruit`` (one run) and ``threshold`` (a bisection of ~15 runs).
+RECRUIT_DURATION = Limit(0.0, 60.0, "s", "recruitment statistics settle within a second (default 1 s); "
+                         "spike trains are held in memory", lo_open=True)
+THRESHOLD_DURATION = Limit(0.0, 10.0, "s", "each of the ~15 bisection steps simulates this long; "
+                           "perception is judged within the first second (default 0.5 s)", lo_open=True)
+#: Simulated seconds per update of the interactive explorer.
+EXPLORE_DURATION = Limit(0.0, 60.0, "s", "one interactive update; longer runs belong in 'scs-sim run'", lo_open=True)
+#: Seeds of every command: numpy's SeedSequence takes any non-negative integer; the store keeps int64.
+SEED = Limit(0, 2**63 - 1, "", "a non-negative 64-bit integer")
+
+
+def bounded(limit: Limit, kind=float):
+    """An argparse ``type``: parse ``kind`` and refuse a value outside ``limit`` (exit 2, the range, why)."""
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"must be {'an integer' if kind is int else 'a number'} (got {text!r})") from None
+        if isinstance(value, float) and not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"must be finite (got {text!r})")
+        if problem := limit.problem(value):
+            raise argparse.ArgumentTypeError(problem)
+        return value
+
+    parse.__name__ = kind.__name__
+    return parse
+
+
+def seed_arg(text: str) -> int:
+    """An argparse ``type`` for ``--seed``: an integer in the range of :data:`SEED`."""
+    return bounded(SEED, int)(text)
 
 
 def add_command(sub, name: str, help_: str, *, description: str | None = None,

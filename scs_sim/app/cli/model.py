@@ -6,11 +6,16 @@ from pathlib import Path
 
 from scs_sim.app.cli.common import (
     EXIT_OK,
+    RECRUIT_DURATION,
+    SEED,
+    THRESHOLD_DURATION,
     add_command,
+    bounded,
     load_program_and_train,
     print_json,
     print_row,
     save_figure,
+    seed_arg,
     use_agg,
 )
 from scs_sim.errors import ConfigError
@@ -19,8 +24,8 @@ __all__ = ["cmd_recruit", "cmd_run", "cmd_threshold", "register"]
 
 #: The fibre commands: name -> (help, default simulated seconds).
 _FIBER_COMMANDS = {
-    "recruit": ("which fibres a program recruits (counts, rate, synchrony, paresthesia)", 1.0),
-    "threshold": ("perception and discomfort thresholds (amplitude bisection)", 0.5),
+    "recruit": ("which fibres a program recruits (counts, rate, synchrony, paresthesia)", 1.0, RECRUIT_DURATION),
+    "threshold": ("perception and discomfort thresholds (amplitude bisection)", 0.5, THRESHOLD_DURATION),
 }
 
 #: Metrics ``run`` prints as text (the JSON holds them all), in this order.
@@ -31,12 +36,13 @@ _RUN_KEYS = ("program", "patient", "model", "circuit", "duration_s", "seed", "wd
 
 def register(sub, commands: dict) -> None:
     """Add the ``recruit``, ``threshold`` and ``run`` sub-commands to ``sub`` and their functions to ``commands``."""
-    for name, (help_, duration_s) in _FIBER_COMMANDS.items():
+    for name, (help_, duration_s, limit) in _FIBER_COMMANDS.items():
         sp = add_command(sub, name, help_)
         sp.add_argument("program")
         sp.add_argument("--patient", help="patient TOML file or preset (default, thin_csf, thick_csf)")
-        sp.add_argument("--duration", type=float, default=duration_s, help="simulated seconds of stimulation")
-        sp.add_argument("--seed", type=int, default=1)
+        sp.add_argument("--duration", type=bounded(limit), default=duration_s,
+                        help=f"simulated seconds of stimulation ({limit.allowed()}; default {duration_s:g})")
+        sp.add_argument("--seed", type=seed_arg, default=1, help=f"root seed ({SEED.allowed()}; default 1)")
 
     sp = add_command(sub, "run", "simulate a run config: WDR pain signal with and without stimulation")
     sp.add_argument("config", help="run config TOML (program + patient + [simulation]) or a program")

@@ -72,13 +72,32 @@ def cmd_show(args) -> int:
     return EXIT_OK
 
 
-def cmd_validate(args) -> int:
-    from scs_sim.config.loader import load
+def _validate_one(ref: str) -> None:
+    """Check a config file as every command that takes it would; raise :class:`ConfigError`.
 
+    A run config or a program, patient or device file is loaded and checked (:func:`scs_sim.config.load`);
+    a file with a ``[sweep]`` table is also read as a sweep spec (:func:`scs_sim.study.load_spec`: the
+    options, the axes and every point's config), exactly as ``sweep`` and ``compare`` read it.
+    """
+    from scs_sim.config.loader import find_file, load, parse, read_toml
+
+    path = find_file(ref)
+    data = read_toml(path)
+    if "sweep" in data:
+        from scs_sim.study import load_spec
+
+        rest = {k: v for k, v in data.items() if k != "sweep"}
+        parse(rest, file=str(path), base=path.parent)
+        load_spec(str(path))
+    else:
+        load(ref)
+
+
+def cmd_validate(args) -> int:
     results = []
     for f in args.file:
         try:
-            load(f)
+            _validate_one(f)
             results.append({"file": f, "ok": True, "error": None})
         except ConfigError as exc:
             results.append({"file": f, "ok": False, "error": str(exc)})

@@ -9,7 +9,17 @@ import sys
 import time
 from pathlib import Path
 
-from scs_sim.app.cli.common import EXIT_OK, add_command, add_run_options, is_sweep_spec, print_json, use_agg
+from scs_sim.app.cli.common import (
+    EXIT_OK,
+    EXPLORE_DURATION,
+    add_command,
+    add_run_options,
+    bounded,
+    is_sweep_spec,
+    print_json,
+    seed_arg,
+    use_agg,
+)
 from scs_sim.app.explore import KINDS
 from scs_sim.errors import ConfigError
 
@@ -53,9 +63,10 @@ def register(sub, commands: dict) -> None:
     ep.add_argument("--amplitude", type=float, help="mA; default: the kind's preset")
     ep.add_argument("--pulse-width", type=float, help="µs; default: the kind's preset")
     ep.add_argument("--patient", help="patient TOML file or preset")
-    ep.add_argument("--duration", type=float, default=1.0, help="simulated seconds per update (default 1)")
+    ep.add_argument("--duration", type=bounded(EXPLORE_DURATION), default=1.0,
+                    help=f"simulated seconds per update ({EXPLORE_DURATION.allowed()}; default 1)")
     ep.add_argument("--model", default="spiking", choices=("spiking", "rate"))
-    ep.add_argument("--seed", type=int, default=1)
+    ep.add_argument("--seed", type=seed_arg, default=1)
     ep.add_argument("--headless", action="store_true", help="no window: render once (needs --out)")
     ep.add_argument("--out", help="image file to write (headless: required)")
 
@@ -66,7 +77,7 @@ def register(sub, commands: dict) -> None:
         description="Regenerate every gallery image (about a minute on one core).",
     )
     gp.add_argument("--out", default="docs/gallery", help="folder (default: docs/gallery)")
-    gp.add_argument("--seed", type=int, default=1)
+    gp.add_argument("--seed", type=seed_arg, default=1)
 
     commands.update({"report": cmd_report, "explore": cmd_explore, "gallery": cmd_gallery})
 

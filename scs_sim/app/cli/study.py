@@ -10,7 +10,16 @@ import math
 import sys
 from pathlib import Path
 
-from scs_sim.app.cli.common import add_command, add_run_options, format_table, is_sweep_spec, print_json
+from scs_sim.app.cli.common import (
+    add_command,
+    add_run_options,
+    bounded,
+    format_table,
+    is_sweep_spec,
+    print_json,
+    seed_arg,
+)
+from scs_sim.config.loader import DURATION_S
 from scs_sim.errors import ConfigError
 
 __all__ = ["register", "cmd_sweep", "cmd_compare"]
@@ -43,10 +52,11 @@ def register(sub, commands: dict) -> None:
     cp.add_argument("--patient", help="patient file or preset (program mode; default patient otherwise)")
     cp.add_argument("--device", help="device file or preset (program mode)")
     cp.add_argument(
-        "--duration", type=float, default=10.0, help="simulated seconds per run (program mode; 10)"
+        "--duration", type=bounded(DURATION_S), default=10.0,
+        help=f"simulated seconds per run (program mode; {DURATION_S.allowed()}; 10)"
     )
     cp.add_argument("--replicates", type=int, default=3, help="seeds per program (program mode; 3)")
-    cp.add_argument("--seed", type=int, default=1, help="root seed (program mode; 1)")
+    cp.add_argument("--seed", type=seed_arg, default=1, help="root seed (program mode; 1)")
     cp.add_argument("--report", metavar="FILE.html", help="also write a self-contained HTML report")
     add_run_options(cp)
     commands.update({"sweep": cmd_sweep, "compare": cmd_compare})
