@@ -464,16 +464,17 @@ def check_size(axes: list[Axis], points: int | None, replicates: int, base: dict
         return runs
     factors = {"sweep.replicates": replicates}
     factors.update({"sweep.points": points} if points is not None else counts)
-    key = max(factors, key=factors.get)
-    if key in counts and isinstance(next(a for a in axes if _axis_where(a.key) == key).num, int):
-        key += ".num"
+    top = max(factors, key=factors.get)
+    key = top
+    if top in counts and isinstance(next(a for a in axes if _axis_where(a.key) == top).num, int):
+        key = f"{top}.num"
     dur = _duration(axes, base)
     per_run = RUN_OVERHEAD_S + dur * SECONDS_PER_SIM_S
     raise ConfigError(
         f"{runs:,} runs ({n_points:,} points x {replicates:,} replicates) exceed the limit of "
         f"{MAX_RUNS:,} runs per sweep (scs_sim.study.spec.MAX_RUNS); at about {per_run:.2g} s per run "
         f"({dur:g} s simulated x {SECONDS_PER_SIM_S} s per simulated second + {RUN_OVERHEAD_S} s) "
-        f"that is {_human_s(runs * per_run)} of one core: reduce this factor ({factors[key]:,}) or "
+        f"that is {_human_s(runs * per_run)} of one core: reduce this factor ({factors[top]:,}) or "
         "split the sweep",
         file=file,
         key=key,
