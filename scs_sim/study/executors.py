@@ -148,25 +148,32 @@ class ProcessExecutor:
         queue = list(range(len(payloads)))[::-1]  # next payload at the end
         try:
             while queue or pending:
+                broken = False
                 while queue and len(pending) < limit:
                     i = queue.pop()
-                    pending[self._pool.submit(fn, shared, payloads[i])] = i
-                done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
-                lost = []
-                for f in done:
-                    i = pending.pop(f)
                     try:
-                        result = f.result()
-                    except BrokenProcessPool:
-                        lost.append(i)
-                        continue
-                    yield result
-                if lost:
+                        pending[self._pool.submit(fn, shared, payloads[i])] = i
+                    except BrokenProcessPool:  # it broke since the last wait
+                        queue.append(i)
+                        broken = True
+                        break
+                lost = []
+                if not broken:
+                    done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+                    for f in done:
+                        i = pending.pop(f)
+                        try:
+                            result = f.result()
+                        except BrokenProcessPool:
+                            lost.append(i)
+                            continue
+                        yield result
+                if broken or lost:
                     lost += list(pending.values())  # the pool is broken: every chunk in flight is lost
                     pending.clear()
                     for i in lost:
                         attempts[i] += 1
-                    if max(attempts[i] for i in lost) > 1:
+                    if any(attempts[i] > 1 for i in lost):
                         raise WorkerLost(
                             "a worker process died twice while running the same rows (killed, or out of "
                             "memory?); the rows finished so far are kept"

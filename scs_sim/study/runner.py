@@ -302,8 +302,8 @@ def _run(store: Store, sp, tasks, ref, t0, backend, workers, scheduler, chunk_si
         except WorkerLost as exc:
             kept = len(done) + new_rows
             raise WorkerLost(
-                f"{exc.detail}: {kept}/{len(tasks)} rows are in {store.path}; run the same sweep with "
-                "--resume to compute the rest"
+                f"{exc.detail}: {kept}/{len(tasks)} rows are in {store.path}; to compute the rest, run the "
+                "same sweep with --resume"
             ) from None
         finally:
             restarts = getattr(ex, "restarts", 0)

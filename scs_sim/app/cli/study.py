@@ -93,12 +93,12 @@ def _compare_command(args) -> str:
 
 def _interrupted(exc, again: str) -> int:
     """Ctrl-C: say what is kept and the exact command that continues; exit status 130."""
-    print(f"scs-sim: {exc}; continue with:\n  {again}", file=sys.stderr)
+    print(f"scs-sim: {exc}; continue with: {again}", file=sys.stderr)
     return 130
 
 
 def _worker_lost(exc, again: str) -> ConfigError:
-    return ConfigError(f"{exc.detail}\n  {again}")
+    return ConfigError(f"{exc.detail}: {again}")
 
 
 def cmd_sweep(args) -> int:
