@@ -60,9 +60,9 @@ def _start(spec, out, mode: str, sleep: str) -> subprocess.Popen:
     )
 
 
-def _holds_lock(out) -> bool:
+def _holds_lock(out, pid: int) -> bool:
     try:
-        return "pid" in (out / ".lock").read_text()
+        return f'"pid": {pid},' in (out / ".lock").read_text()
     except OSError:
         return False
 
@@ -82,12 +82,12 @@ def test_two_concurrent_writers(reference, tmp_path, first, second):
             (out / "checksums" / f"{part.name}.json").unlink()
     a = _start(spec, out, first, "0.08")
     deadline = time.monotonic() + 30
-    while not _holds_lock(out):
+    while not _holds_lock(out, a.pid):
         assert a.poll() is None and time.monotonic() < deadline, a.stderr.read()
         time.sleep(0.01)
     b = _start(spec, out, second, "0")
     _, err_b = b.communicate(timeout=60)
-    assert a.poll() is None  # the first was still running: the second really overlapped it
+    assert a.poll() is None, a.stderr.read()  # the first was still running: the second overlapped it
     out_a, err_a = a.communicate(timeout=60)
     assert a.returncode == 0, err_a
     assert b.returncode == 2, err_b

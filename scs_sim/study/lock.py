@@ -84,6 +84,7 @@ class StoreLock:
         fd, self._fd = self._fd, None
         if fd is not None:
             with contextlib.suppress(OSError):
+                os.ftruncate(fd, 0)  # no holder any more (a lock file left by a killed run is harmless)
                 fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
 
