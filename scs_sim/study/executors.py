@@ -22,7 +22,8 @@ the tasks of a lost worker); a chunk lost a second time raises :class:`WorkerLos
 in the store. Dask's own retries end in ``KilledWorker``, reported the same way. No worker outlives
 the main process: each ``processes`` worker asks Linux to send it SIGKILL when its parent dies
 (``prctl(PR_SET_PDEATHSIG)``, set in the worker initializer, which also exits at once if the parent
-is already gone), so kill -9 or SIGTERM of the main process ends the workers too. Workers ignore
+is already gone), and a watchdog thread in each worker exits it within 0.5 s of its parent's death
+(any platform), so kill -9 or SIGTERM of the main process ends the workers too. Workers ignore
 SIGINT: on Ctrl-C the main process stops them (:meth:`ProcessExecutor.close` with ``kill=True``)
 after keeping every finished chunk.
 """
@@ -33,6 +34,8 @@ import contextlib
 import os
 import signal
 import sys
+import threading
+import time
 from collections.abc import Iterator
 
 from scs_sim.errors import ConfigError, suggest
@@ -55,17 +58,36 @@ class WorkerLost(ConfigError):
     """A worker process died (killed, out of memory) and its chunk could not be finished."""
 
 
+def _watch_parent(parent_pid: int) -> None:
+    """Exit this worker as soon as its parent is gone (checked every 0.5 s)."""
+    while os.getppid() == parent_pid:
+        time.sleep(0.5)
+    os._exit(1)
+
+
 def _worker_init(parent_pid: int) -> None:
-    """Initializer of every ``processes`` worker: die with the parent, leave Ctrl-C to the parent."""
+    """Initializer of every ``processes`` worker: die with the parent, leave Ctrl-C to the parent.
+
+    Two guards: ``prctl(PR_SET_PDEATHSIG, SIGKILL)`` on Linux (the kernel kills the worker when its
+    parent dies), and on every platform a daemon thread that exits the worker within 0.5 s of its
+    parent's death (the parent changes to the reaper).
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if sys.platform.startswith("linux"):
         import ctypes
 
         with contextlib.suppress(OSError, AttributeError):
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+            prctl = ctypes.CDLL(None, use_errno=True).prctl
+            prctl.argtypes = [ctypes.c_int] + [
+                ctypes.c_ulong
+            ] * 4  # full-width arguments, as prctl(2) reads them
+            prctl.restype = ctypes.c_int
+            prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
     if os.getppid() != parent_pid:  # the parent died before prctl took effect
         os._exit(1)
+    threading.Thread(
+        target=_watch_parent, args=(parent_pid,), name="scs-sim-parent-watch", daemon=True
+    ).start()
 
 
 #: Environment that keeps each worker single-threaded (one simulation per process).
