@@ -424,16 +424,22 @@ def test_failed_rows_are_recorded_and_the_sweep_goes_on(tmp_path):
     assert df[df["program.amplitude_ma"] == 2]["error"].isna().all()
 
 
-def test_csv_store_when_pyarrow_is_missing(serial_table, tmp_path, monkeypatch):
+def test_an_old_csv_store_is_refused_with_a_message(serial_table, tmp_path):
+    """Parquet is the one table format: a store of the older layout (CSV parts) is refused, clearly."""
     from scs_sim.study import load_results, run_sweep
-    from scs_sim.study import store as sweep_store
 
     spec, _, ref = serial_table
-    monkeypatch.setattr(sweep_store, "_has_pyarrow", lambda: False)
-    run_sweep(spec, out=tmp_path / "c", backend="serial", evaluate=EVALUATOR, chunk_size=5)
-    assert {p.suffix for p in (tmp_path / "c").glob("part-*")} == {".csv"}
-    df = load_results(tmp_path / "c")
-    pd.testing.assert_frame_equal(model_columns(df), model_columns(ref), check_dtype=False)
+    old = tmp_path / "c"
+    old.mkdir()
+    (old / "manifest.json").write_text(json.dumps({"format": "scs_sim.sweep/1", "table_format": "csv"}))
+    ref.to_csv(old / "part-00000.csv", index=False)
+    for call in (
+        lambda: load_results(old),
+        lambda: run_sweep(spec, out=old, backend="serial", evaluate=EVALUATOR, resume=True),
+    ):
+        with pytest.raises(ConfigError) as ei:
+            call()
+        assert "older layout" in str(ei.value) and "new --out" in str(ei.value), str(ei.value)
 
 
 def test_injected_evaluator_without_baselines(tmp_path):

@@ -3,11 +3,14 @@
 Modules, each owning one part (they import one another directly, never this package):
 
 - :mod:`~scs_sim.study.spec`: :class:`Axis`, :class:`SweepSpec`, :func:`load_spec` (the ``[sweep]``
-  table, seeds, every key checked);
+  table, seeds, every key checked, the size limit ``MAX_RUNS`` checked before expansion);
 - :mod:`~scs_sim.study.samplers`: :data:`SAMPLERS`, the design methods (grid, random, lhs, sobol);
 - :mod:`~scs_sim.study.executors`: :data:`EXECUTORS`, the backends (serial, processes, dask);
 - :mod:`~scs_sim.study.runner`: :func:`run_sweep` (chunks, baselines, progress, worker functions);
-- :mod:`~scs_sim.study.store`: the resumable result store, :func:`load_results`;
+- :mod:`~scs_sim.study.store`: the resumable result store (checksummed Parquet parts, verified on every
+  read), :func:`load_results`;
+- :mod:`~scs_sim.study.lock`: one writer per store (an exclusive ``flock`` held for the whole run);
+- :mod:`~scs_sim.study.inputs`: the files a spec reads, by content (their sha256 is part of its hash);
 - :mod:`~scs_sim.study.compare`: :func:`compare`, :func:`pareto_front`.
 """
 

@@ -22,6 +22,7 @@ importable by name there.
 from __future__ import annotations
 
 import importlib
+import inspect
 import json
 import math
 import sys
@@ -33,11 +34,20 @@ from typing import Any
 import numpy as np
 
 from scs_sim.errors import ConfigError, ScsSimError, SimulationError
-from scs_sim.study.executors import EXECUTORS, make_executor
+from scs_sim.study.executors import EXECUTORS, WorkerLost, make_executor
 from scs_sim.study.spec import load_spec
 from scs_sim.study.store import Store
 
-__all__ = ["run_sweep", "sweep", "TIMING_COLUMNS"]
+__all__ = ["run_sweep", "sweep", "TIMING_COLUMNS", "SweepInterrupted"]
+
+
+class SweepInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a sweep: ``out`` holds ``rows`` of ``rows_total`` finished rows (kept)."""
+
+    def __init__(self, out: str, rows: int, rows_total: int):
+        super().__init__(f"interrupted: {rows}/{rows_total} rows are kept in {out}")
+        self.out, self.rows, self.rows_total = out, rows, rows_total
+
 
 #: Columns that measure time, not the model: they differ between runs and backends.
 TIMING_COLUMNS = ("wall_s",)
@@ -137,6 +147,7 @@ def run_sweep(
     evaluate: Callable | str | None = None,
     chunk_size: int | None = None,
     progress: bool | None = None,
+    command: str | None = None,
 ) -> dict:
     """Run a sweep into the result store ``out``; returns a summary dict.
 
@@ -165,13 +176,24 @@ def run_sweep(
         Rows per chunk (one part file each); default ``sweep.chunk_size`` or automatic.
     progress : bool, optional
         Show a tqdm bar on stderr (default: when stderr is a terminal).
+    command : str, optional
+        How this run was started, written into the store's lock (shown to a second writer).
 
     Returns
     -------
     dict
         ``points`` (sweep points), ``done`` (points with every replicate finished), ``rows`` (rows in
         the store), ``rows_total``, ``new_rows`` (computed now), ``out``, ``wall_s``, ``backend``,
-        ``hash``.
+        ``hash``, ``damaged`` (parts found damaged and recomputed), ``worker_restarts``.
+
+    Raises
+    ------
+    ConfigError
+        Bad spec or options, a store in use by another writer, a damaged or foreign store,
+        :class:`~scs_sim.study.executors.WorkerLost` (a worker died twice on the same rows).
+    SweepInterrupted
+        Ctrl-C (a ``KeyboardInterrupt``): every finished row and baseline is kept; ``resume=True``
+        continues.
 
     Examples
     --------
@@ -179,6 +201,10 @@ def run_sweep(
     >>> load_results("results/freq").groupby("program.frequency_hz")["relief_pct"].mean()  # doctest: +SKIP
     """
     t0 = time.perf_counter()
+    if chunk_size is not None and (
+        isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1
+    ):
+        raise ConfigError(f"--chunk-size: must be an integer >= 1 rows per part (got {chunk_size!r})")
     sp = load_spec(spec, overrides, evaluate=evaluate)
     ref = evaluate if callable(evaluate) else sp.evaluator  # a callable runs as given
     tasks = sp.tasks()
@@ -189,11 +215,33 @@ def run_sweep(
         "axes": [a.key for a in sp.axes],
         "spec_file": sp.file,
     }
-    store = Store.open(out, sp.resolved(), resume=resume, info=info)
+    store = Store.open(out, sp.resolved(), resume=resume, info=info, inputs=sp.inputs, command=command)
+    try:
+        return _run(store, sp, tasks, ref, t0, backend, workers, scheduler, chunk_size, progress)
+    finally:
+        store.close()
+
+
+def _close(ex, kill: bool) -> None:
+    if kill and "kill" in inspect.signature(ex.close).parameters:
+        ex.close(kill=True)
+    else:
+        ex.close()
+
+
+def _run(store: Store, sp, tasks, ref, t0, backend, workers, scheduler, chunk_size, progress) -> dict:
+    damaged = store.quarantine()  # a damaged part is never used: its rows are computed again
+    for name, why in damaged:
+        print(
+            f"scs-sim: {store.path / name} is damaged ({why}): moved to damaged/, its rows are "
+            "computed again",
+            file=sys.stderr,
+        )
     done = store.done_pairs()
     pending = [t for t in tasks if (t[0], t[1]) not in done]
     design = sp.design()
     new_rows = 0
+    restarts = 0
     if pending:
         in_process = getattr(EXECUTORS.get(backend), "in_process", False)
         if not in_process and sp.evaluator.startswith("<"):
@@ -205,6 +253,7 @@ def run_sweep(
         shared = {"evaluator": ref, "baselines": base_fn is not None}
         ex = make_executor(backend, workers, scheduler)
         show = sys.stderr.isatty() if progress is None else progress
+        interrupted = False
         try:
             configs = {(p, r): sp.row_config(p, s) for p, r, s in pending}  # parsed once per row
             baselines: dict[str, Any] = {}
@@ -247,8 +296,18 @@ def run_sweep(
             ):
                 store.write_part(rows)
                 new_rows += len(rows)
+        except KeyboardInterrupt:
+            interrupted = True
+            raise SweepInterrupted(str(store.path), len(done) + new_rows, len(tasks)) from None
+        except WorkerLost as exc:
+            kept = len(done) + new_rows
+            raise WorkerLost(
+                f"{exc.detail}: {kept}/{len(tasks)} rows are in {store.path}; to compute the rest, run the "
+                "same sweep with --resume"
+            ) from None
         finally:
-            ex.close()
+            restarts = getattr(ex, "restarts", 0)
+            _close(ex, kill=interrupted)
     table_pairs = store.done_pairs()
     failed = _count_failed(store)
     per_point: dict[int, int] = {}
@@ -265,6 +324,8 @@ def run_sweep(
         "out": str(store.path),
         "backend": backend,
         "hash": store.hash,
+        "damaged": [name for name, _ in damaged],
+        "worker_restarts": restarts,
         "wall_s": round(time.perf_counter() - t0, 3),
     }
     store.write_manifest(

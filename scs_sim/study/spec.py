@@ -59,12 +59,33 @@ from scs_sim.config.overrides import (
     set_dotted,
 )
 from scs_sim.errors import ConfigError, check_keys, suggest
+from scs_sim.study.inputs import digest_files, track_reads
 from scs_sim.study.samplers import SAMPLERS, design
 from scs_sim.study.store import spec_hash
 
-__all__ = ["Axis", "SweepSpec", "load_spec", "build_config", "point_dict", "SEED_MODES", "DEFAULT_EVALUATOR"]
+__all__ = [
+    "Axis",
+    "SweepSpec",
+    "load_spec",
+    "build_config",
+    "point_dict",
+    "check_size",
+    "SEED_MODES",
+    "DEFAULT_EVALUATOR",
+    "MAX_RUNS",
+]
 
 SEED_MODES = ("common", "independent")
+#: Most runs (points × replicates) a sweep may have. A limit of the tool, not of the model: 1e6 rows
+#: of the default segment circuit at 10 s simulated are about 4 core-days (:data:`SECONDS_PER_SIM_S`),
+#: and the design, the tasks and the validated configs are held in memory before the first run.
+MAX_RUNS = 1_000_000
+#: Measured cost of one sweep row of the default circuit (``segment``) with ``tonic_50hz``, the
+#: paired baseline included: 0.037-0.058 s of one core per simulated second (1 s and 10 s runs on the
+#: development machine, 2 cores shared); used for the time estimate of a refused sweep only.
+SECONDS_PER_SIM_S = 0.05
+#: Fixed cost per row (building the network, the metrics), seconds.
+RUN_OVERHEAD_S = 0.02
 DEFAULT_EVALUATOR = "scs_sim.simulation:evaluate"
 _SWEEP_KEYS = ("method", "replicates", "points", "seed", "seeds", "chunk_size", "axes")
 
@@ -131,6 +152,9 @@ class SweepSpec:
     file: str | None = None
     base_dir: str | None = None
     evaluator: str = DEFAULT_EVALUATOR
+    #: ``{file: sha256}`` of every file read while the spec was loaded (includes, programs, CSVs,
+    #: presets); their contents are part of the hash.
+    inputs: dict = field(default_factory=dict)
     _design: list[dict] | None = field(default=None, repr=False)
     #: Configs validated by :func:`load_spec`, by (point, seed): handed out once by :meth:`row_config`.
     _configs: dict = field(default_factory=dict, repr=False, compare=False)
@@ -171,6 +195,8 @@ class SweepSpec:
                 "axes": [a.as_dict() for a in self.axes],
             },
             "evaluator": self.evaluator,
+            "inputs": sorted(set(self.inputs.values())),  # contents, not paths: a moved folder still resumes
+            "scs_sim": _package_version(),
         }
 
     @property
@@ -196,6 +222,12 @@ class SweepSpec:
     def shared(self) -> dict:
         """What building a point's config needs besides its values: base dict, spec file, base folder."""
         return {"base": self.base, "file": self.file, "base_dir": self.base_dir}
+
+
+def _package_version() -> str:
+    from scs_sim._version import __version__
+
+    return __version__
 
 
 def point_dict(base: dict, values: dict, seed: int | None, file, base_dir) -> dict:
@@ -288,6 +320,13 @@ def _parse_axis(key: str, value, method: str, base: dict, file: str | None) -> A
         )
     if num is not None and (isinstance(num, bool) or not isinstance(num, int) or num < 1):
         raise ConfigError(f"must be an integer >= 1 (got {num!r})", file=file, key=f"{where}.num")
+    if num is not None and num > MAX_RUNS:
+        raise ConfigError(
+            f"{num:,} values on one axis exceed the limit of {MAX_RUNS:,} runs per sweep "
+            "(scs_sim.study.spec.MAX_RUNS)",
+            file=file,
+            key=f"{where}.num",
+        )
     return Axis(key, kind, bounds=(a, c), num=num, integer=integer)
 
 
@@ -309,8 +348,20 @@ def load_spec(spec, overrides: Iterable[str] = (), *, evaluate=None) -> SweepSpe
     """Read and validate a sweep spec (a TOML path, a preset name, a TOML-like dict or a SweepSpec).
 
     Every problem is a :class:`~scs_sim.errors.ConfigError` naming the spec file and key
-    (``sweep.axes."program.frequency_hz"``). Every point's config is validated here, before any run.
+    (``sweep.axes."program.frequency_hz"``). The sweep's size is checked against :data:`MAX_RUNS`
+    before the design is made; then every point's config is validated, before any run. The files
+    read meanwhile (the spec, its includes, programs, CSVs, presets) are recorded with their sha256
+    in :attr:`SweepSpec.inputs` (:mod:`scs_sim.study.inputs`).
     """
+    if isinstance(spec, SweepSpec):
+        return _load_spec(spec, overrides, evaluate)
+    with track_reads() as files:
+        out = _load_spec(spec, overrides, evaluate)
+    out.inputs = digest_files(files)
+    return out
+
+
+def _load_spec(spec, overrides: Iterable[str], evaluate) -> SweepSpec:
     if isinstance(spec, SweepSpec):
         if overrides:
             raise ConfigError("overrides need a spec file or dict, not a SweepSpec")
@@ -368,6 +419,7 @@ def load_spec(spec, overrides: Iterable[str] = (), *, evaluate=None) -> SweepSpe
     for key, value in axes_raw.items():
         check_key(base, key, where=_axis_where(key), file=file, axes=axes_raw)
         axes.append(_parse_axis(key, value, method, base, file))
+    check_size(axes, points if sized else None, replicates, base, file=file)
 
     out = SweepSpec(
         base=base,
@@ -384,6 +436,49 @@ def load_spec(spec, overrides: Iterable[str] = (), *, evaluate=None) -> SweepSpe
     )
     _validate_points(out)
     return out
+
+
+def _duration(axes: list[Axis], base: dict) -> float:
+    d = float((base.get("simulation") or {}).get("duration_s") or 0.0)
+    for a in axes:
+        if a.key == "simulation.duration_s":
+            vals = [v for v in a.values if _is_num(v)] if a.kind == "values" else list(a.bounds)
+            d = max([d, *map(float, vals)])
+    return d
+
+
+def _human_s(s: float) -> str:
+    for unit, size in (("years", 365.25 * 86400), ("days", 86400), ("h", 3600), ("min", 60)):
+        if s >= size:
+            return f"{s / size:,.1f} {unit}"
+    return f"{s:.1f} s"
+
+
+def check_size(axes: list[Axis], points: int | None, replicates: int, base: dict, *, file=None) -> int:
+    """The number of runs (points × replicates), checked against :data:`MAX_RUNS` before anything
+    is expanded; a refusal names the largest factor's key and estimates the compute time."""
+    counts = {_axis_where(a.key): (len(a.values) if a.kind == "values" else int(a.num or 1)) for a in axes}
+    n_points = points if points is not None else math.prod(counts.values())
+    runs = n_points * replicates
+    if runs <= MAX_RUNS:
+        return runs
+    factors = {"sweep.replicates": replicates}
+    factors.update({"sweep.points": points} if points is not None else counts)
+    top = max(factors, key=factors.get)
+    key = top
+    if top in counts and isinstance(next(a for a in axes if _axis_where(a.key) == top).num, int):
+        key = f"{top}.num"
+    dur = _duration(axes, base)
+    per_run = RUN_OVERHEAD_S + dur * SECONDS_PER_SIM_S
+    raise ConfigError(
+        f"{runs:,} runs ({n_points:,} points x {replicates:,} replicates) exceed the limit of "
+        f"{MAX_RUNS:,} runs per sweep (scs_sim.study.spec.MAX_RUNS); at about {per_run:.2g} s per run "
+        f"({dur:g} s simulated x {SECONDS_PER_SIM_S} s per simulated second + {RUN_OVERHEAD_S} s) "
+        f"that is {_human_s(runs * per_run)} of one core: reduce this factor ({factors[top]:,}) or "
+        "split the sweep",
+        file=file,
+        key=key,
+    )
 
 
 def _validate_points(spec: SweepSpec) -> None:

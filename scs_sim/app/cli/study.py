@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import shlex
 import sys
 from pathlib import Path
 
@@ -62,21 +63,78 @@ def register(sub, commands: dict) -> None:
     commands.update({"sweep": cmd_sweep, "compare": cmd_compare})
 
 
+def _run_options(args) -> list[str]:
+    """The run options of ``args`` as command-line words (to repeat a command exactly)."""
+    words: list[str] = []
+    if args.backend != "processes":
+        words += ["--backend", args.backend]
+    for flag, value in (("--scheduler", args.scheduler), ("--workers", args.workers)):
+        if value is not None:
+            words += [flag, str(value)]
+    for o in args.overrides:
+        words += ["-s", o]
+    for flag, value in (("--chunk-size", args.chunk_size), ("--evaluator", args.evaluator)):
+        if value is not None:
+            words += [flag, str(value)]
+    return words
+
+
+def _sweep_command(args, *, resume: bool) -> str:
+    words = ["scs-sim", "sweep", args.spec, "--out", args.out, *(["--resume"] if resume else [])]
+    return shlex.join(words + _run_options(args))
+
+
+def _compare_command(args) -> str:
+    words = ["scs-sim", "compare", *args.inputs, "--out", args.out]
+    for flag, value in (("--patient", args.patient), ("--device", args.device)):
+        if value is not None:
+            words += [flag, value]
+    if not (len(args.inputs) == 1 and is_sweep_spec(args.inputs[0])):
+        words += [
+            "--duration",
+            repr(args.duration),
+            "--replicates",
+            str(args.replicates),
+            "--seed",
+            str(args.seed),
+        ]
+    return shlex.join(words + _run_options(args))
+
+
+def _interrupted(exc, again: str) -> int:
+    """Ctrl-C: say what is kept and the exact command that continues; exit status 130."""
+    print(f"scs-sim: {exc}; continue with: {again}", file=sys.stderr)
+    return 130
+
+
+def _worker_lost(exc, again: str) -> ConfigError:
+    return ConfigError(f"{exc.detail}: {again}")
+
+
 def cmd_sweep(args) -> int:
     from scs_sim.study import run_sweep
+    from scs_sim.study.executors import WorkerLost
+    from scs_sim.study.runner import SweepInterrupted
 
-    summary = run_sweep(
-        args.spec,
-        out=args.out,
-        backend=args.backend,
-        workers=args.workers,
-        scheduler=args.scheduler,
-        resume=args.resume,
-        overrides=args.overrides,
-        evaluate=args.evaluator,
-        chunk_size=args.chunk_size,
-        progress=False if args.json else None,
-    )
+    again = _sweep_command(args, resume=True)
+    try:
+        summary = run_sweep(
+            args.spec,
+            out=args.out,
+            backend=args.backend,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            resume=args.resume,
+            overrides=args.overrides,
+            evaluate=args.evaluator,
+            chunk_size=args.chunk_size,
+            progress=False if args.json else None,
+            command=_sweep_command(args, resume=args.resume),
+        )
+    except SweepInterrupted as exc:
+        return _interrupted(exc, again)
+    except WorkerLost as exc:
+        raise _worker_lost(exc, again) from None
     if args.json:
         print_json(summary)
     else:
@@ -94,6 +152,14 @@ def _implicit_spec(args) -> dict:
         raise ConfigError(f"--duration: must be > 0 seconds (got {args.duration!r})")
     if args.replicates < 1:
         raise ConfigError(f"--replicates: must be >= 1 (got {args.replicates})")
+    from scs_sim.study.spec import MAX_RUNS
+
+    if args.replicates * len(args.inputs) > MAX_RUNS:
+        raise ConfigError(
+            f"--replicates: {args.replicates:,} seeds x {len(args.inputs)} programs = "
+            f"{args.replicates * len(args.inputs):,} runs exceed the limit of {MAX_RUNS:,} runs per sweep "
+            "(scs_sim.study.spec.MAX_RUNS)"
+        )
     if args.seed < 0:
         raise ConfigError(f"--seed: must be >= 0 (got {args.seed})")
     refs = [str(Path(r).resolve()) if Path(r).is_file() else r for r in args.inputs]
@@ -139,23 +205,41 @@ def cmd_compare(args) -> int:
             if is_sweep_spec(ref):
                 raise ConfigError(f"{ref} is a sweep spec: give one spec alone, or program files only")
         spec = _implicit_spec(args)
-    sp = load_spec(spec, args.overrides, evaluate=args.evaluator)
-    out = Path(args.out)
-    store = out / f"sweep-{sp.hash[:12]}"
-    summary = run_sweep(
-        sp,
-        out=store,
-        backend=args.backend,
-        workers=args.workers,
-        scheduler=args.scheduler,
-        resume=True,  # a store per spec hash: the same comparison reuses finished rows
-        evaluate=args.evaluator,
-        chunk_size=args.chunk_size,
-        progress=False if args.json else None,
-    )
+    from scs_sim.study.executors import WorkerLost
+    from scs_sim.study.lock import StoreLock
+    from scs_sim.study.runner import SweepInterrupted
     from scs_sim.study.store import load_results
 
-    table = compare(load_results(store))
+    sp = load_spec(spec, args.overrides, evaluate=args.evaluator)  # its hash covers every file it read
+    out = Path(args.out)
+    store = out / f"sweep-{sp.hash[:12]}"  # an edited program file gives a new store, never old rows
+    again = _compare_command(args)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"--out: cannot write to {out}: {exc.strerror or exc}") from None
+    with StoreLock(out).acquire(again):  # one comparison at a time writes comparison.csv / .json here
+        try:
+            summary = run_sweep(
+                sp,
+                out=store,
+                backend=args.backend,
+                workers=args.workers,
+                scheduler=args.scheduler,
+                resume=True,  # a store per spec hash: the same comparison reuses finished rows
+                evaluate=args.evaluator,
+                chunk_size=args.chunk_size,
+                progress=False if args.json else None,
+                command=again,
+            )
+        except SweepInterrupted as exc:
+            return _interrupted(exc, again)
+        except WorkerLost as exc:
+            raise _worker_lost(exc, again) from None
+        return _write_comparison(args, out, store, summary, compare(load_results(store)))
+
+
+def _write_comparison(args, out: Path, store: Path, summary: dict, table) -> int:
     battery = _battery_key(table)
     keep = ["program", "relief_pct_mean", "relief_pct_ci95", "paresthesia", "shannon_k", battery, "pareto"]
     extra = [c for c in ("charge_per_s_uc", "battery_power_uw", "n") if c in table.columns]
