@@ -67,11 +67,9 @@ def fig_to_base64(fig, *, dpi: int = 100) -> str:
 def spec_from_store(store_dir: str | Path):
     """Rebuild the :class:`~scs_sim.study.spec.SweepSpec` of a result store from its manifest."""
     from scs_sim.study import Axis, SweepSpec
+    from scs_sim.study.store import read_manifest
 
-    mpath = Path(store_dir) / "manifest.json"
-    if not mpath.is_file():
-        raise ConfigError(f"not a sweep store (no manifest.json): {store_dir}")
-    man = json.loads(mpath.read_text())
+    man = read_manifest(store_dir)
     spec = man["spec"]
     sw = spec["sweep"]
     axes = []
