@@ -29,7 +29,8 @@ from scs_sim.dorsal_horn.params import CircuitParams, check_network, check_steps
 from scs_sim.errors import ConfigError
 from scs_sim.fibers.anatomy import channel_contacts
 
-__all__ = ["check_run", "circuit_of", "check_pain", "check_circuit_size", "MAX_AFFERENT_SPIKES"]
+__all__ = ["check_run", "circuit_of", "check_pain", "check_circuit_size", "MAX_AFFERENT_SPIKES", "available_mb",
+           "check_memory", "estimate_peak_mb"]
 
 #: Run-time argument names of the circuit's time grid -> the config keys they come from.
 _STEP_KEYS = {"dt_s": "simulation.dt_ms", "bin_s": "simulation.bin_ms", "duration_s": "simulation.duration_s"}
@@ -49,6 +50,17 @@ _POPULATION = Limit(0, 2000, "cells", "one dorsal-horn segment (the presets use 
 MAX_EVENTS = 1000
 #: Most natural afferent spikes a run may draw (16 bytes each, ~4 GB).
 MAX_AFFERENT_SPIKES = 2.5e8
+
+#: Pre-flight memory model of one run (stimulated run + paired baseline), docs/PERFORMANCE.md "Memory".
+#: Measured peak RSS of ``simulate`` (tonic_50hz, default patient, 10-300 s simulated): 184 MB at
+#: 10 s, growing 0.142 MB per simulated second with 1,362 natural afferent spikes/s, i.e. ~104 bytes
+#: per spike over every copy; the rate backend adds ~35 bytes per integration step. Rounded up.
+#: Spikes of the stimulated dorsal-column fibres are not in the model (unknown before recruitment).
+BASE_MB = 200.0
+BYTES_PER_AFFERENT_SPIKE = 110.0
+RATE_BYTES_PER_STEP = 40.0
+#: Refuse a run whose estimate exceeds this share of the memory available when it is checked.
+MEMORY_FRACTION = 0.8
 
 #: Pain-state field -> limit (keys under ``patient.pain``).
 PAIN_LIMITS = {"abeta_rate_hz": _RATE, "adelta_rate_hz": _RATE, "c_rate_hz": _RATE,
@@ -121,6 +133,43 @@ def _afferent_spikes(pain, params: CircuitParams, duration_s: float) -> float:
     return total
 
 
+def available_mb() -> float | None:
+    """Memory available for new work on this machine (``MemAvailable`` of /proc/meminfo, MB), or None."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) / 1024.0
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def estimate_peak_mb(afferent_spikes: float, sim) -> float:
+    """Estimated peak memory (MB) of one run: base + natural afferent spikes (+ rate-model steps)."""
+    mb = BASE_MB + afferent_spikes * BYTES_PER_AFFERENT_SPIKE / 1e6
+    if sim.model == "rate":
+        mb += sim.duration_s / (sim.dt_ms * 1e-3) * RATE_BYTES_PER_STEP / 1e6
+    return mb
+
+
+def check_memory(afferent_spikes: float, sim, *, file: str | None = None) -> None:
+    """Raise :class:`ConfigError` (key ``simulation.duration_s``) when a run would not fit in memory."""
+    avail = available_mb()
+    need = estimate_peak_mb(afferent_spikes, sim)
+    if avail is None or need <= MEMORY_FRACTION * avail:
+        return
+    raise ConfigError(
+        f"a {sim.duration_s:g} s {sim.model} run needs about {need:,.0f} MB (estimate: {BASE_MB:g} MB + "
+        f"{afferent_spikes:.3g} natural afferent spikes x {BYTES_PER_AFFERENT_SPIKE:g} B"
+        + (f" + {sim.duration_s / (sim.dt_ms * 1e-3):.3g} steps x {RATE_BYTES_PER_STEP:g} B" if sim.model == "rate"
+           else "")
+        + f"), more than {MEMORY_FRACTION:.0%} of the {avail:,.0f} MB available on this machine: shorten "
+        "simulation.duration_s, lower the afferent rates or fibre counts"
+        + (", or use a coarser simulation.dt_ms" if sim.model == "rate" else ""),
+        file=file, key="simulation.duration_s")
+
+
 def _place(exc: ConfigError, file: str | None, prefix: str) -> ConfigError:
     return exc.located(file=exc.file or file, key_prefix=prefix)
 
@@ -179,6 +228,7 @@ def check_run(cfg, *, train=None, files: dict[str, str | None] | None = None) ->
             f"the natural afferent drive would draw ~{spikes:.3g} spikes over {sim.duration_s:g} s, above "
             f"{MAX_AFFERENT_SPIKES:.3g} (~4 GB): lower the rates, the fibre counts or simulation.duration_s",
             file=patient_file, key="patient.pain")
+    check_memory(spikes, sim, file=sim_file)
     if sim.model == "spiking":
         try:
             check_steps(params, sim.duration_s, sim.dt_ms * 1e-3, sim.bin_ms * 1e-3)
