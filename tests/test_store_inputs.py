@@ -145,3 +145,16 @@ def test_a_store_of_another_package_version_refuses_resume(tmp_path, monkeypatch
     with pytest.raises(ConfigError) as ei:
         run_sweep(spec, out=tmp_path / "s", resume=True, **KW)
     assert "made by scs_sim 0.1.0, this is scs_sim 99.0" in str(ei.value)
+
+
+def test_machine_state_files_are_not_inputs(tmp_path):
+    """The load-time memory check reads /proc/meminfo: machine state, not part of a spec's identity."""
+    from scs_sim.study.inputs import track_reads
+
+    f = tmp_path / "x.toml"
+    f.write_text("a = 1\n")
+    with track_reads() as files:
+        f.read_text()
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            fh.read()
+    assert files == [str(f)]

@@ -6,7 +6,7 @@ spec_hash`) must change when any of them changes, or a ``--resume`` after an edi
 two programs. Rather than re-implement the config loader's search rules, :func:`track_reads` records
 every file actually opened for reading while a spec is loaded (a :func:`sys.addaudithook` hook on the
 ``open`` event, active only inside the block and only in its thread), leaving out Python code and the
-installed libraries (but not scs_sim's own presets). :func:`digest_files` reads each file's sha256.
+installed libraries (but not scs_sim's own presets) and virtual file systems (/proc, /sys, /dev). :func:`digest_files` reads each file's sha256.
 """
 
 from __future__ import annotations
@@ -37,10 +37,16 @@ _LIB_DIRS = tuple(
 )
 
 
+#: Virtual file systems (machine state such as /proc/meminfo, read by the load-time checks): never inputs.
+_VIRTUAL_DIRS = ("/proc", "/sys", "/dev")
+
+
 def _is_input(path: str) -> bool:
     if Path(path).suffix.lower() in _CODE_SUFFIXES:
         return False
     full = os.path.realpath(path)
+    if any(full == d or full.startswith(d + os.sep) for d in _VIRTUAL_DIRS):
+        return False
     if full.startswith(_PACKAGE_DIR + os.sep):
         return "__pycache__" not in full
     return not any(full.startswith(d + os.sep) for d in _LIB_DIRS)
