@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -186,3 +189,24 @@ def test_parts_are_parquet_with_checksum_records(clean):
         assert rec["bytes"] == p.stat().st_size and rec["rows"] == 2 and len(rec["sha256"]) == 64
     m = json.loads((store / "manifest.json").read_text())
     assert m["format"] == "scs_sim.sweep/2" and m["table_format"] == "parquet" and len(m["checksum"]) == 64
+
+
+def test_the_resume_advice_repeats_the_command_that_made_the_store(tmp_path):
+    """Following the advice of a damaged-store error literally must work: same spec, same -s options."""
+    from scs_sim.study import load_results
+
+    out = tmp_path / "sw"
+    made = [sys.executable, "-m", "scs_sim", "sweep", "burst_grid", "--out", str(out), "--backend", "serial",
+            "-s", "sweep.replicates=1", "-s", "simulation.duration_s=0.2", "--evaluator", "tests.test_sweep:evaluate"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    subprocess.run(made, check=True, capture_output=True, env=env)
+    part = sorted(out.glob("part-*.parquet"))[0]
+    part.write_bytes(part.read_bytes()[:100])
+    with pytest.raises(ConfigError) as err:
+        load_results(out)
+    advice = str(err.value).split("run `", 1)[1].split("`", 1)[0]
+    assert advice.startswith("scs-sim sweep burst_grid --out") and advice.endswith("--resume")
+    assert "-s sweep.replicates=1 -s simulation.duration_s=0.2" in advice
+    resumed = [sys.executable, "-m", "scs_sim", *shlex.split(advice)[1:]]
+    subprocess.run(resumed, check=True, capture_output=True, env=env)
+    assert len(load_results(out)) == 27

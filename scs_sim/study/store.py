@@ -219,13 +219,14 @@ class Store:
             raise ConfigError(f"--out: cannot write to {p}: {exc.strerror or exc}") from None
         store._lock = StoreLock(p).acquire(command)
         try:
-            store._open_locked(resolved, resume, info, inputs)
+            store._open_locked(resolved, resume, info, inputs, command)
         except BaseException:
             store.close()
             raise
         return store
 
-    def _open_locked(self, resolved: dict, resume: bool, info: dict | None, inputs: dict | None) -> None:
+    def _open_locked(self, resolved: dict, resume: bool, info: dict | None, inputs: dict | None,
+                     command: str | None = None) -> None:
         p = self.path
         existing = self._check_empty(resume)  # again, now that no one else can write
         for stale in [*p.glob(".*.tmp"), *p.glob(f"{CHECKSUMS}/.*.tmp"), *p.glob("baselines/.*.tmp")]:
@@ -258,6 +259,7 @@ class Store:
                 "table_format": "parquet",
                 "created": _now(),
                 "resumed": 0,
+                "command": command,  # the command that made the store (the resume advice repeats it)
             }
         self.manifest.update(_jsonable(info or {}))
         self.write_manifest()
@@ -417,12 +419,14 @@ class Store:
         """The error of reading a store with damaged parts (names them, says how to recompute)."""
         shown = "; ".join(f"{name}: {why}" for name, why in damaged[:3])
         more = f" (and {len(damaged) - 3} more)" if len(damaged) > 3 else ""
+        made_by = self.manifest.get("command") or ""
         spec = self.manifest.get("spec_file")
-        how = (
-            f"`scs-sim sweep {spec} --out {self.path} --resume`"
-            if spec
-            else "the same command with --resume (`scs-sim compare` resumes by itself)"
-        )
+        if made_by.startswith("scs-sim sweep "):  # the same spec and -s options, plus --resume
+            how = f"`{made_by}`" if " --resume" in made_by else f"`{made_by} --resume`"
+        elif spec:
+            how = f"`scs-sim sweep {spec} --out {self.path} --resume` (with the -s options that made it)"
+        else:
+            how = "the same command with --resume (`scs-sim compare` resumes by itself)"
         return ConfigError(
             f"{self.path}: damaged result part(s), their rows are not used: {shown}{more}; "
             f"run {how} to recompute them"
