@@ -39,10 +39,8 @@ def evaluate(cfg, *, baseline=None) -> dict:
 baseline, baseline_key = _ts.baseline, _ts.baseline_key
 
 
-@pytest.fixture(autouse=True)
-def _importable_tests(monkeypatch):
-    old = os.environ.get("PYTHONPATH")
-    monkeypatch.setenv("PYTHONPATH", str(ROOT) + (os.pathsep + old if old else ""))
+#: Worker processes import the test evaluators by name (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("importable_tests")
 
 
 @pytest.fixture(scope="module")

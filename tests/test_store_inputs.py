@@ -6,7 +6,6 @@ presets) and the package version. An edit between a kill and --resume is refused
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
@@ -19,10 +18,8 @@ KW = {"backend": "serial", "evaluate": EVALUATOR, "progress": False}
 PROGRAMS = ROOT / "configs" / "programs"
 
 
-@pytest.fixture(autouse=True)
-def _importable_tests(monkeypatch):
-    old = os.environ.get("PYTHONPATH")
-    monkeypatch.setenv("PYTHONPATH", str(ROOT) + (os.pathsep + old if old else ""))
+#: Worker processes import the test evaluators by name (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("importable_tests")
 
 
 def _programs(tmp_path: Path) -> tuple[Path, Path, Path]:

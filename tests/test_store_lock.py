@@ -19,11 +19,8 @@ import pytest
 from scs_sim.errors import ConfigError
 from tests.test_sweep import EVALUATOR, ROOT, SPEC, model_columns, write
 
-
-@pytest.fixture(autouse=True)
-def _importable_tests(monkeypatch):
-    old = os.environ.get("PYTHONPATH")
-    monkeypatch.setenv("PYTHONPATH", str(ROOT) + (os.pathsep + old if old else ""))
+#: Worker processes import the test evaluators by name (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("importable_tests")
 
 
 @pytest.fixture(scope="module")

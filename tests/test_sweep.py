@@ -118,11 +118,8 @@ def model_columns(df: pd.DataFrame) -> pd.DataFrame:
     return df.drop(columns=[c for c in drop if c in df.columns])
 
 
-@pytest.fixture(autouse=True)
-def _importable_tests(monkeypatch):
-    """Worker processes (spawn, Dask) import the evaluator by name: put the repo on their path."""
-    old = os.environ.get("PYTHONPATH")
-    monkeypatch.setenv("PYTHONPATH", str(ROOT) + (os.pathsep + old if old else ""))
+#: Worker processes import the test evaluators by name (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("importable_tests")
 
 
 @pytest.fixture(scope="module")
