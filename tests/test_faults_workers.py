@@ -102,8 +102,8 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def _start_driver(spec, out, sleep: str) -> subprocess.Popen:
-    argv = [sys.executable, "-m", "scs_sim", "sweep", str(spec), "--out", str(out), "--backend", "processes"]
+def _start_driver(spec, out, sleep: str, backend: str = "processes") -> subprocess.Popen:
+    argv = [sys.executable, "-m", "scs_sim", "sweep", str(spec), "--out", str(out), "--backend", backend]
     argv += ["--workers", "2", "--evaluator", HERE + ":evaluate", "--chunk-size", "1"]
     env = {**os.environ, "SCS_SIM_TEST_ROW_SLEEP_S": sleep}
     return subprocess.Popen(
@@ -126,10 +126,13 @@ def _wait_for_parts(proc, out: Path, n: int) -> list[int]:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal: Linux")
-@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
-def test_no_worker_outlives_the_main_process(reference, tmp_path, sig):
+@pytest.mark.parametrize(("backend", "sig"), [("processes", signal.SIGKILL), ("processes", signal.SIGTERM),
+                                              ("dask", signal.SIGKILL)])
+def test_no_worker_outlives_the_main_process(reference, tmp_path, backend, sig):
+    if backend == "dask":
+        pytest.importorskip("distributed")
     spec, _ = reference
-    proc = _start_driver(spec, tmp_path / "s", "0.3")
+    proc = _start_driver(spec, tmp_path / "s", "0.3", backend)
     try:
         kids = _wait_for_parts(proc, tmp_path / "s", 1)
         assert len(kids) >= 2, kids  # the two workers (and multiprocessing's resource tracker)
