@@ -45,6 +45,7 @@ def test_absurd_sweep_sizes_are_refused_before_expansion(tmp_path, case):
     assert "big.toml" in msg and key in msg and "1,000,000 runs" in msg, msg
     if case != "axis_num_2^63-1" and case != "grid_of_1e9_values":
         assert "runs (" in msg and "of one core" in msg and "s per simulated second" in msg, msg
+        assert "MB of results" in msg, msg
 
 
 def test_the_limit_itself_is_allowed_and_estimated(tmp_path):
