@@ -372,14 +372,15 @@ def check_steps(params: CircuitParams, duration_s: float, dt_s: float, bin_s: fl
     dt_ms = dt_s * 1e3
     fastest = min(k.tau_decay_ms for k in kin)
     if dt_ms > fastest / 5 + 1e-12:
-        raise ConfigError(f"dt_s = {dt_s!r} is too coarse: dt must be <= fastest synaptic decay / 5 "
+        raise ConfigError(f"a step of {dt_ms:g} ms is too coarse: dt must be <= fastest synaptic decay / 5 "
                           f"= {fastest / 5:g} ms", key="dt_s")
     if dt_s < 1e-6:
-        raise ConfigError(f"dt_s = {dt_s!r} is too fine: dt must be >= 1 µs", key="dt_s")
+        raise ConfigError(f"a step of {dt_ms:g} ms is too fine: dt must be >= 1 µs (0.001 ms)", key="dt_s")
     n_steps = int(round(duration_s / dt_s))
     if n_steps < 1:
-        raise ConfigError(f"duration_s = {duration_s!r} is shorter than one step", key="duration_s")
+        raise ConfigError(f"{duration_s:g} s is shorter than one step of {dt_ms:g} ms", key="duration_s")
     bin_steps = int(round(bin_s / dt_s))
     if bin_steps < 1 or abs(bin_steps * dt_s - bin_s) > 1e-9 * max(1.0, bin_s):
-        raise ConfigError(f"bin_s = {bin_s!r} must be a whole number of steps of dt_s = {dt_s!r}", key="bin_s")
+        raise ConfigError(f"a rate bin of {bin_s * 1e3:g} ms must be a whole number of steps of {dt_ms:g} ms",
+                          key="bin_s")
     return n_steps, bin_steps
