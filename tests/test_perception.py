@@ -303,3 +303,16 @@ def test_cli_threshold_ceiling_bounds(value, capsys):
     assert main(["threshold", "tonic_50hz", "--ceiling-ma", value]) == 2
     err = capsys.readouterr().err
     assert "--ceiling-ma" in err and "Traceback" not in err
+
+
+def test_validate_checks_the_patient_tables(tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[patient]\n[patient.perception]\nsync_min_spikes = 0\n')
+    good = tmp_path / "good.toml"
+    good.write_text('[patient]\n[patient.fibers]\nfiber_model = "fast"\nnoise_sd = 0.05\n'
+                    '[patient.perception]\nsummation_window_ms = 5.0\n')
+    assert main(["validate", str(good)]) == 0
+    capsys.readouterr()
+    assert main(["validate", str(bad), "--json"]) == 2
+    (res,) = json.loads(capsys.readouterr().out)
+    assert "patient.perception.sync_min_spikes" in res["error"] and "bad.toml" in res["error"]
