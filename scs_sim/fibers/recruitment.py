@@ -316,9 +316,9 @@ class Recruitment:
     dc_count_hist : int array (n_dc + 1,)
         Number of pulses with a DC volley of each size 0..n_dc (all pulses).
     channel_pulses, channel_volleys : int arrays (n_channels,)
-        Pulses per channel of the train, and how many of them carried a perception-sized DC volley
-        (paresthesia is judged per channel, so a multiplexed program's 50 Hz component is not diluted
-        by its kHz component's pulses).
+        Pulses per channel of the train, and how many of them carried a ``perception_count``-sized DC
+        volley (the v1 per-pulse figures ``volley_fraction`` / ``volley_rule_met``; paresthesia itself is
+        the population percept of :mod:`scs_sim.fibers.percept`, where components add and never dilute).
     perception : PerceptionParams
         The criteria :meth:`summary` applies.
     window_count_hist : int array or None
