@@ -43,9 +43,9 @@ LIMITATIONS = """\
   (kind "independent" there means "not fitted to a number", not "emergent"); `collateral_depression` is a
   design check of an assumption. The CSF ordering follows from the point-source geometry.
 * **GABA_A dependence is built in.** In the Zhang wiring the surround IN acts only through GABA_A, and
-  with the default coverage 0 every recruited DC collateral acts through it; so `gaba_block_psth` and the
-  `*_needs_gaba` experiments are design checks (relief with GABA_A blocked is exactly 0 with common random
-  numbers). They confirm the wiring matches Gilbert 2022 / Meuwissen 2020, not an emergent property.
+  recruited DC collaterals of the surround act only through it (in-field ones, of the painful dermatomes,
+  excite the WDR and drive the local IN's glycine too); so `gaba_block_psth` and the `*_needs_gaba`
+  experiments are design checks (with GABA_A blocked, what relief remains comes from in-field fibres). They confirm the wiring matches Gilbert 2022 / Meuwissen 2020, not an emergent property.
 * **Sub-perception programs do nothing here.** The tonic_90hz_subperception preset recruits no DC fibre in
   the default patient (`subperception_few_fibres` passes with 0), so the model cannot show the rapid
   sub-perception relief of Gilbert 2022, which needs "a small number" of irregularly firing DC axons.
