@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 import numpy as np
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from scs_sim._params import Params
 from scs_sim.errors import ConfigError
@@ -142,8 +142,16 @@ class Anatomy(Params):
     @model_validator(mode="after")
     def _contacts_on_lead(self) -> Anatomy:
         check_contacts(self.cathodes, self.anodes, self.n_contacts, prefix="")
-        check_segment(self.lead_segment, key="lead_segment")
         return self
+
+    @field_validator("lead_segment")
+    @classmethod
+    def _known_segment(cls, v: str) -> str:
+        try:
+            check_segment(v, key="lead_segment")
+        except ConfigError as exc:
+            raise ValueError(exc.detail) from None
+        return v
 
     @property
     def contact_pitch_mm(self) -> float:
