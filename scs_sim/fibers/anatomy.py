@@ -191,7 +191,7 @@ def dermatome_index(anatomy: Anatomy, x_mm: np.ndarray) -> np.ndarray:
     Lamination of the dorsal columns (docs/MODEL.md §3 "Receptive fields and somatotopy"): at the lead's
     segment the columns hold the fibres of that segment and of every caudal one; the most caudal
     dermatome (S5) lies most medially and each more rostral one is added laterally (Werner & Whitsel
-    1967 J Physiol 192:123; Smith & Deacon 1984 Brain 107:671). The ``K`` dermatomes present share
+    1967 J Physiol 192:123; Smith & Deacon 1984, human). The ``K`` dermatomes present share
     ``[0, dc_half_width_mm]`` in equal laminae on each side (equal widths: assumption):
     ``k = min(floor(K |x| / dc_half_width_mm), K - 1)`` laminae out from the midline, dermatome
     ``S5 - k``. Deterministic, monotone: more lateral never means more caudal.
