@@ -1,7 +1,8 @@
 """Validation protocols of the dorsal-horn circuit and the rate backend.
 
 Single-pulse suppression (Foreman / Zhang Fig 7c), wind-up (Zhang Fig 3a), A-fibre conditioning
-(Zhang Fig 5b), the segment gate, DC-collateral depression and the Crodelle 2019 rate model. Each
+(Zhang Fig 5b), the segment gate, DC-collateral depression, the Crodelle 2019 rate model and
+surround inhibition by receptive-field position (Gilbert 2022, on the whole pipeline). Each
 ``protocol_*`` function takes ``quick`` (fewer seeds) and returns ``{"metrics": {...}, "details": {...},
 "figure": {...}}``; :data:`scs_sim.validation.protocols.PROTOCOLS` merges this module's :data:`TABLE`
 into the one table.
