@@ -274,8 +274,9 @@ EXPERIMENTS: tuple[Experiment, ...] = (
     E("tonic_relief_needs_gaba", "Tonic relief needs spinal GABA", "pipeline", "tonic_gaba_ratio",
       "design check", "bicuculline i.t. ablated tonic (and burst) SCS effects",
       "Meuwissen et al. 2020 Pain Pract [V-abs]", -INF, 0.3,
-      "relief with GABA_A × 0 ≤ 0.3 × relief with GABA", "'Ablated' read as ≥ 70 % lost. Design check: with "
-      "the default coverage 0 every DC collateral acts through the surround IN's GABA_A synapses only.",
+      "relief with GABA_A × 0 ≤ 0.3 × relief with GABA", "'Ablated' read as ≥ 70 % lost. Design check: "
+      "surround DC collaterals act through the surround IN's GABA_A synapses only (in-field ones, of the "
+      "painful dermatomes, also through the local IN's GABA_A and glycine synapses).",
       None, "×",
       quick=False),
     E("burst_relief_needs_gaba", "Burst relief needs spinal GABA", "pipeline", "burst_gaba_ratio",
@@ -295,6 +296,31 @@ EXPERIMENTS: tuple[Experiment, ...] = (
       "relief(hf_10khz) − relief(tonic) ≥ −5 percentage points",
       "The model has no paresthesia-free kHz mechanism other than direct DC recruitment (the report "
       "must say so rather than fake a benefit); expected to fail.", None, "pp", quick=False, expect_fail=True),
+    # -- receptive fields: surround inhibition (Gilbert 2022), default patient, lead over the surround -----
+    E("surround_subperception_relief", "Sub-perception SCS over the receptive-field surround gives relief",
+      "surround", "subpt_surround_relief", "qualitative",
+      "low-amplitude sub-perception SCS inhibits dorsal-horn neurons through the few DC axons it recruits "
+      "in the surround of their receptive field",
+      "Gilbert et al. 2022 eNeuro 9(5):ENEURO.0058-22.2022 [V-abs]", 1.0, INF,
+      "best relief below the perception threshold (mean of seeds 1-3) ≥ 1 %",
+      "Direction only; the painful area is placed next to the first recruited fibre's dermatome by a fixed "
+      "rule (protocols_circuit.surround_lead).", None, "%", quick=False),
+    E("surround_optimum_amplitude", "Surround inhibition has an optimum amplitude", "surround",
+      "optimum_drop_pp", "qualitative",
+      "inhibition peaks at a low amplitude and weakens as receptive-field-centre axons are recruited",
+      "Gilbert et al. 2022 eNeuro 9(5):ENEURO.0058-22.2022 [V-abs]", 5.0, INF,
+      "best relief − relief at 2.5 × the perception threshold ≥ 5 percentage points (mean of seeds 1-3)",
+      "A probe during development showed relief rising monotonically with amplitude: the in-field route "
+      "(local Aβ pathways, which also drive the local IN) is net inhibitory here, and more surround than "
+      "in-field fibres join; expected to fail.", None, "pp", quick=False, expect_fail=True),
+    E("infield_less_relief", "In-field recruitment gives less relief than the same fibres in the surround",
+      "surround", "infield_minus_surround_pp", "qualitative",
+      "recruiting axons of the receptive-field centre excites the neuron instead of inhibiting it",
+      "Gilbert et al. 2022 eNeuro 9(5):ENEURO.0058-22.2022 [V-abs]", -INF, -5.0,
+      "relief(all recruited DC fibres in-field) − relief(the same fibres all in the surround) ≤ −5 pp "
+      "at 1.2 × the perception threshold",
+      "Same fibres, spikes and network apart from their role; 'excites' is not required (the in-field "
+      "route of this circuit also drives the local IN).", None, "pp", quick=False),
     E("pinch_not_abolished", "50 Hz SCS reduces but does not abolish output during strong pinch",
       "pinch", "pinch_relief", "qualitative",
       "SCS-generated inhibition did not completely suppress projection activity during simulated pinch",
