@@ -45,7 +45,8 @@ def evaluate(cfg) -> dict:
     x1 = cfg.patient.anatomy.lead_offset_mm - CENTRES[KEYS[0]]
     x2 = cfg.program.amplitude_ma - CENTRES[KEYS[1]]
     x3 = cfg.program.frequency_hz - CENTRES[KEYS[2]]
-    return {"y": ishigami(x1, x2, x3), "constant": 1.0, "label": "ishigami"}
+    y = ishigami(x1, x2, x3)
+    return {"y": y, "relief_pct": y, "constant": 1.0, "label": "ishigami"}
 
 
 def spec_dict(method: str, points: int, replicates: int = 1, seed: int = 11) -> dict:
@@ -249,7 +250,7 @@ def test_categorical_axes_are_refused_for_sensitivity_designs():
 @pytest.mark.parametrize(
     ("options", "key", "words"),
     [
-        ({"output": "yy"}, "output", ["no such result column", "did you mean 'y'", "allowed:"]),
+        ({"output": "relief"}, "output", ["no such result column", "did you mean 'relief_pct'", "allowed:"]),
         ({"output": "label"}, "output", ["not a numeric result column", "allowed:"]),
         ({"output": "constant"}, "output", ["the same (1)", "no variance"]),
         ({"conf_level": 1.5}, "conf_level", ["between 0 and 1", "1.5"]),
@@ -295,3 +296,104 @@ def test_sensitivity_refuses_other_designs_and_incomplete_stores(tmp_path):
         sensitivity(failed, sp, output="y")
     with pytest.raises(ConfigError, match="needs the sweep's spec"):
         sensitivity(table, output="y")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Report section and CLI
+# ---------------------------------------------------------------------------------------------------
+
+
+def test_report_section_has_the_chart_and_the_table(saltelli_store):
+    from scs_sim.app.cli.common import use_agg
+    from scs_sim.app.report_sensitivity import sensitivity_section
+    from scs_sim.study.sensitivity import sensitivity
+
+    use_agg()
+    out, _, _ = saltelli_store
+    text = sensitivity_section(out, output="y", dpi=60)
+    df = sensitivity(out, output="y")
+    assert text.count('<img src="data:image/png;base64,') == 1 and 'id="sensitivity"' in text
+    assert text.count("<tr>") == 1 + len(KEYS)
+    for key, short in zip(KEYS, ("lead_offset_mm", "amplitude_ma", "frequency_hz"), strict=True):
+        assert f'title="{key}">{short}</td>' in text
+    for v in (*df["S1"], *df["ST_conf"]):
+        assert f"<td>{v:.3f}</td>" in text
+    assert "N = 1024" in text and "5120 points" in text and "95 % bootstrap" in text
+
+
+def test_report_section_is_empty_for_other_designs_and_explains_an_unfinished_store(tmp_path):
+    from scs_sim.app.report_sensitivity import sensitivity_section
+    from scs_sim.study import run_sweep
+
+    run_sweep(spec_dict("lhs", 8), out=tmp_path / "lhs", backend="serial", evaluate=EVALUATOR, progress=False)
+    assert sensitivity_section(tmp_path / "lhs") == ""
+    # an unfinished saltelli store: the section says why there are no indices
+    sp = spec_dict("saltelli", 4)
+    run_sweep(sp, out=tmp_path / "s", backend="serial", evaluate=EVALUATOR, progress=False, chunk_size=4)
+    parts = sorted((tmp_path / "s").glob("part-*.parquet"))
+    parts[-1].unlink()
+    (tmp_path / "s" / "checksums" / f"{parts[-1].name}.json").unlink()
+    text = sensitivity_section(tmp_path / "s")
+    assert "not computed" in text and "4 of 20 design points" in text and "--resume" in text
+
+
+@pytest.mark.parametrize("n", [3, 12])
+def test_chart_labels_fit_and_do_not_overlap(n):
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from scs_sim.app.cli.common import use_agg
+    from scs_sim.plots.sensitivity import figure_height, plot_sensitivity
+    from scs_sim.study.sensitivity import short_names
+
+    use_agg()
+    keys = [f"patient.anatomy.parameter_number_{i}_mm" for i in range(n)]
+    rng = np.random.default_rng(0)
+    s1 = rng.uniform(0, 0.5, n)
+    df = pd.DataFrame({"parameter": keys, "S1": s1, "S1_conf": 0.1, "ST": s1 + 0.2, "ST_conf": 0.15})
+    fig, ax = plt.subplots(figsize=(7.5, figure_height(n)), layout="constrained")
+    plot_sensitivity(df, ax=ax, labels=short_names(keys))
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    page = fig.get_window_extent(r)
+    boxes = [t.get_window_extent(r) for t in ax.get_yticklabels()]
+    lo, hi = ax.get_xlim()
+    shown = [t for t in ax.get_xticklabels() if t.get_text() and lo <= t.get_position()[0] <= hi]
+    texts = boxes + [t.get_window_extent(r) for t in shown]
+    texts += [ax.xaxis.label.get_window_extent(r), ax.get_legend().get_window_extent(r)]
+    for b in texts:  # nothing clipped at the figure's edges
+        assert b.x0 >= page.x0 - 0.5 and b.x1 <= page.x1 + 0.5 and b.y0 >= page.y0 - 0.5 and b.y1 <= page.y1 + 0.5
+    for i, a in enumerate(boxes):  # y labels apart
+        assert all(not a.overlaps(b) for b in boxes[i + 1 :])
+    assert not ax.get_legend().get_window_extent(r).overlaps(ax.get_window_extent(r).shrunk(1, 0.999))
+    plt.close(fig)
+
+
+def test_cli_report_prints_the_indices(saltelli_store, tmp_path, capsys, monkeypatch):
+    import json
+
+    import scs_sim.app.report as report
+    from scs_sim.app.cli import main as cli_main
+    from scs_sim.study.sensitivity import sensitivity
+
+    out, _, _ = saltelli_store
+
+    def fake_report(store, out_html, **kw):  # the full report re-runs a program: not needed here
+        out_html.write_text("<html></html>")
+        return out_html
+
+    monkeypatch.setattr(report, "write_report", fake_report)
+    html_out = tmp_path / "r.html"
+    assert cli_main(["report", str(out), "--out", str(html_out)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    df = sensitivity(out)  # relief_pct: the same Ishigami values
+    assert lines[0] == str(html_out) and "Sobol' indices of relief_pct" in lines[1]
+    for key, row in zip(KEYS, df.itertuples(), strict=True):
+        line = next(x for x in lines if x.startswith(key))
+        assert f"{row.S1:6.3f}" in line and f"{row.ST_conf:6.3f}" in line
+    assert cli_main(["report", str(out), "--out", str(html_out), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    sens = data["sensitivity"]
+    assert sens["method"] == "saltelli" and sens["points"] == 1024 and sens["output"] == "relief_pct"
+    assert [r["parameter"] for r in sens["indices"]] == KEYS
+    assert sens["indices"][1]["S1"] == pytest.approx(df["S1"].iloc[1])
