@@ -273,7 +273,7 @@ def test_sweep_configs_load():
         sizes[f.stem] = (sp.n_points, sp.replicates)
     assert sizes["frequency_response"] == (12, 3)
     assert sizes["compare_programs"] == (7, 3)
-    assert sizes["sobol_sensitivity"] == (32 * (5 + 2), 2)  # Saltelli: N(D + 2) points
+    assert sizes["sobol_sensitivity"] == (64 * (5 + 2), 1)  # Saltelli: N(D + 2) points
     assert {"tonic_amplitude_pw", "burst_grid"} <= set(sizes)
     sp = load_spec(ROOT / "configs" / "sweeps" / "compare_programs.toml")
     assert sp.base["simulation"]["duration_s"] == 10.0

@@ -67,7 +67,7 @@ def _caption(df) -> str:
     if a["method"] == "saltelli":
         return (
             f"Sobol' indices of {a['output']} from a Saltelli design of N = {a['points']} base samples "
-            f"({a['rows']} points, {reps}); bars: {level} bootstrap CIs ({a['num_resamples']} resamples). "
+            f"({a['rows']} points, {reps}); whiskers: {level} bootstrap CIs ({a['num_resamples']} resamples). "
             "S1: the share of the output variance a parameter explains alone; ST: including its "
             "interactions (ST − S1: interactions; a sum of S1 below 1: interactions and run-to-run noise)."
         )
