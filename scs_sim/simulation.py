@@ -27,7 +27,7 @@ from scs_sim.config import Patient, RunConfig, Simulation, program_dir
 from scs_sim.dorsal_horn.afferents import AfferentSpikes, afferent_spikes, merge_dc
 from scs_sim.errors import ConfigError
 from scs_sim.fibers.anatomy import build_fibers
-from scs_sim.fibers.recruitment import recruit
+from scs_sim.fibers.models import recruit_function
 from scs_sim.stim.dosimetry import Device, dosimetry
 from scs_sim.stim.programs import pulse_train
 
@@ -189,7 +189,10 @@ def simulate_config(cfg: RunConfig, *, baseline_result: Baseline | None = None) 
     eng = _Engine(cfg)
     sim = cfg.simulation
     train = pulse_train(cfg.program, base_dir=program_dir(cfg))
-    rec = recruit(train, eng.fibers, eng.rngs["recruit"], sim.duration_s)
+    fib = cfg.patient.fibers
+    rec = recruit_function(fib.fiber_model, file=cfg.source)(
+        train, eng.fibers, eng.rngs["recruit"], sim.duration_s, params=fib.excitation(),
+        perception=cfg.patient.perception)
     dc_t, dc_i = rec.dc_spikes()
     stim_inputs = merge_dc(eng.natural, dc_t, dc_i)
     out = eng.run_circuit(stim_inputs)
