@@ -239,7 +239,8 @@ def test_overrides_command_line_wins(tmp_path):
     sp3 = load_spec(
         ROOT / "configs/sweeps/sobol_sensitivity.toml", ["program.amplitude_ma=3", "sweep.points=8"]
     )
-    assert "program.amplitude_ma" not in [a.key for a in sp3.axes] and sp3.n_points == 8
+    # (a Saltelli design: N = 8 base samples x (4 axes left + 2) points)
+    assert "program.amplitude_ma" not in [a.key for a in sp3.axes] and sp3.n_points == 8 * (4 + 2)
     assert sp3.config(5).program.amplitude_ma == 3.0
 
 
@@ -272,7 +273,7 @@ def test_sweep_configs_load():
         sizes[f.stem] = (sp.n_points, sp.replicates)
     assert sizes["frequency_response"] == (12, 3)
     assert sizes["compare_programs"] == (7, 3)
-    assert sizes["sobol_sensitivity"][0] == 64
+    assert sizes["sobol_sensitivity"] == (64 * (5 + 2), 1)  # Saltelli: N(D + 2) points
     assert {"tonic_amplitude_pw", "burst_grid"} <= set(sizes)
     sp = load_spec(ROOT / "configs" / "sweeps" / "compare_programs.toml")
     assert sp.base["simulation"]["duration_s"] == 10.0

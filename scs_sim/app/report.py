@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from scs_sim.app.report_sensitivity import sensitivity_section
 from scs_sim.errors import ConfigError
 
 __all__ = ["fig_to_base64", "spec_from_store", "write_report"]
@@ -286,6 +287,7 @@ def write_report(
             if sec != "Comparison":
                 body.append(f"<h2>{sec}</h2>")
             body.extend(sections[sec])
+    body.append(sensitivity_section(store, dpi=dpi))
     body.append(_methods_html())
     doc = (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'

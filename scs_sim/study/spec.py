@@ -7,9 +7,9 @@ comparison statistics are described in docs/MODEL.md §6)::
     [simulation]
     duration_s = 10.0
     [sweep]
-    method = "grid"        # grid | random | lhs | sobol (scs_sim.study.samplers.SAMPLERS)
+    method = "grid"        # grid | random | lhs | sobol | saltelli | morris (study.samplers.SAMPLERS)
     replicates = 3         # seeds per point
-    points = 64            # random / lhs / sobol only
+    points = 64            # random / lhs / sobol: points; saltelli: N base samples; morris: trajectories
     seed = 1               # the sweep's root seed (default: simulation.seed)
     seeds = "common"       # common (default) | independent
     [sweep.axes]
@@ -21,7 +21,10 @@ Axes are keyed by dotted config key. A value is a list (grid only: categorical o
 ``{ range = [a, b], num = n }`` (linear) or ``{ log_range = [a, b], num = n }`` (geometric). For
 random / lhs / sobol the ranges are bounds (``log_range`` sampled uniformly in log space, ``num``
 unused) and ``points`` sets the design size; axes whose base value is an integer are rounded. The
-designs are made in :mod:`scs_sim.study.samplers`.
+designs are made in :mod:`scs_sim.study.samplers`. The sensitivity designs make more points than
+``points``: ``saltelli`` N(D + 2) for N = ``points`` (a power of 2) and D axes, ``morris`` r(D + 1)
+for r = ``points`` trajectories; the size limit counts those (times ``replicates``) before the design
+is made. Their indices: :mod:`scs_sim.study.sensitivity`.
 
 Seeds. Row ``(point, replicate)`` runs with ``simulation.seed`` =
 
@@ -422,7 +425,9 @@ def _load_spec(spec, overrides: Iterable[str], evaluate) -> SweepSpec:
     for key, value in axes_raw.items():
         check_key(base, key, where=_axis_where(key), file=file, axes=axes_raw)
         axes.append(_parse_axis(key, value, method, base, file))
-    check_size(axes, points if sized else None, replicates, base, file=file)
+    check_size(axes, points if sized else None, replicates, base, file=file, method=method)
+    if sized and SAMPLERS[method].check is not None and (why := SAMPLERS[method].check(points)):
+        raise ConfigError(why, file=file, key="sweep.points")
 
     out = SweepSpec(
         base=base,
@@ -457,16 +462,24 @@ def _human_s(s: float) -> str:
     return f"{s:.1f} s"
 
 
-def check_size(axes: list[Axis], points: int | None, replicates: int, base: dict, *, file=None) -> int:
+def check_size(
+    axes: list[Axis], points: int | None, replicates: int, base: dict, *, file=None, method: str | None = None
+) -> int:
     """The number of runs (points × replicates), checked against :data:`MAX_RUNS` before anything
-    is expanded; a refusal names the largest factor's key and estimates the compute time."""
+    is expanded; a refusal names the largest factor's key and estimates the compute time. For a
+    sampled ``method`` that makes several points per ``points`` (saltelli, morris) the points are
+    counted by the sampler's ``size``."""
     counts = {_axis_where(a.key): (len(a.values) if a.kind == "values" else int(a.num or 1)) for a in axes}
-    n_points = points if points is not None else math.prod(counts.values())
+    sampler = SAMPLERS.get(method) if method is not None else None
+    if points is None:
+        n_points = math.prod(counts.values())
+    else:
+        n_points = sampler.n_points(points, len(axes)) if sampler is not None else points
     runs = n_points * replicates
     if runs <= MAX_RUNS:
         return runs
     factors = {"sweep.replicates": replicates}
-    factors.update({"sweep.points": points} if points is not None else counts)
+    factors.update({"sweep.points": n_points} if points is not None else counts)
     top = max(factors, key=factors.get)
     key = top
     if top in counts and isinstance(next(a for a in axes if _axis_where(a.key) == top).num, int):
@@ -474,15 +487,24 @@ def check_size(axes: list[Axis], points: int | None, replicates: int, base: dict
     dur = _duration(axes, base)
     per_run = RUN_OVERHEAD_S + dur * SECONDS_PER_SIM_S
     raise ConfigError(
-        f"{runs:,} runs ({n_points:,} points x {replicates:,} replicates) exceed the limit of "
+        f"{runs:,} runs ({n_points:,} points{_per_points(method, points, len(axes))} x {replicates:,} "
+        "replicates) exceed the limit of "
         f"{MAX_RUNS:,} runs per sweep (scs_sim.study.spec.MAX_RUNS); at about {per_run:.2g} s per run "
         f"({dur:g} s simulated x {SECONDS_PER_SIM_S} s per simulated second + {RUN_OVERHEAD_S} s) "
         f"that is {_human_s(runs * per_run)} of one core and about {runs * ROW_BYTES / 1e6:,.0f} MB of results "
-        f"({ROW_BYTES} B per row loaded): reduce this factor ({factors[top]:,}) or "
+        f"({ROW_BYTES} B per row loaded): reduce this factor ({points if top == 'sweep.points' else factors[top]:,}) or "
         "split the sweep",
         file=file,
         key=key,
     )
+
+
+def _per_points(method: str | None, points: int | None, n_axes: int) -> str:
+    """How a design's points follow from ``points`` (the sampler's ``size_text``; empty if none)."""
+    sampler = SAMPLERS.get(method) if method is not None else None
+    if points is None or sampler is None or not sampler.size_text:
+        return ""
+    return " = " + sampler.size_text.format(points=points, d=n_axes)
 
 
 def _validate_points(spec: SweepSpec) -> None:
