@@ -97,7 +97,7 @@ class Draw:
 
     def sample(self, u: float) -> float:
         """The value at the unit-interval sample ``u`` (inverse CDF of the truncated distribution)."""
-        from scipy import stats
+        from scipy.special import ndtr, ndtri
 
         if self.kind == "uniform":
             a, b = self.param
@@ -114,8 +114,8 @@ class Draw:
                 if self.kind == "lognormal":
                     lo = math.log(lo) if lo > 0 else -math.inf
                     hi = math.log(hi) if math.isfinite(hi) else math.inf
-                p0, p1 = stats.norm.cdf([(lo - centre) / s, (hi - centre) / s])
-                z = float(stats.norm.ppf(p0 + u * (p1 - p0)))
+                p0, p1 = float(ndtr((lo - centre) / s)), float(ndtr((hi - centre) / s))
+                z = float(ndtri(p0 + u * (p1 - p0)))
                 x = centre + s * z
                 x = math.exp(x) if self.kind == "lognormal" else x
         if self.integer:
@@ -308,7 +308,7 @@ def wilson_ci(k: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
     p = k / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return (max(0.0, centre - half), min(1.0, centre + half))
+    return (0.0 if k == 0 else max(0.0, centre - half), 1.0 if k == n else min(1.0, centre + half))
 
 
 def spread(matrix) -> dict:
