@@ -69,10 +69,12 @@ _COHORT_KEYS = ("patients", "seed", "draws")
 
 #: The default distributions (docs/MODEL.md §6 "Virtual cohorts" gives the sources and assumptions).
 DEFAULT_DRAWS: dict[str, dict] = {
-    # Dorsal CSF thickness: varies between patients and levels (He et al. 1994 Pain 59:55, MRI in 26
-    # subjects; mid-thoracic ~3 mm, 2-6 mm range); the spread sigma 0.25 is an assumption.
+    # Dorsal CSF thickness: 2.0-6.0 mm at T11, 1.5-4.5 mm at T12 (supine), varying by more than a
+    # factor of 2 between subjects (Holsheimer et al. 1994 AJNR 15:951, MRI of 26 subjects); the
+    # perception threshold follows it (He et al. 1994 Pain 59:55). Sigma 0.25 is an assumption.
     "patient.anatomy.csf_mm": {"lognormal": 0.25, "within": [1.5, 6.0]},
-    # Lead lateral offset from the physiological midline: placement error, SD 1 mm [assumption].
+    # Lead lateral offset from the cord's midline: spinal and vertebral midline differ by up to
+    # 1.5-2.0 mm in ~40 % of images (Holsheimer et al. 1994); SD 1 mm is an assumption.
     "patient.anatomy.lead_offset_mm": {"normal": 1.0, "within": [-3.0, 3.0]},
     # Ongoing afferent drive around the Zhang 2014 "Foreman" rates: spread [assumption].
     "patient.pain.c_rate_hz": {"lognormal": 0.3, "within": [0.5, 15.0]},
