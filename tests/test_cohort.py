@@ -485,3 +485,14 @@ def test_real_cohort_anatomy_seed_and_paired_zero(tmp_path):
     assert (out["relief_diff_pct"] == 0.0).all()
     assert (out["relief_diff_ci_low"] == 0.0).all() and (out["relief_diff_ci_high"] == 0.0).all()
     assert (out["relief_pct_ci_low"] >= 0.0).all() and (out["relief_pct_ci_high"] <= 100.0).all()
+
+
+def test_a_cohort_round_trips_through_the_store_manifest(tmp_path):
+    from scs_sim.app.report import spec_from_store
+    from scs_sim.study import load_spec
+
+    _run(tmp_path)
+    sp = load_spec(write(tmp_path, SPEC))
+    again = spec_from_store(tmp_path / "o")
+    assert again.cohort.as_dict() == sp.cohort.as_dict()
+    assert again.design() == sp.design() and again.tasks() == sp.tasks()

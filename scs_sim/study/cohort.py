@@ -95,7 +95,16 @@ class Draw:
 
     def as_dict(self) -> dict:
         p = list(self.param) if self.kind == "uniform" else self.param[0]
-        return {"key": self.key, self.kind: p, "within": list(self.within) if self.within else None}
+        return {"key": self.key, self.kind: p, "within": list(self.within) if self.within else None,
+                "base": self.base, "integer": self.integer}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Draw:
+        kind = next(k for k in _KINDS if k in d)
+        p = d[kind]
+        within = d.get("within")
+        return cls(d["key"], kind, tuple(p) if kind == "uniform" else (float(p),),
+                   tuple(within) if within else None, float(d["base"]), bool(d.get("integer", False)))
 
     def sample(self, u: float) -> float:
         """The value at the unit-interval sample ``u`` (inverse CDF of the truncated distribution)."""
@@ -136,6 +145,13 @@ class Cohort:
 
     def as_dict(self) -> dict:
         return {"patients": self.patients, "seed": self.seed, "draws": [d.as_dict() for d in self.draws]}
+
+    @classmethod
+    def from_dict(cls, d: dict | None) -> Cohort | None:
+        """The cohort of a resolved spec (:meth:`as_dict`, as a store's manifest holds it), or None."""
+        if not d:
+            return None
+        return cls(int(d["patients"]), int(d["seed"]), [Draw.from_dict(x) for x in d.get("draws", [])])
 
     def anatomy_seed(self, j: int) -> int:
         ss = np.random.SeedSequence(self.seed, spawn_key=(ANATOMY_TAG, j))

@@ -288,6 +288,7 @@ def compare(table, by: str | Sequence[str] = "program", *, reference: str | None
         row["relief_pct_mean"] = float(finite.mean()) if finite.size else math.nan
         row["relief_pct_ci95"] = ci95_halfwidth(relief)
         if cohort:
+            row["point"] = int(g["point"].min()) if "point" in g.columns else None  # its first patient's row
             _cohort_stats(row, g, ref)
         if "paresthesia" in g.columns:
             par = pd.to_numeric(g["paresthesia"].astype("float64"), errors="coerce")

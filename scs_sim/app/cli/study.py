@@ -338,7 +338,7 @@ def _cohort_lines(sp, table) -> list[str]:
     )
     return [
         f"virtual cohort: {c.patients} patients (cohort seed {c.seed}; drawn: {drawn}; docs/MODEL.md §6) x "
-        f"{sp.replicates} noise seeds x {dur:g} s per program, the same patients and seeds for every program",
+        f"{sp.replicates} noise seed{'s' if sp.replicates != 1 else ''} x {dur:g} s per program, the same patients and seeds for every program",
         "relief %: mean over patients, 95 % bootstrap CI (BCa) over patients; resp. %: patients with relief "
         f">= 50 %, Wilson 95 % CI; Δ relief: paired difference per patient to {ref}, bootstrap 95 % CI",
         spread,
