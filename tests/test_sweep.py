@@ -271,7 +271,7 @@ def test_sweep_configs_load():
         sp = load_spec(f)  # validates every point
         sizes[f.stem] = (sp.n_points, sp.replicates)
     assert sizes["frequency_response"] == (12, 3)
-    assert sizes["compare_programs"] == (7 * 12, 2)  # 7 programs x 12 virtual patients, 2 noise seeds
+    assert sizes["compare_programs"] == (7 * 16, 2)  # 7 programs x 16 virtual patients, 2 noise seeds
     assert sizes["sobol_sensitivity"][0] == 64
     assert {"tonic_amplitude_pw", "burst_grid"} <= set(sizes)
     sp = load_spec(ROOT / "configs" / "sweeps" / "compare_programs.toml")
