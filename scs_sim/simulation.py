@@ -26,10 +26,16 @@ from typing import Any
 import numpy as np
 
 from scs_sim.config import Patient, RunConfig, Simulation, program_dir
-from scs_sim.dorsal_horn.afferents import AfferentSpikes, afferent_spikes, merge_dc
+from scs_sim.dorsal_horn.afferents import (
+    AfferentSpikes,
+    afferent_spikes,
+    merge_dc,
+    merge_dr,
+    receptive_field_roles,
+)
 from scs_sim.errors import ConfigError
 from scs_sim.fibers.anatomy import build_fibers
-from scs_sim.fibers.recruitment import recruit
+from scs_sim.fibers.models import recruit_function
 from scs_sim.stim.dosimetry import Device, dosimetry
 from scs_sim.stim.programs import pulse_train
 
@@ -148,13 +154,13 @@ class _Engine:
         self.fibers = build_fibers(patient.anatomy, self.rngs["fibers"])
         # One collateral source per modelled dorsal-column fibre (never fold fibres onto a source:
         # short-term depression is per source).
-        overrides = {**patient.circuit, "n_dc": self.fibers.n_dc}
+        overrides = {**patient.circuit, "n_dc": self.fibers.n}  # DR fibres too: segmental input (merge_dr)
         try:
             params = circuit_params(sim.circuit, overrides)
         except ConfigError as exc:
             raise exc.located(file=cfg.source, key_prefix="patient") from None
         self.circuit_params = params
-        self.net = build(params, self.rngs["circuit"])
+        self.net = build(params, self.rngs["circuit"], dc_role=receptive_field_roles(self.fibers, patient.pain))
         sizes = afferent_sizes(params)
         self.natural: AfferentSpikes = afferent_spikes(patient.pain, sizes, sim.duration_s, self.rngs["afferents"])
         self.scales = patient.pain.circuit_kwargs()
@@ -194,9 +200,12 @@ def simulate_config(cfg: RunConfig, *, baseline_result: Baseline | None = None) 
     eng = _Engine(cfg)
     sim = cfg.simulation
     train = pulse_train(cfg.program, base_dir=program_dir(cfg))
-    rec = recruit(train, eng.fibers, eng.rngs["recruit"], sim.duration_s)
+    fib = cfg.patient.fibers
+    rec = recruit_function(fib.fiber_model, file=cfg.source)(
+        train, eng.fibers, eng.rngs["recruit"], sim.duration_s, params=fib.excitation(),
+        perception=cfg.patient.perception)
     dc_t, dc_i = rec.dc_spikes()
-    stim_inputs = merge_dc(eng.natural, dc_t, dc_i)
+    stim_inputs = merge_dr(merge_dc(eng.natural, dc_t, dc_i), rec)
     out = eng.run_circuit(stim_inputs)
     if baseline_result is None or baseline_result.key != baseline_key(cfg):
         baseline_result = baseline(cfg, _engine=eng)

@@ -33,6 +33,7 @@ from scs_sim.dorsal_horn.backends import BACKENDS, DEFAULT_BACKEND
 from scs_sim.dorsal_horn.params import PRESETS as CIRCUIT_PRESET_TABLE
 from scs_sim.errors import ConfigError, check_keys, suggest
 from scs_sim.fibers.anatomy import Anatomy
+from scs_sim.fibers.params import FiberParams, PerceptionParams
 from scs_sim.stim.dosimetry import Device
 from scs_sim.stim.programs import Program, pulse_train
 
@@ -125,7 +126,8 @@ def _one_of(what: str, v: str, table) -> str:
 
 
 class Patient(Params):
-    """A patient: anatomy (lead and fibres), pain state (afferent drive) and circuit overrides."""
+    """A patient: anatomy (lead and fibres), pain state (afferent drive), circuit overrides, and the fibre
+    model (``[patient.fibers]``) and perception criteria (``[patient.perception]``)."""
 
     name: str = Field("default", description="Display name.")
     anatomy: Anatomy = Field(default_factory=Anatomy, description="Lead, CSF and fibre populations.")
@@ -135,6 +137,10 @@ class Patient(Params):
         None, description="Seed of this patient's own anatomy draws (fibre population, circuit "
         "connectivity), apart from the run's noise seed; unset: drawn from simulation.seed (virtual "
         "cohorts set it per virtual patient, scs_sim.study.cohort).")
+    fibers: FiberParams = Field(default_factory=FiberParams,
+                                description="Fibre model and excitation parameters (docs/MODEL.md §2.2).")
+    perception: PerceptionParams = Field(default_factory=PerceptionParams,
+                                         description="Perception and discomfort criteria (docs/MODEL.md §2.3).")
 
 
 class RunConfig(Params):

@@ -14,17 +14,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from scs_sim._params import Params
 from scs_sim.errors import ConfigError
+from scs_sim.fibers.anatomy import FiberPopulation, check_segment
 
 #: Afferent populations, in the order used everywhere (also the circuit's source index order).
 AFFERENT_POPULATIONS: tuple[str, ...] = ("abeta", "adelta", "c", "dc")
 #: Populations that carry natural (peripheral) drive.
 NATURAL_POPULATIONS: tuple[str, ...] = ("abeta", "adelta", "c")
+#: Role of a recruited fibre for the modelled WDR pool (``receptive_field_roles``): no connection,
+#: receptive-field centre (drives the circuit like local Aβ), receptive-field surround (drives the surround IN).
+ROLE_NONE, ROLE_INFIELD, ROLE_SURROUND = 0, 1, 2
+#: Default painful area: bilateral L4 and L5 (radicular leg pain after back surgery, the commonest SCS indication; assumption).
+DEFAULT_PAINFUL_AREA: tuple[str, ...] = ("L4", "L5")
 
 
 class NoxiousEpoch(Params):
@@ -91,6 +98,33 @@ class PainState(Params):
     e_cl_mv: float | None = Field(
         None, ge=-100, le=0, description="Chloride reversal (mV); None = circuit default (−70 mV)."
     )
+    painful_area: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_PAINFUL_AREA), min_length=1,
+        description="Dermatomes of the painful area (names in scs_sim.fibers.anatomy.DERMATOMES): the receptive "
+        "field of the modelled WDR pool. Recruited fibres of these dermatomes drive the circuit like local Aβ "
+        "(docs/MODEL.md §3 'Receptive fields and somatotopy'). Default L4, L5: assumption.",
+    )
+    pain_side: Literal["left", "right", "both"] = Field(
+        "both", description="Side of the painful area (left: x < 0, right: x > 0; both: bilateral pain)."
+    )
+    surround_dermatomes: int = Field(
+        4, ge=0, le=10,
+        description="Dermatomes on each side (rostral and caudal) of the painful area whose recruited fibres "
+        "reach the WDR pool's surround inhibition; fibres farther away, or on the other side, have no "
+        "connection (assumption).",
+    )
+
+    @field_validator("painful_area")
+    @classmethod
+    def _known_dermatomes(cls, v: list[str]) -> list[str]:
+        for k, name in enumerate(v):
+            try:
+                check_segment(name, key=f"painful_area.{k}")
+            except ConfigError as exc:
+                raise ValueError(exc.detail) from None
+        if len(set(v)) != len(v):
+            raise ValueError(f"dermatomes listed twice: {v}")
+        return v
 
     def circuit_kwargs(self) -> dict[str, float | None]:
         """The disinhibition settings as keyword arguments of the spiking
@@ -125,6 +159,27 @@ class AfferentSpikes:
         if pop not in AFFERENT_POPULATIONS:
             raise KeyError(pop)
         return getattr(self, pop)
+
+
+def receptive_field_roles(fibers: FiberPopulation, pain: PainState) -> np.ndarray:
+    """Role of every fibre of ``fibers`` (DC then DR) for the WDR pool whose receptive field is ``pain.painful_area``.
+
+    A fibre's dermatome (:meth:`FiberPopulation.dermatomes`: DC by lamination, DR its entry segment) and
+    side (sign of ``x_mm``; ``x = 0`` counts for both sides) decide: on the painful side(s), a dermatome in
+    the painful area is :data:`ROLE_INFIELD`; one within ``surround_dermatomes`` dermatomes of the nearest
+    painful dermatome is :data:`ROLE_SURROUND`; everything else is :data:`ROLE_NONE` (no connection).
+
+    Returns an int8 array (n_fibres,).
+    """
+    derm = fibers.dermatomes()
+    area = np.array([check_segment(d, key="pain.painful_area") for d in pain.painful_area], dtype=np.int64)
+    dist = np.abs(derm[:, None] - area[None, :]).min(axis=1)
+    x = fibers.x_mm
+    side = {"both": np.ones(x.size, bool), "left": x <= 0.0, "right": x >= 0.0}[pain.pain_side]
+    roles = np.full(x.size, ROLE_NONE, dtype=np.int8)
+    roles[side & (dist == 0)] = ROLE_INFIELD
+    roles[side & (dist > 0) & (dist <= pain.surround_dermatomes)] = ROLE_SURROUND
+    return roles
 
 
 def _empty() -> SpikeTrain:
@@ -162,6 +217,32 @@ def merge_dc(spikes: AfferentSpikes, times_s: np.ndarray, index: np.ndarray) -> 
     t = np.concatenate([old.times_s, np.asarray(times_s, dtype=np.float64).ravel()])
     i = np.concatenate([old.index, np.asarray(index, dtype=np.int64).ravel()])
     return AfferentSpikes(spikes.abeta, spikes.adelta, spikes.c, make_train(t, i))
+
+
+def merge_dr(spikes: AfferentSpikes, recruitment) -> AfferentSpikes:
+    """Return ``spikes`` with the recruited dorsal-root spikes merged in as segmental afferent input.
+
+    DR fibres enter the cord at the lead's segment; in the circuit each DR fibre is one more ``dc``
+    source after the DC ones, at its fibre index (DC fibres first, then DR: source ``n_dc_fibres + k``
+    for DR fibre ``k``), so the network must be built with ``n_dc = n_fibres`` and the roles of
+    :func:`receptive_field_roles`: an in-field DR fibre drives the WDR pool like local Aβ, a surround
+    one the surround IN, others nothing. (``merge_dc`` adds the DC fibres' spikes.)
+
+    Parameters
+    ----------
+    spikes : AfferentSpikes
+    recruitment : scs_sim.fibers.recruitment.Recruitment
+        Reads ``spike_times_s``, ``fiber_ptr`` (CSR by fibre) and ``is_dr``.
+    """
+    is_dr = np.asarray(recruitment.is_dr, dtype=bool)
+    ptr = np.asarray(recruitment.fiber_ptr, dtype=np.int64)
+    dr = np.nonzero(is_dr)[0]
+    if dr.size and not np.all(dr == np.arange(is_dr.size - dr.size, is_dr.size)):
+        raise ConfigError("DR fibres must come after the DC fibres (FiberPopulation order)")
+    counts = np.diff(ptr)[dr]
+    idx = np.repeat(dr.astype(np.int64), counts)
+    t = np.concatenate([recruitment.spike_times_s[ptr[f]:ptr[f + 1]] for f in dr]) if dr.size else np.zeros(0)
+    return merge_dc(spikes, t, idx)
 
 
 def poisson_train(

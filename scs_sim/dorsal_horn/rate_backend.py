@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from scs_sim.dorsal_horn.afferents import AfferentSpikes
+from scs_sim.dorsal_horn.afferents import ROLE_INFIELD, ROLE_SURROUND, AfferentSpikes
 from scs_sim.dorsal_horn.network import Network
 from scs_sim.dorsal_horn.rate import RateInputs, RateParams, rates_from_spikes, run_rate
 from scs_sim.dorsal_horn.synapses import std_efficacy
@@ -44,13 +44,16 @@ def run(net: Network, inputs: AfferentSpikes, duration_s: float, *, dt_s: float,
     Aβ → ``f_abeta``; Aδ and C pooled → ``f_c`` (as in Crodelle et al. 2019 PLoS Comput Biol
     15:e1007106); dorsal-column collateral spikes pass the same short-term depression as in the
     spiking circuit (each spike weighted by its release fraction relative to a rested synapse,
-    :func:`~scs_sim.dorsal_horn.synapses.std_efficacy`) and split by ``coverage`` into in-field and
-    surround drive. Only ``net.params`` is read (sizes, coverage, dc depression), not the wiring.
+    :func:`~scs_sim.dorsal_horn.synapses.std_efficacy`) and split by the network's dc roles
+    (``net.dc_role``, the same split as the spiking wiring) into in-field and surround drive. The
+    rate model's inputs are population-average rates per dc source (docs/MODEL.md §4),
+    ``f_dc_infield = Σ in-field spikes / (n_dc T)`` and ``f_dc_surround = Σ surround spikes / (n_dc T)``
+    (each spike weighted by its efficacy); sources without a role are dropped. Only ``net.params`` and ``net.dc_role`` are read, not the wiring.
 
     Parameters
     ----------
     net : Network
-        A built spiking network; its parameters set the fibre counts, coverage and depression.
+        A built spiking network; its parameters set the fibre counts and depression, ``dc_role`` the split.
     inputs : AfferentSpikes
         Afferent spike trains (s).
     duration_s, dt_s, bin_s : float
@@ -73,11 +76,10 @@ def run(net: Network, inputs: AfferentSpikes, duration_s: float, *, dt_s: float,
     dc = inputs.dc
     if dc.times_s.size and p.n_dc > 0:
         eff = std_efficacy(dc.times_s, dc.index, p.n_dc, p.dc_stp.u, p.dc_stp.tau_rec_ms * 1e-3)
-        n_in = int(round(p.coverage * p.n_dc))
-        infield = dc.index < n_in
-        f_in = rates_from_spikes(dc.times_s[infield], max(n_in, 1), dur, dt_s=dt, weights=eff[infield])
-        f_sur = rates_from_spikes(dc.times_s[~infield], max(p.n_dc - n_in, 1), dur, dt_s=dt,
-                                  weights=eff[~infield])
+        role = net.dc_role[dc.index]
+        infield, surround = role == ROLE_INFIELD, role == ROLE_SURROUND
+        f_in = rates_from_spikes(dc.times_s[infield], p.n_dc, dur, dt_s=dt, weights=eff[infield])
+        f_sur = rates_from_spikes(dc.times_s[surround], p.n_dc, dur, dt_s=dt, weights=eff[surround])
     else:
         f_in = f_sur = 0.0
     params = RateParams(nmda_scale=nmda_scale, gaba_scale=gaba_scale)

@@ -27,12 +27,13 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 import numpy as np
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from scs_sim._params import Params
 from scs_sim.errors import ConfigError
 
-__all__ = ["Anatomy", "FiberPopulation", "build_fibers", "channel_contacts", "parse_anatomy"]
+__all__ = ["DERMATOMES", "Anatomy", "FiberPopulation", "build_fibers", "channel_contacts", "dermatome_index",
+           "parse_anatomy"]
 
 #: Point sources per contact (a 3 mm contact as a line of 5 points, 0.6 mm apart).
 SUBSOURCES = 5
@@ -46,6 +47,12 @@ _ASSUMPTION = "scs_sim assumption"
 _FEIRABEND = "Feirabend et al. 2002 Brain 125:1137"
 
 NonNegInt = Annotated[int, Field(ge=0)]
+
+#: Dermatomes (= spinal cord segments with a dermatome), rostral first. C1 has no dermatome.
+DERMATOMES: tuple[str, ...] = (
+    tuple(f"C{k}" for k in range(2, 9)) + tuple(f"T{k}" for k in range(1, 13))
+    + tuple(f"L{k}" for k in range(1, 6)) + tuple(f"S{k}" for k in range(1, 6))
+)
 
 
 class Anatomy(Params):
@@ -86,6 +93,13 @@ class Anatomy(Params):
     anodes: list[NonNegInt] = Field(
         default_factory=lambda: [4],
         description="Active anode contacts ([] = monopolar, return at the distant IPG case).",
+    )
+    lead_segment: str = Field(
+        "T10",
+        description="Spinal cord segment under the active contacts (one of DERMATOMES). The dorsal columns there "
+        "carry the fibres of this and every more caudal dermatome, laminated medial (S5) to lateral (this "
+        "segment); DR fibres enter this segment. Default T10: leads for back and leg pain sit at vertebral "
+        "T8-T10 (Barolat et al. 1993 J Neurosurg 78:233), over cord segments ~T10-T12 (assumption).",
     )
     # --- dorsal columns -------------------------------------------------------------------------
     dc_count: int = Field(200, ge=1, le=20_000, description="Modelled DC fibres (a sample, not all of them).")
@@ -130,6 +144,15 @@ class Anatomy(Params):
         check_contacts(self.cathodes, self.anodes, self.n_contacts, prefix="")
         return self
 
+    @field_validator("lead_segment")
+    @classmethod
+    def _known_segment(cls, v: str) -> str:
+        try:
+            check_segment(v, key="lead_segment")
+        except ConfigError as exc:
+            raise ValueError(exc.detail) from None
+        return v
+
     @property
     def contact_pitch_mm(self) -> float:
         return self.contact_length_mm + self.contact_spacing_mm
@@ -150,6 +173,40 @@ class Anatomy(Params):
                 f"({self.dc_diameter_median_um:g})", key="anatomy.dc_large_diameter_um",
             )
         return math.log(ratio) / z
+
+
+def check_segment(name: object, *, key: str) -> int:
+    """Index of dermatome/segment ``name`` in :data:`DERMATOMES`; :class:`ConfigError` (``key``) if unknown."""
+    from scs_sim.errors import suggest
+
+    if not isinstance(name, str) or name not in DERMATOMES:
+        raise ConfigError(f"unknown dermatome {name!r}{suggest(str(name), DERMATOMES)}; allowed: "
+                          f"{', '.join(DERMATOMES)}", key=key)
+    return DERMATOMES.index(name)
+
+
+def dermatome_index(anatomy: Anatomy, x_mm: np.ndarray) -> np.ndarray:
+    """Dermatome (index into :data:`DERMATOMES`) of DC fibres at lateral positions ``x_mm`` (somatotopy).
+
+    Lamination of the dorsal columns (docs/MODEL.md §3 "Receptive fields and somatotopy"): at the lead's
+    segment the columns hold the fibres of that segment and of every caudal one; the most caudal
+    dermatome (S5) lies most medially and each more rostral one is added laterally (Werner & Whitsel
+    1967 J Physiol 192:123; Smith & Deacon 1984, human). The ``K`` dermatomes present share
+    ``[0, dc_half_width_mm]`` in equal laminae on each side (equal widths: assumption):
+    ``k = min(floor(K |x| / dc_half_width_mm), K - 1)`` laminae out from the midline, dermatome
+    ``S5 - k``. Deterministic, monotone: more lateral never means more caudal.
+
+    Example
+    -------
+    >>> [DERMATOMES[i] for i in dermatome_index(Anatomy(lead_segment="L5"), np.array([0.0, -1.1, 1.9]))]
+    ['S5', 'S2', 'L5']
+    """
+    lo = check_segment(anatomy.lead_segment, key="anatomy.lead_segment")
+    hi = len(DERMATOMES) - 1
+    n_lam = hi - lo + 1
+    u = np.abs(np.asarray(x_mm, dtype=np.float64)) / anatomy.dc_half_width_mm
+    k = np.minimum(np.floor(u * n_lam), n_lam - 1).astype(np.int64)
+    return hi - k
 
 
 def check_contacts(
@@ -268,6 +325,12 @@ class FiberPopulation:
     @property
     def n_contacts(self) -> int:
         return int(self.coupling.shape[1])
+
+    def dermatomes(self) -> np.ndarray:
+        """Dermatome of every fibre (index into :data:`DERMATOMES`): DC fibres by their lamina
+        (:func:`dermatome_index`), DR fibres the lead's own segment (they enter there)."""
+        seg = check_segment(self.anatomy.lead_segment, key="anatomy.lead_segment")
+        return np.where(self.is_dr, seg, dermatome_index(self.anatomy, self.x_mm))
 
     def contact_weights(self, cathodes: Sequence[int] | None = None, anodes: Sequence[int] | None = None,
                         *, key: str = "program") -> np.ndarray:

@@ -38,6 +38,7 @@ from scs_sim._jit import njit
 from scs_sim.errors import ConfigError
 from scs_sim.fibers.anatomy import FiberPopulation
 from scs_sim.fibers.params import ExcitationParams, PerceptionParams
+from scs_sim.fibers.percept import SummationWindows, on_time_s, perceived_intensity, sync_counts
 
 __all__ = ["Recruitment", "recruit"]
 
@@ -315,9 +316,17 @@ class Recruitment:
     dc_count_hist : int array (n_dc + 1,)
         Number of pulses with a DC volley of each size 0..n_dc (all pulses).
     channel_pulses, channel_volleys : int arrays (n_channels,)
-        Pulses per channel of the train, and how many of them carried a perception-sized DC volley
-        (paresthesia is judged per channel, so a multiplexed program's 50 Hz component is not diluted
-        by its kHz component's pulses).
+        Pulses per channel of the train, and how many of them carried a ``perception_count``-sized DC
+        volley (the v1 per-pulse figures ``volley_fraction`` / ``volley_rule_met``; paresthesia itself is
+        the population percept of :mod:`scs_sim.fibers.percept`, where components add and never dilute).
+    perception : PerceptionParams
+        The criteria :meth:`summary` applies.
+    window_count_hist : int array or None
+        From :class:`scs_sim.fibers.percept.SummationWindows`: number of summation windows holding each DC
+        spike count (index = count). None (a model that did not pool windows): :meth:`summary` falls back
+        to pulse-by-pulse volleys (``dc_count_hist``).
+    on_time_s : float or None
+        Stimulation-on time within ``[0, duration_s)`` (None: ``duration_s``).
     """
 
     spike_times_s: np.ndarray
@@ -332,6 +341,8 @@ class Recruitment:
     channel_pulses: np.ndarray
     channel_volleys: np.ndarray
     perception: PerceptionParams = field(default_factory=PerceptionParams)
+    window_count_hist: np.ndarray | None = None
+    on_time_s: float | None = None
 
     # -- per-fibre views -----------------------------------------------------------------------
     def spikes(self, fiber: int) -> np.ndarray:
@@ -361,8 +372,24 @@ class Recruitment:
         return (self.spike_count > 0) & (by_pulse | by_rate)
 
     # -- population summaries ------------------------------------------------------------------
+    def _on_time(self) -> float:
+        return float(self.duration_s if self.on_time_s is None else self.on_time_s)
+
+    def _sync_drive(self) -> tuple[float, int]:
+        """Synchronous DC drive (spikes/s of on-time in synchronous summation windows) and the number of
+        synchronous windows; pulse-by-pulse volleys when no windows were pooled."""
+        hist = self.dc_count_hist if self.window_count_hist is None else self.window_count_hist
+        spikes, windows = sync_counts(np.asarray(hist), self.perception.sync_min_spikes)
+        on = self._on_time()
+        return (spikes / on if on > 0 else 0.0), windows
+
     def summary(self) -> dict:
-        """Recruitment figures (the ``scs-sim recruit`` JSON keys and more)."""
+        """Recruitment and perception figures (the ``scs-sim recruit`` JSON keys; docs/MODEL.md §2.3).
+
+        ``paresthesia`` is the population percept (``sync_drive_hz >= drive_reference_hz``, i.e.
+        ``perceived_intensity >= 1``); ``volley_fraction`` / ``volley_rule_met`` are the v1 per-pulse
+        figures, kept for reference.
+        """
         p = self.perception
         dc = ~self.is_dr
         n_dc = int(dc.sum())
@@ -388,7 +415,11 @@ class Recruitment:
         driven = self.driven
         driven_dc = int(np.count_nonzero(driven & dc))
         driven_dr = int(np.count_nonzero(driven & self.is_dr))
-        discomfort = driven_dr >= p.discomfort_dr_count or driven_dc >= p.discomfort_dc_fraction * n_dc
+        drive, n_sync = self._sync_drive()
+        intensity = perceived_intensity(drive, p.drive_reference_hz)
+        by_intensity = intensity >= p.discomfort_intensity
+        discomfort = (driven_dr >= p.discomfort_dr_count or driven_dc >= p.discomfort_dc_fraction * n_dc
+                      or by_intensity)
         return {
             "recruited_dc_fibers": rec_dc,
             "recruited_dr_fibers": rec_dr,
@@ -401,8 +432,14 @@ class Recruitment:
             "active_dc_fibers_eff": n_eff,
             "volley_fraction": volley_fraction,
             "mean_dc_volley": s1 / self.n_pulses if self.n_pulses else 0.0,
-            "paresthesia": bool(self.n_pulses > 0 and volley_fraction >= p.perception_fraction),
+            "volley_rule_met": bool(self.n_pulses > 0 and volley_fraction >= p.perception_fraction),
+            "sync_drive_hz": drive,
+            "sync_windows": n_sync,
+            "perceived_intensity": intensity,
+            "paresthesia": bool(self.n_pulses > 0 and drive >= p.drive_reference_hz),
             "discomfort": bool(discomfort),
+            "discomfort_by_intensity": bool(by_intensity),
+            "on_time_s": self._on_time(),
             "n_pulses": self.n_pulses,
             "n_spikes": int(self.spike_count.sum()),
             "truncated": self.truncated,
@@ -472,6 +509,7 @@ def recruit(train, fibers: FiberPopulation, rng: np.random.Generator, duration_s
     n_ch = len(train.channels)
     channel_pulses = np.zeros(n_ch, dtype=np.int64)
     channel_volleys = np.zeros(n_ch, dtype=np.int64)
+    windows = SummationWindows(perception.summation_window_ms * 1e-3, perception.sync_min_spikes)
     stored_counts: list[np.ndarray] = []
     n_kept = 0
     n_pulses = 0
@@ -487,6 +525,7 @@ def recruit(train, fibers: FiberPopulation, rng: np.random.Generator, duration_s
         _recruit_kernel(phases, noise, fib, prm, state, out, dc_pulse_count)
         last_counted -= npc  # local pulse indices restart at 0 in the next chunk
         hist += np.bincount(dc_pulse_count, minlength=n_dc + 1)[: n_dc + 1]
+        windows.add(ch.onset_s, dc_pulse_count)
         pulse_channel = np.zeros(npc, dtype=np.int64)
         pulse_channel[ch.pulse - ch.first_pulse] = ch.channel
         channel_pulses += np.bincount(pulse_channel, minlength=n_ch)
@@ -498,6 +537,7 @@ def recruit(train, fibers: FiberPopulation, rng: np.random.Generator, duration_s
             n_kept += take.size
         n_pulses += npc
     ns = int(n_stored[0])
+    win = windows.result()
     t, f = out.t_s[:ns], out.fiber[:ns]
     order = np.lexsort((t, f))
     ptr = np.zeros(n + 1, dtype=np.int64)
@@ -515,4 +555,6 @@ def recruit(train, fibers: FiberPopulation, rng: np.random.Generator, duration_s
         channel_pulses=channel_pulses,
         channel_volleys=channel_volleys,
         perception=perception,
+        window_count_hist=win.count_hist,
+        on_time_s=on_time_s(getattr(train, "modifiers", None), float(duration_s)),
     )
