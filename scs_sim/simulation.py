@@ -7,7 +7,9 @@ the *same* natural afferent spikes: once with the SCS-recruited dorsal-column in
 of the WDR population rate against that baseline.
 
 Seeds: the run's seed feeds ``numpy.random.SeedSequence(seed).spawn(4)`` → independent generators for
-(fibre population, recruitment noise, natural afferent drive, circuit connectivity). The baseline
+(fibre population, recruitment noise, natural afferent drive, circuit connectivity); a set
+``patient.anatomy_seed`` feeds the fibre population and the connectivity instead (a virtual patient:
+the same anatomy under every noise seed). The baseline
 uses the same children, so it depends only on (patient, simulation settings, seed), never on the
 program; sweeps compute it once per key (:func:`baseline_key`) and reuse it.
 """
@@ -105,8 +107,11 @@ class Result:
         return files
 
 
-def _rngs(seed: int) -> dict[str, np.random.Generator]:
+def _rngs(seed: int, anatomy_seed: int | None = None) -> dict[str, np.random.Generator]:
     children = np.random.SeedSequence(seed).spawn(4)
+    if anatomy_seed is not None:  # a virtual patient: its own fibres and connectivity, the run's noise
+        own = np.random.SeedSequence(anatomy_seed).spawn(4)
+        children = [own[0], children[1], children[2], own[3]]
     return {name: np.random.default_rng(s) for name, s in zip(("fibers", "recruit", "afferents", "circuit"),
                                                                  children, strict=True)}
 
@@ -144,8 +149,8 @@ class _Engine:
         self.cfg = cfg
         sim: Simulation = cfg.simulation
         self.sim = sim
-        self.rngs = _rngs(sim.seed)
         patient: Patient = cfg.patient
+        self.rngs = _rngs(sim.seed, patient.anatomy_seed)
         self.fibers = build_fibers(patient.anatomy, self.rngs["fibers"])
         # One collateral source per modelled dorsal-column fibre (never fold fibres onto a source:
         # short-term depression is per source).

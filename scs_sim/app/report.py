@@ -89,7 +89,10 @@ def spec_from_store(store_dir: str | Path):
                 )
             )
     file = man.get("spec_file")
+    from scs_sim.study.cohort import Cohort
+
     return SweepSpec(
+        cohort=Cohort.from_dict(spec.get("cohort")),
         base=spec["base"],
         axes=axes,
         method=sw.get("method", "grid"),

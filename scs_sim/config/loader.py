@@ -133,6 +133,10 @@ class Patient(Params):
     anatomy: Anatomy = Field(default_factory=Anatomy, description="Lead, CSF and fibre populations.")
     pain: PainState = Field(default_factory=PainState, description="Natural afferent drive.")
     circuit: dict[str, Any] = Field(default_factory=dict, description="Overrides of the circuit preset.")
+    anatomy_seed: Annotated[int, limited("patient.anatomy_seed", SEED)] | None = Field(
+        None, description="Seed of this patient's own anatomy draws (fibre population, circuit "
+        "connectivity), apart from the run's noise seed; unset: drawn from simulation.seed (virtual "
+        "cohorts set it per virtual patient, scs_sim.study.cohort).")
     fibers: FiberParams = Field(default_factory=FiberParams,
                                 description="Fibre model and excitation parameters (docs/MODEL.md §2.2).")
     perception: PerceptionParams = Field(default_factory=PerceptionParams,
