@@ -179,7 +179,7 @@ class Stepper:
                  max_spikes: int = 200_000, nmda_scale: float = 1.0, gaba_scale: float = 1.0,
                  glycine_scale: float = 1.0, e_cl_mv: float | None = None, record_v: bool = False):
         p = net.params
-        self.net, self.dt_s, self.record_v = net, float(dt_s), bool(record_v)
+        self.net, self.dt_s, self.bin_s, self.record_v = net, float(dt_s), float(bin_s), bool(record_v)
         self.n_steps, self.bin_steps = check_steps(p, duration_s, dt_s, bin_s)
         table = p.receptors.table()
         dt_ms = dt_s * 1e3
