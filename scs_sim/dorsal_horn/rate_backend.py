@@ -83,8 +83,8 @@ class RateStepper:
 
     Carried between windows: the smoothing state of every input rate, the dc synapses' depression
     (last spike time and resources per fibre), the gate's P, E, I and gNMDA, and the spikes given
-    early (those of steps past the window wait for theirs). Windows end on bins, so any split of the
-    run gives bit-identical rates.
+    early (those of steps past the window wait for theirs). Windows end on bins and the first lasts at
+    least 5 smoothing time constants, so any such split of the run gives bit-identical rates.
     """
 
     def __init__(self, net: Network, duration_s: float, *, dt_s: float, bin_s: float, nmda_scale: float = 1.0,
@@ -98,6 +98,7 @@ class RateStepper:
         self.n_steps = int(round(duration_s / dt_s))
         self.bin_steps = max(1, int(round(bin_s / dt_s)))
         self.bin_s = self.bin_steps * self.dt_s
+        self.N_START = int(math.ceil(5 * 5.0e-3 / self.dt_s))
         self.s = 0
         self.gate = np.zeros(4)  # P, E, I, gNMDA
         self.smooth = {k: np.zeros(2) for k in ("abeta", "c", "dc_in", "dc_sur")}
@@ -116,6 +117,10 @@ class RateStepper:
         if not (s0 < s1 <= self.n_steps) or (s1 % self.bin_steps and s1 != self.n_steps):
             raise ConfigError(f"window end step {s1} must be in ({s0}, {self.n_steps}] and end a rate bin "
                               f"({self.bin_steps} steps)", key="s1")
+        if s0 == 0 and s1 < min(self.n_steps, self.N_START):
+            # the smoothed rates start at the mean of the run's first 5 tau_smooth (rates_from_spikes)
+            raise ConfigError(f"the first window must last at least {self.N_START} steps (5 x the 5 ms rate "
+                              f"smoothing) or the whole run (got {s1})", key="s1")
         pend = self._pending
         ab, c, (dc_t, dc_i) = pend["abeta"], pend["c"], pend["dc"]
         if inputs is not None:
