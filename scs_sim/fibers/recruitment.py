@@ -3,7 +3,7 @@
 This module owns :func:`recruit` (pulse train + fibre population + ``numpy.random.Generator`` ->
 :class:`Recruitment`), its private numba kernel ``_recruit_kernel`` with the named bundles it takes
 (:class:`KernelParams`, :class:`Phases`, :class:`FiberArrays`, :class:`FiberState`,
-:class:`SpikeBuffer`), and :class:`Recruitment` (spikes and population summaries). The parameter
+:class:`SpikeBuffer`, defined in :mod:`scs_sim.fibers.kernel_types`), and :class:`Recruitment` (spikes and population summaries). The parameter
 models are in :mod:`scs_sim.fibers.params`, the threshold searches in :mod:`scs_sim.fibers.threshold`.
 Equations, defaults, sources and the calibration are in ``docs/MODEL.md`` §2.
 
@@ -29,7 +29,6 @@ A biophysical fibre model can replace this one behind the same :func:`recruit` s
 from __future__ import annotations
 
 import math
-from collections import namedtuple
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -37,66 +36,14 @@ import numpy as np
 from scs_sim._jit import njit
 from scs_sim.errors import ConfigError
 from scs_sim.fibers.anatomy import FiberPopulation
+from scs_sim.fibers.kernel_types import FiberArrays, FiberState, Phases, SpikeBuffer, kernel_params
+from scs_sim.fibers.kernel_types import KernelParams as KernelParams  # re-exported beside the kernel
 from scs_sim.fibers.params import ExcitationParams, PerceptionParams
 
 __all__ = ["RecruitStream", "Recruitment", "recruit"]
 
 #: Fibre-pulse pairs per chunk (bounds the noise array: 2e6 doubles = 16 MB).
 CHUNK_FIBER_PULSES = 2_000_000
-
-# --- the kernel's named bundles (module-level namedtuples: nopython-mode and cache friendly) --------
-#: Scalars of the excitation model as the kernel reads them, SI units; built by :func:`kernel_params`.
-KernelParams = namedtuple("KernelParams", [
-    "tau_s",        # membrane (integrator) time constant, s
-    "t_abs_s",      # absolute refractory period, s
-    "r_at_spike",   # relative-refractory elevation set at a spike (it decays to rel_refractory_amp by t_abs_s)
-    "tau_rr_s",     # decay time constant of the relative refractoriness, s
-    "a_spike_inc",  # accommodation added per spike (dimensionless)
-    "a_gain",       # accommodation per depolarising phase per unit end-of-phase state v / theta0
-    "a_khz_inc",    # accommodation per spike, times the facilitation saturation w / (1 + w)
-    "tau_a_s",      # accommodation decay time constant, s
-    "f_gain",       # facilitation per depolarising phase per unit end-of-phase state v / theta0
-    "tau_f_s",      # facilitation decay time constant, s
-    "f_max",        # largest fractional threshold reduction by facilitation
-    "noise_sd",     # relative threshold noise per pulse and fibre
-    "sync_s",       # a DC spike belongs to its pulse's volley within this time of the pulse onset, s
-    "block",        # bool: phenomenological conduction block on
-    "block_dt_s",   # a depolarising phase this soon after the previous one on its channel can block, s
-    "block_drive",  # ... when the drive u is at least this multiple of the fibre's threshold factor
-])
-#: One chunk of the pulse train (phase arrays of ``PulseTrain.chunks``, pulse indices chunk-local).
-Phases = namedtuple("Phases", ["start_s", "width_s", "current_ma", "channel", "pulse", "onset_s"])
-#: The fibre population as the kernel reads it.
-FiberArrays = namedtuple("FiberArrays", ["coupling", "theta0", "is_dc"])
-#: Per-fibre model state (and the per-channel / global clocks), carried across chunks, updated in place.
-FiberState = namedtuple("FiberState", ["v", "a", "w", "r", "ref_end_s", "last_counted", "prev_dep_s",
-                                       "t_now_s"])
-#: Spike output: stored spikes (capped) and exact per-fibre counts, updated in place.
-SpikeBuffer = namedtuple("SpikeBuffer", ["t_s", "fiber", "n_stored", "count"])
-
-
-def kernel_params(p: ExcitationParams, perception: PerceptionParams) -> KernelParams:
-    """The kernel's scalars (SI units) from the parameter models."""
-    return KernelParams(
-        tau_s=float(p.tau_ms * 1e-3),
-        t_abs_s=float(p.abs_refractory_ms * 1e-3),
-        # r is stored so that it equals rel_refractory_amp when the absolute refractory period ends.
-        r_at_spike=float(p.rel_refractory_amp * math.exp(p.abs_refractory_ms / p.rel_refractory_tau_ms)),
-        tau_rr_s=float(p.rel_refractory_tau_ms * 1e-3),
-        a_spike_inc=float(p.accommodation_spike_inc),
-        a_gain=float(p.accommodation_gain),
-        a_khz_inc=float(p.accommodation_khz_inc),
-        tau_a_s=float(p.accommodation_tau_ms * 1e-3),
-        f_gain=float(p.facilitation_gain),
-        tau_f_s=float(p.facilitation_tau_ms * 1e-3),
-        f_max=float(p.facilitation_max),
-        noise_sd=float(p.noise_sd),
-        sync_s=float(perception.sync_window_ms * 1e-3),
-        block=bool(p.block),
-        block_dt_s=float(1.0 / p.block_rate_hz),
-        block_drive=float(p.block_drive_factor),
-    )
-
 
 @njit
 def _recruit_kernel(phases, noise, fib, prm, state, out, dc_pulse_count):
