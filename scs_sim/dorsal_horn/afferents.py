@@ -283,7 +283,7 @@ def _check_rates(pain: PainState) -> None:
 def afferent_spikes(
     pain: PainState, sizes: Mapping[str, int], duration_s: float, rng: np.random.Generator
 ) -> AfferentSpikes:
-    """Draw the natural afferent spike trains of a pain state.
+    """Draw the natural afferent spike trains of a pain state (one :func:`afferent_window` of the run).
 
     Parameters
     ----------
@@ -310,20 +310,26 @@ def afferent_spikes(
     >>> len(sp.dc)
     0
     """
+    return afferent_window(pain, sizes, 0.0, duration_s, duration_s, rng)
+
+
+def afferent_window(pain: PainState, sizes: Mapping[str, int], t0_s: float, t1_s: float, duration_s: float,
+                    rng: np.random.Generator) -> AfferentSpikes:
+    """The natural afferent spikes of the window ``[t0_s, t1_s)`` of a run of ``duration_s``.
+
+    Calling it for consecutive windows from ``0`` to ``duration_s`` with one generator draws a run
+    window by window (memory bounded by the window; with one window it is :func:`afferent_spikes`).
+    Per window, in this order: the ongoing Poisson trains and the noxious epochs clipped to the window,
+    then the latencies of the electrical and conditioning volleys whose onsets fall in the window (the
+    first window takes earlier onsets, the last one later onsets). A volley's spikes may land after
+    ``t1_s``; every spike is in ``[0, duration_s)``. Arguments as :func:`afferent_spikes`.
+    """
     if not (np.isfinite(duration_s) and duration_s > 0):
         raise ConfigError(f"duration_s must be finite and > 0 (got {duration_s!r})")
+    if not (0 <= t0_s < t1_s <= duration_s):
+        raise ConfigError(f"window [{t0_s!r}, {t1_s!r}) must lie within [0, duration_s = {duration_s!r}]")
     _check_rates(pain)
-    n = {}
-    for pop in NATURAL_POPULATIONS:
-        if pop not in sizes:
-            raise ConfigError(f"sizes must give the number of '{pop}' fibres (got keys {sorted(sizes)})")
-        v = sizes[pop]
-        if int(v) != v or v < 0:
-            raise ConfigError(f"sizes['{pop}'] must be an integer >= 0 (got {v!r})")
-        n[pop] = int(v)
-    for key in sizes:
-        if key not in AFFERENT_POPULATIONS:
-            raise ConfigError(f"unknown afferent population '{key}'; allowed: {', '.join(AFFERENT_POPULATIONS)}")
+    n = _sizes(sizes)
     parts_t: dict[str, list[np.ndarray]] = {p: [] for p in NATURAL_POPULATIONS}
     parts_i: dict[str, list[np.ndarray]] = {p: [] for p in NATURAL_POPULATIONS}
 
@@ -331,24 +337,29 @@ def afferent_spikes(
         parts_t[pop].append(t)
         parts_i[pop].append(i)
 
+    def in_window(onsets: np.ndarray) -> np.ndarray:
+        lo = -np.inf if t0_s == 0 else t0_s
+        hi = np.inf if t1_s >= duration_s else t1_s
+        return onsets[(onsets >= lo) & (onsets < hi)]
+
     for pop in NATURAL_POPULATIONS:
-        add(pop, *poisson_train(n[pop], getattr(pain, f"{pop}_rate_hz"), 0.0, duration_s, rng))
+        add(pop, *poisson_train(n[pop], getattr(pain, f"{pop}_rate_hz"), t0_s, t1_s, rng))
     for ep in pain.noxious:
         for pop in NATURAL_POPULATIONS:
-            add(pop, *poisson_train(n[pop], getattr(ep, f"{pop}_rate_hz"), ep.start_s,
-                                    min(ep.stop_s, duration_s), rng))
+            add(pop, *poisson_train(n[pop], getattr(ep, f"{pop}_rate_hz"), max(ep.start_s, t0_s),
+                                    min(ep.stop_s, duration_s, t1_s), rng))
     if pain.volleys is not None:
         v = pain.volleys
-        onsets = v.start_s + v.interval_s * np.arange(v.count)
+        onsets = in_window(v.start_s + v.interval_s * np.arange(v.count))
         for pop in NATURAL_POPULATIONS:
             lo, hi = getattr(v, f"{pop}_latency_ms")
-            lat = rng.uniform(lo, hi, size=(v.count, n[pop])) * 1e-3
+            lat = rng.uniform(lo, hi, size=(onsets.size, n[pop])) * 1e-3
             t = (onsets[:, None] + lat).ravel()
             i = np.broadcast_to(np.arange(n[pop], dtype=np.int64), lat.shape).ravel()
             add(pop, t, i)
     if pain.conditioning_abeta_s:
         lo, hi = ElectricalVolleys().abeta_latency_ms if pain.volleys is None else pain.volleys.abeta_latency_ms
-        onsets = np.asarray(pain.conditioning_abeta_s, dtype=np.float64)
+        onsets = in_window(np.asarray(pain.conditioning_abeta_s, dtype=np.float64))
         lat = rng.uniform(lo, hi, size=(onsets.size, n["abeta"])) * 1e-3
         add("abeta", (onsets[:, None] + lat).ravel(),
             np.broadcast_to(np.arange(n["abeta"], dtype=np.int64), lat.shape).ravel())
@@ -360,3 +371,18 @@ def afferent_spikes(
         keep = (t >= 0) & (t < duration_s)
         trains[pop] = make_train(t[keep], i[keep])
     return AfferentSpikes(trains["abeta"], trains["adelta"], trains["c"], _empty())
+
+
+def _sizes(sizes: Mapping[str, int]) -> dict[str, int]:
+    n = {}
+    for pop in NATURAL_POPULATIONS:
+        if pop not in sizes:
+            raise ConfigError(f"sizes must give the number of '{pop}' fibres (got keys {sorted(sizes)})")
+        v = sizes[pop]
+        if int(v) != v or v < 0:
+            raise ConfigError(f"sizes['{pop}'] must be an integer >= 0 (got {v!r})")
+        n[pop] = int(v)
+    for key in sizes:
+        if key not in AFFERENT_POPULATIONS:
+            raise ConfigError(f"unknown afferent population '{key}'; allowed: {', '.join(AFFERENT_POPULATIONS)}")
+    return n
