@@ -61,14 +61,15 @@ class BiophysicalParams(Params):
         f"temperature for SCS is an {_ASSUMPTION}; the Reilly checks run at 20 °C).")
     q10: float = Field(3.0, gt=1.0, le=5.0, description=f"Q10 of every FH rate ({_ASSUMPTION}, the common choice "
                        "for FH nodes, e.g. Lemaire et al. 2019 J Neural Eng 16:046007).")
-    dt_us: float = Field(2.0, gt=0, le=50.0, description="Fine time step in and after phases, µs (numerics).")
-    dt_coarse_us: float = Field(20.0, gt=0, le=500.0, description="Coarse step once the fibre is settling, µs.")
-    active_ms: float = Field(4.0, gt=0, le=100.0, description="Fine steps last this long after a phase, ms.")
+    dt_us: float = Field(5.0, gt=0, le=50.0, description="Fine time step in and after phases, µs (numerics).")
+    dt_coarse_us: float = Field(50.0, gt=0, le=500.0, description="Coarse step once the fibre is settling, µs.")
+    active_ms: float = Field(1.0, gt=0, le=100.0, description="Fine steps last at least this long after a phase, ms.")
+    v_fine_mv: float = Field(1.0, gt=0, le=50.0, description="... and while any node is this far from rest, mV.")
     min_substeps: int = Field(8, ge=1, le=1000, description="At least this many steps per phase (short pulses).")
     v_detect_mv: float = Field(50.0, gt=0, le=100.0, description="Spike = upward crossing of this V (mV above rest).")
     record_margin: int = Field(3, ge=1, le=50, description="Recording node: this many nodes from the rostral end.")
     window_fraction: float = Field(
-        1e-3, ge=0.0, le=0.1,
+        5e-2, ge=0.0, le=0.5,
         description="Simulated stretch: the nodes whose activating function exceeds this fraction of the fibre's "
         "peak, plus window_margin nodes each side (numerics).")
     window_margin: int = Field(12, ge=2, le=500, description="Nodes added on each side of the stretch.")
@@ -81,7 +82,7 @@ class BiophysicalParams(Params):
         description="Relative threshold noise per pulse and fibre, applied as a gain 1/(1 + sd xi) on the "
         "potentials (same meaning as ExcitationParams.noise_sd, Gilbert et al. 2022 eNeuro 9(5)).")
     skip_af_mv: float = Field(
-        1.0, ge=0, le=1000.0,
+        2.0, ge=0, le=1000.0,
         description="A fibre whose largest |activating function| (mV, any phase, after scale, noise at +4 sd and "
         "threshold factor) stays below this is not integrated (it cannot fire; the criterion is tested).")
 
@@ -93,7 +94,7 @@ Kinetics = namedtuple("Kinetics", ["p_na", "p_k", "p_p", "g_l", "e_l", "na_i", "
 #: Cable scalars: axial conductance per node area (mS/cm²), recording node, detection levels (mV).
 Cable = namedtuple("Cable", ["k_axial", "rec", "v_detect", "v_rearm"])
 #: Step control (ms, mV, gate units).
-Numerics = namedtuple("Numerics", ["dt_fine", "dt_coarse", "t_active", "min_sub", "v_quiet", "g_quiet"])
+Numerics = namedtuple("Numerics", ["dt_fine", "dt_coarse", "t_active", "v_fine", "min_sub", "v_quiet", "g_quiet"])
 #: Fibre state, updated in place: V and gates per node, the clock, detector arming, end of last phase.
 CableState = namedtuple("CableState", ["v", "m", "h", "n", "p", "rest", "t_now", "above", "last_end"])
 #: Phases (ms, mA after all gains, channel row of ``ve``).
@@ -109,8 +110,8 @@ def kinetics(celsius: float = 20.0, q10: float = 3.0, cm_uf_cm2: float = 2.0) ->
                    k_o=2.5, v_rest=-70.0, rt_f=rt_f, q=q10 ** ((celsius - 20.0) / 10.0), cm=cm_uf_cm2,
                    faraday=FARADAY)
     g = np.array([_gate_inf(kin, 0.0, i) for i in range(4)])
-    i_ghk = _ionic(0.0, g[0], g[1], g[2], g[3], kin)  # with e_l = 0: ghk part + g_l * 0
-    return kin._replace(e_l=float(i_ghk / kin.g_l))
+    i_ghk = _ionic(0.0, g[0], g[1], g[2], g[3], kin)[0]  # with e_l = 0: ghk part + g_l * 0
+    return kin._replace(e_l=float(i_ghk * 1e3 / kin.g_l))  # mA/cm² -> µA/cm², / mS/cm² = mV
 
 
 def rest_state(kin: Kinetics, n_nodes: int) -> CableState:
@@ -152,20 +153,28 @@ def _gate_inf(kin, v, i):
 
 @njit
 def _ghk(kin, v, ci, co):
-    """GHK flux factor F xi (ci - co e^-xi) / (1 - e^-xi), µA/cm² per cm/s of permeability (mM)."""
+    """GHK flux factor F xi (ci - co e^-xi) / (1 - e^-xi) and its V-derivative (µA/cm² per cm/s; per mV)."""
     xi = (v + kin.v_rest) / kin.rt_f
-    if abs(xi) < 1e-9:
-        return kin.faraday * (ci - co) * 1e-3
-    return kin.faraday * xi * (ci - co * math.exp(-xi)) / (-math.expm1(-xi)) * 1e-3
+    f = kin.faraday * 1e-3
+    if abs(xi) < 1e-6:
+        return f * (ci - co + 0.5 * xi * (ci + co)), f * 0.5 * (ci + co) / kin.rt_f
+    e = math.exp(-xi)
+    den = -math.expm1(-xi)  # 1 - e
+    num = ci - co * e
+    val = f * xi * num / den
+    dxi = f * ((num + xi * co * e) / den - xi * num * e / (den * den))
+    return val, dxi / kin.rt_f
 
 
 @njit
 def _ionic(v, m, h, n, p, kin):
-    """FH ionic current density, mA/cm² (outward +) at V mV above rest."""
-    gna = _ghk(kin, v, kin.na_i, kin.na_o)
-    gk = _ghk(kin, v, kin.k_i, kin.k_o)
-    return (kin.p_na * m * m * h * gna + kin.p_p * p * p * gna + kin.p_k * n * n * gk
-            + kin.g_l * 1e-3 * (v - kin.e_l))
+    """FH ionic current density and its V-derivative at fixed gates: (mA/cm², mS/cm²), outward +."""
+    gna, dna = _ghk(kin, v, kin.na_i, kin.na_o)
+    gk, dk = _ghk(kin, v, kin.k_i, kin.k_o)
+    pna = kin.p_na * m * m * h + kin.p_p * p * p
+    pk = kin.p_k * n * n
+    i = pna * gna + pk * gk + kin.g_l * 1e-3 * (v - kin.e_l)
+    return i, (pna * dna + pk * dk) * 1e3 + kin.g_l
 
 
 @njit
@@ -196,8 +205,8 @@ def _step(st, drive, dt, kin, k_ax, work):
                 n[j] = inf + (n[j] - inf) * e
             else:
                 p[j] = inf + (p[j] - inf) * e
-        i0 = _ionic(vj, m[j], h[j], n[j], p[j], kin) * 1e3  # µA/cm²
-        gi = (_ionic(vj + 1e-3, m[j], h[j], n[j], p[j], kin) * 1e3 - i0) / 1e-3  # mS/cm²
+        i0, gi = _ionic(vj, m[j], h[j], n[j], p[j], kin)
+        i0 *= 1e3  # µA/cm²; gi in mS/cm²
         nb = 2.0 if 0 < j < nn - 1 else 1.0
         if nn == 1:
             nb = 0.0
@@ -246,12 +255,23 @@ def _quiet(st, num):
 
 
 @njit
+def _vmax(st):
+    """Largest |V| over the nodes, mV."""
+    x = 0.0
+    for j in range(st.v.shape[0]):
+        x = max(x, abs(st.v[j]))
+    return x
+
+
+@njit
 def _settle(st, t_target, kin, cab, num, zero, work, out):
     """Integrate without stimulus from ``st.t_now`` to ``t_target`` (fine, then coarse steps, then jump at rest)."""
     while st.t_now[0] < t_target - 1e-12:
         t = st.t_now[0]
         if t < st.last_end[0] + num.t_active:
             dt = min(num.dt_fine, st.last_end[0] + num.t_active - t, t_target - t)
+        elif _vmax(st) > num.v_fine:
+            dt = min(num.dt_fine, t_target - t)
         else:
             if _quiet(st, num):
                 for j in range(st.v.shape[0]):
@@ -286,7 +306,8 @@ def _cable_kernel(ph, ve, kin, cab, num, st, out, t_stop):
         ``k_axial`` (mS/cm², d / (4 rho_a L l)), ``rec`` (int, recording node), ``v_detect`` and ``v_rearm``
         (mV above rest: spike threshold and re-arming level of the detector).
     num : Numerics
-        ``dt_fine``, ``dt_coarse``, ``t_active`` (ms), ``min_sub`` (int, steps per phase at least),
+        ``dt_fine``, ``dt_coarse``, ``t_active`` (ms: fine steps at least this long after a phase), ``v_fine``
+        (mV: and while any node is farther from rest), ``min_sub`` (int, steps per phase at least),
         ``v_quiet`` (mV) and ``g_quiet`` (gate units): the at-rest test before jumping ahead.
     st : CableState
         Per-node ``v`` (mV above rest), ``m``, ``h``, ``n``, ``p``; ``rest`` (4,) resting gates; ``t_now``
@@ -352,7 +373,7 @@ def cable_constants(diameter_um: float, params: BiophysicalParams, n_nodes: int,
         raise ConfigError(f"recording node {r} is outside the {n_nodes} simulated nodes", key="rec")
     cab = Cable(k_axial=float(k_ax), rec=int(r), v_detect=float(p.v_detect_mv), v_rearm=float(p.v_detect_mv / 2))
     num = Numerics(dt_fine=p.dt_us * 1e-3, dt_coarse=p.dt_coarse_us * 1e-3, t_active=p.active_ms,
-                   min_sub=int(p.min_substeps), v_quiet=1e-3, g_quiet=1e-5)
+                   v_fine=p.v_fine_mv, min_sub=int(p.min_substeps), v_quiet=2e-2, g_quiet=1e-3)
     return kin, cab, num
 
 
@@ -388,18 +409,19 @@ def fires(ve: np.ndarray, diameter_um: float, amp_ma: float, pw_us: float, param
 
 def single_pulse_threshold(ve: np.ndarray, diameter_um: float, pw_us: float, params: BiophysicalParams | None = None,
                            *, polarity: float = -1.0, rec: int | None = None, rel_tol: float = 2e-3,
-                           t_after_ms: float = 3.0, ceiling_ma: float = 1e4) -> float:
-    """Threshold (mA, magnitude) of one monophasic pulse by bracketing and bisection (``inf`` above the ceiling)."""
+                           t_after_ms: float = 3.0, start_ma: float = 1e-3, ceiling_ma: float = 1e4) -> float:
+    """Lowest amplitude (mA, magnitude) of one monophasic pulse that fires (``inf`` above the ceiling).
+
+    Doubles from ``start_ma`` until the fibre fires, then bisects; starting low matters, because far
+    above threshold the flanking hyperpolarisation blocks propagation (cathodal block) and the fibre
+    stops firing again.
+    """
     p = params or BiophysicalParams()
-    lo, hi = 0.0, 1.0
+    lo, hi = 0.0, float(start_ma)
     while not fires(ve, diameter_um, polarity * hi, pw_us, p, rec=rec, t_after_ms=t_after_ms):
         lo, hi = hi, hi * 2.0
         if hi > ceiling_ma:
             return math.inf
-    if lo == 0.0:
-        while hi > 1e-6 and fires(ve, diameter_um, polarity * hi / 2, pw_us, p, rec=rec, t_after_ms=t_after_ms):
-            hi /= 2.0
-        lo = hi / 2.0
     while hi - lo > rel_tol * hi:
         mid = 0.5 * (lo + hi)
         if fires(ve, diameter_um, polarity * mid, pw_us, p, rec=rec, t_after_ms=t_after_ms):
@@ -421,3 +443,137 @@ def reilly_potentials(n_nodes: int = 41, diameter_um: float = 20.0, distance_mm:
     z = (np.arange(n_nodes) - n_nodes // 2) * big_l_mm
     r_cm = np.sqrt(h * h + z * z) * 0.1
     return rho_e_ohm_cm / (4.0 * math.pi * r_cm)
+
+
+# --- population recruitment (the fiber_model = "biophysical" path) -----------------------------------------
+def _fiber_setup(fibers, f: int, weights: np.ndarray, p: BiophysicalParams):
+    """(ve (n_ch, n_win) mV/mA, peak |AF| per channel (mV/mA)) on fibre f's simulated stretch."""
+    v = fibers.node_potentials(f) @ weights.T  # (m, n_ch): potential per mA of each channel's current
+    af = np.abs(v[:-2] - 2.0 * v[1:-1] + v[2:])  # (m - 2, n_ch), node j + 1
+    peak = af.max(axis=0)
+    big = np.flatnonzero((af >= p.window_fraction * max(float(peak.max()), 1e-300)).any(axis=1))
+    lo = max(0, int(big[0]) + 1 - p.window_margin) if big.size else 0
+    hi = min(v.shape[0], int(big[-1]) + 2 + p.window_margin) if big.size else v.shape[0]
+    return np.ascontiguousarray(v[lo:hi].T), peak
+
+
+def _as_params(params) -> BiophysicalParams:
+    if params is None:
+        return BiophysicalParams()
+    if isinstance(params, BiophysicalParams):
+        return params
+    from scs_sim.fibers.params import ExcitationParams
+
+    if isinstance(params, ExcitationParams):  # the config's excitation table: only the noise carries over
+        return BiophysicalParams(noise_sd=params.noise_sd)
+    raise ConfigError(f"params must be BiophysicalParams or ExcitationParams (got {type(params).__name__})",
+                      key="params")
+
+
+def recruit_biophysical(train, fibers, rng: np.random.Generator, duration_s: float, *, params=None,
+                        perception=None, max_spikes: int = 2_000_000, stats: dict | None = None):
+    """:func:`scs_sim.fibers.recruitment.recruit` with the biophysical fibre: same inputs, same :class:`Recruitment`.
+
+    Every fibre is a SENN cable (:func:`simulate_fiber`) on the stretch of nodes where the channels'
+    activating function matters, driven by the conductor's node potentials times
+    ``params.current_scale / threshold_factor`` and a per-pulse noise gain ``1 / (1 + noise_sd xi)``
+    (``xi`` standard normal from a child generator per fibre, ``rng.spawn``, so skipping a fibre does
+    not change the others). A DC spike counts in a pulse's volley when it reaches the recording node
+    within ``perception.sync_window_ms`` of the pulse onset (the latest onset before it). A fibre
+    whose largest drive cannot reach ``params.skip_af_mv`` is not integrated. ``params`` may be an
+    :class:`~scs_sim.fibers.params.ExcitationParams` (only its ``noise_sd`` is used). ``stats``, if
+    given, receives the work done (fibres integrated, steps, wall time).
+    """
+    import time
+
+    from scs_sim.fibers.params import PerceptionParams
+    from scs_sim.fibers.recruitment import Recruitment
+
+    wall0 = time.perf_counter()
+    p = _as_params(params)
+    perception = perception or PerceptionParams()
+    if not isinstance(rng, np.random.Generator):
+        raise ConfigError(f"rng must be a numpy.random.Generator (got {type(rng).__name__})", key="rng")
+    if not (isinstance(duration_s, int | float) and math.isfinite(duration_s) and duration_s > 0):
+        raise ConfigError(f"must be finite and > 0 (got {duration_s!r})", key="duration_s")
+    if int(max_spikes) < 0:
+        raise ConfigError(f"must be >= 0 (got {max_spikes!r})", key="max_spikes")
+    n, n_ch = fibers.n, len(train.channels)
+    weights = np.array([fibers.contact_weights(ch.cathodes, ch.anodes,
+                                               key="program" if n_ch == 1 else f"program.components.{i}")
+                        for i, ch in enumerate(train.channels)])
+    chunks = [c for c in train.chunks(0.0, float(duration_s), max_pulses=50_000) if c.n_pulses]
+    onsets = np.concatenate([c.onset_s for c in chunks]) if chunks else np.zeros(0)
+    n_pulses = int(onsets.size)
+    pulse_channel = np.zeros(n_pulses, dtype=np.int64)
+    for c in chunks:
+        pulse_channel[c.pulse] = c.channel
+    children = rng.spawn(n)
+    gain_max = 1.0 / (1.0 - 4.0 * p.noise_sd) if p.noise_sd < 0.25 else math.inf
+    dc_pulse_count = np.zeros(n_pulses, dtype=np.int64)
+    spikes: list[np.ndarray] = []
+    spike_count = np.zeros(n, dtype=np.int64)
+    n_stored = 0
+    integrated = 0
+    for f in range(n):
+        scale = p.current_scale / float(fibers.threshold_factor[f])
+        ve, peak = _fiber_setup(fibers, f, weights, p)
+        drive = max((float(np.abs(c.current_ma * peak[c.channel]).max()) for c in chunks), default=0.0)
+        if drive * scale * gain_max < p.skip_af_mv:
+            spikes.append(np.zeros(0))
+            continue
+        integrated += 1
+        kin, cab, num = cable_constants(float(fibers.diameter_um[f]), p, ve.shape[1])
+        st = rest_state(kin, ve.shape[1])
+        cap = max(int(max_spikes) - n_stored, 0)
+        out = CableSpikes(t=np.empty(cap), count=np.zeros(1, np.int64))
+        for k, c in enumerate(chunks):
+            xi = children[f].standard_normal(c.n_pulses)
+            g = scale / (1.0 + p.noise_sd * xi[c.pulse - c.first_pulse])
+            ph = CablePhases(start=c.start_s * 1e3, width=c.width_s * 1e3, current=c.current_ma * g,
+                             channel=c.channel.astype(np.int64))
+            t_stop = float(duration_s) * 1e3 if k == len(chunks) - 1 else -math.inf
+            _cable_kernel(ph, ve, kin, cab, num, st, out, t_stop)
+        cnt = int(out.count[0])
+        t_f = out.t[: min(cnt, cap)] * 1e-3
+        spike_count[f] = cnt
+        n_stored += t_f.size
+        spikes.append(t_f)
+        if not fibers.is_dr[f] and t_f.size:
+            pi = np.searchsorted(onsets, t_f, side="right") - 1
+            ok = (pi >= 0) & (t_f - onsets[np.maximum(pi, 0)] < perception.sync_window_ms * 1e-3)
+            dc_pulse_count[np.unique(pi[ok])] += 1
+    n_dc = int(np.count_nonzero(~fibers.is_dr))
+    volley = dc_pulse_count >= perception.perception_count
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum([s.size for s in spikes], out=ptr[1:])
+    if stats is not None:
+        stats.update(fibers=n, integrated=integrated, pulses=n_pulses, wall_s=time.perf_counter() - wall0)
+    return Recruitment(
+        spike_times_s=np.concatenate(spikes) if spikes else np.zeros(0),
+        fiber_ptr=ptr,
+        spike_count=spike_count,
+        truncated=bool(spike_count.sum() > n_stored),
+        is_dr=np.asarray(fibers.is_dr).copy(),
+        duration_s=float(duration_s),
+        n_pulses=n_pulses,
+        pulse_dc_count=dc_pulse_count[: perception.max_pulse_counts].astype(np.int32),
+        dc_count_hist=np.bincount(dc_pulse_count, minlength=n_dc + 1)[: n_dc + 1].astype(np.int64),
+        channel_pulses=np.bincount(pulse_channel, minlength=n_ch).astype(np.int64),
+        channel_volleys=np.bincount(pulse_channel[volley], minlength=n_ch).astype(np.int64),
+        perception=perception,
+    )
+
+
+def fiber_threshold(fibers, f: int, pw_us: float, params: BiophysicalParams | None = None, *,
+                    cathodes=None, anodes=None, rel_tol: float = 5e-3) -> float:
+    """Threshold (mA of cathodic channel current) of fibre ``f`` of a population for one monophasic pulse.
+
+    Same stretch, scale and threshold factor as :func:`recruit_biophysical`, no noise.
+    """
+    p = params or BiophysicalParams()
+    w = np.atleast_2d(fibers.contact_weights(cathodes, anodes))
+    ve, _ = _fiber_setup(fibers, f, w, p)
+    scale = p.current_scale / float(fibers.threshold_factor[f])
+    return single_pulse_threshold(ve[0] * scale, float(fibers.diameter_um[f]), pw_us, p, rel_tol=rel_tol,
+                                  start_ma=0.05)
