@@ -59,8 +59,8 @@ class BiophysicalParams(Params):
         37.0, ge=0.0, le=45.0,
         description=f"Temperature, °C; FH rates are Q10-scaled from 20 °C ({_FH} measured at 20 °C; body "
         f"temperature for SCS is an {_ASSUMPTION}; the Reilly checks run at 20 °C).")
-    q10: float = Field(3.0, gt=1.0, le=5.0, description=f"Q10 of every FH rate ({_ASSUMPTION}, the common choice "
-                       "for FH nodes, e.g. Lemaire et al. 2019 J Neural Eng 16:046007).")
+    q10: float = Field(3.0, gt=1.0, le=5.0, description=f"Q10 of every FH rate ({_ASSUMPTION}; the FH choice of the "
+                       "public PySONIC code).")
     dt_us: float = Field(5.0, gt=0, le=50.0, description="Fine time step in and after phases, µs (numerics).")
     dt_coarse_us: float = Field(50.0, gt=0, le=500.0, description="Coarse step once the fibre is settling, µs.")
     active_ms: float = Field(1.0, gt=0, le=100.0, description="Fine steps last at least this long after a phase, ms.")
@@ -76,7 +76,9 @@ class BiophysicalParams(Params):
     current_scale: float = Field(
         1.0, gt=0, le=100.0,
         description="Multiplies the conductor's node potentials. 1 = the homogeneous conductor as is "
-        "(UNCALIBRATED; docs/MODEL.md §2.7 reports the absolute threshold ratio to the fast model).")
+        "(UNCALIBRATED by decision: the S-D shape differs from the fast model's, so one scale cannot match the "
+        "Hershey 2010 rheobase and chronaxie; the 300 µs threshold is ~1.66 x the fast model's, docs/MODEL.md §2.7; "
+        "1.66 matches the fast model at 300 µs).")
     noise_sd: float = Field(
         0.03, ge=0, le=0.5,
         description="Relative threshold noise per pulse and fibre, applied as a gain 1/(1 + sd xi) on the "

@@ -157,7 +157,7 @@ def _fiber_study(pop, f: int, quick: bool) -> dict:
 def protocol_biophysical_agreement(quick: bool) -> dict:
     from scs_sim.fibers.anatomy import Anatomy, build_fibers
 
-    seeds = [1] if quick else [1, 2]
+    seeds = [1] if quick else [1, 2, 3]
     per_seed = 1 if quick else 2  # the lowest-threshold DC fibres of each population (the ones that matter)
     rows = []
     for s in seeds:
