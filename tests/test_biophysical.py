@@ -143,3 +143,20 @@ def test_recruit_biophysical_bad_input(small_pop):
         bio.recruit_biophysical(tr, small_pop, np.random.default_rng(1), -1.0)
     with pytest.raises(ConfigError, match="params"):
         bio.recruit_biophysical(tr, small_pop, np.random.default_rng(1), 0.01, params=3)
+
+
+def test_agreement_protocol_quick_runs_and_is_consistent():
+    from scs_sim.validation.experiments import EXPERIMENTS_BY_ID
+    from scs_sim.validation.protocols import PROTOCOLS
+
+    out = PROTOCOLS["biophysical_agreement"](True)
+    m = out["metrics"]
+    for e in EXPERIMENTS_BY_ID.values():
+        if e.protocol == "biophysical_agreement":
+            assert e.metric in m, e.id
+    fig = out["figure"]
+    i300 = list(fig["pws"]).index(300.0)
+    assert np.allclose(fig["norm_fast"][:, i300], 1.0) and np.allclose(fig["norm_bio"][:, i300], 1.0)
+    # Both strength-duration curves fall with the width.
+    assert np.all(np.diff(fig["norm_fast"], axis=1) < 0) and np.all(np.diff(fig["norm_bio"], axis=1) < 0)
+    assert 0.2 < m["abs_ratio_300us"] < 5.0
