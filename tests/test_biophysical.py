@@ -160,3 +160,17 @@ def test_agreement_protocol_quick_runs_and_is_consistent():
     # Both strength-duration curves fall with the width.
     assert np.all(np.diff(fig["norm_fast"], axis=1) < 0) and np.all(np.diff(fig["norm_bio"], axis=1) < 0)
     assert 0.2 < m["abs_ratio_300us"] < 5.0
+
+
+def test_agreement_figure_draws_with_infinite_points():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from scs_sim.plots.biophysical import agreement_figure
+
+    two = np.array([[2.0, 1.0, 0.5], [2.2, 1.0, 0.6]])
+    data = {"pws": [30, 300, 1000], "norm_fast": two, "norm_bio": two * 0.9, "rates": [2, 50, 1e4],
+            "rate_fast": two, "rate_bio": two, "intervals": [0.7, 1.5, 5.0],
+            "recovery_fast": two, "recovery_bio": np.array([[np.inf, 1.1, 1.0], [np.inf, 1.2, 1.0]])}
+    fig = agreement_figure(data)
+    assert len(fig.axes) == 3 and all(ax.lines for ax in fig.axes)
