@@ -5,6 +5,8 @@ Draws only: the arrays come from :func:`scs_sim.validation.protocols_biophysical
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 __all__ = ["agreement_figure", "plot_normalised_thresholds"]
@@ -21,7 +23,10 @@ def plot_normalised_thresholds(x, fast, bio, ax=None, *, xlabel: str = "", ylabe
         finite = np.where(np.isfinite(arr), arr, np.nan)
         for row in finite:
             ax.plot(x, row, color=color, lw=0.6, alpha=0.4)
-        ax.plot(x, np.nanmedian(finite, axis=0), color=color, lw=2.0, marker="o", label=name)
+        with warnings.catch_warnings():  # a column that is all inf (never fires) has no median: a gap
+            warnings.simplefilter("ignore", RuntimeWarning)
+            med = np.nanmedian(finite, axis=0)
+        ax.plot(x, med, color=color, lw=2.0, marker="o", label=name)
     ax.set_xscale("log")
     if logy:
         ax.set_yscale("log")
