@@ -358,6 +358,19 @@ class FiberPopulation:
         af = self.node_af @ w  # (n, n_nodes): depolarisation per mA of cathodic current
         return np.maximum(af.max(axis=1), 0.0)
 
+    def node_potentials(self, fiber: int) -> np.ndarray:
+        """Extracellular potential (mV per +1 mA on each contact alone) at every node of one fibre.
+
+        Shape (n_nodes_f + 2, n_contacts): ``node_af[fiber, j]`` is minus the second difference of this
+        array around its row ``j + 1`` (the biophysical fibre, :mod:`scs_sim.fibers.biophysical`, uses it).
+        """
+        a = self.anatomy
+        internode = INTERNODE_PER_DIAMETER * float(self.diameter_um[fiber]) * 1e-3
+        zc = a.contact_z_mm()
+        m = int(math.floor(((zc[-1] + NODE_MARGIN_MM) - (zc[0] - NODE_MARGIN_MM)) / internode)) + 3
+        return _node_potentials(a, float(self.x_mm[fiber]), float(self.depth_mm[fiber]), internode,
+                                float(self.node_offset_mm[fiber]), m)
+
 
 def _stratified_normal(n: int, rng: np.random.Generator) -> np.ndarray:
     """n standard normals, one per 1/n probability band, in random order (variance reduction)."""
@@ -367,27 +380,32 @@ def _stratified_normal(n: int, rng: np.random.Generator) -> np.ndarray:
     return ndtri(np.clip(u, 1e-12, 1 - 1e-12))
 
 
+def _node_potentials(a: Anatomy, x_mm: float, depth_mm: float, internode_mm: float, node_offset_mm: float,
+                     m: int) -> np.ndarray:
+    """Potential (mV per +1 mA on each contact alone) at the m nodes of one fibre, (m, n_contacts)."""
+    zc = a.contact_z_mm()
+    # Sub-source positions along each contact (midpoints of equal segments).
+    frac = (np.arange(SUBSOURCES) + 0.5) / SUBSOURCES * 2.0 - 1.0
+    zs = (zc[:, None] + frac[None, :] * (a.contact_length_mm / 2.0))  # (n_contacts, SUBSOURCES)
+    y_lead = a.csf_mm + a.lead_diameter_mm / 2.0
+    z = zc[0] - NODE_MARGIN_MM + node_offset_mm + internode_mm * (np.arange(m) - 1)
+    dx2 = (x_mm - a.lead_offset_mm) ** 2 + (y_lead + math.sqrt(a.cord_anisotropy) * depth_mm) ** 2
+    r = np.sqrt(dx2 + (z[:, None, None] - zs[None, :, :]) ** 2)  # (m, n_contacts, SUBSOURCES)
+    k_mv = 1000.0 / (4.0 * math.pi * a.sigma_s_per_m)  # mV * mm / mA
+    return (k_mv / SUBSOURCES) * (1.0 / r).sum(axis=2)
+
+
 def _node_af(anatomy: Anatomy, x_mm: np.ndarray, depth_mm: np.ndarray, internode_mm: np.ndarray,
              node_offset_mm: np.ndarray) -> np.ndarray:
     """Activating function (mV per mA on each contact) at every node of every fibre, zero-padded."""
     a = anatomy
     zc = a.contact_z_mm()
-    half = a.contact_length_mm / 2.0
-    # Sub-source positions along each contact (midpoints of equal segments).
-    frac = (np.arange(SUBSOURCES) + 0.5) / SUBSOURCES * 2.0 - 1.0
-    zs = (zc[:, None] + frac[None, :] * half)  # (n_contacts, SUBSOURCES)
-    y_lead = a.csf_mm + a.lead_diameter_mm / 2.0
     z_lo, z_hi = zc[0] - NODE_MARGIN_MM, zc[-1] + NODE_MARGIN_MM
     n_nodes = np.floor((z_hi - z_lo) / internode_mm).astype(np.int64) + 3
     out = np.zeros((x_mm.size, int(n_nodes.max()), a.n_contacts))
-    k_mv = 1000.0 / (4.0 * math.pi * a.sigma_s_per_m)  # mV * mm / mA
-    depth_scale = math.sqrt(a.cord_anisotropy)
     for f in range(x_mm.size):
         m = n_nodes[f]
-        z = z_lo + node_offset_mm[f] + internode_mm[f] * (np.arange(m) - 1)
-        dx2 = (x_mm[f] - a.lead_offset_mm) ** 2 + (y_lead + depth_scale * depth_mm[f]) ** 2
-        r = np.sqrt(dx2 + (z[:, None, None] - zs[None, :, :]) ** 2)  # (m, n_contacts, SUBSOURCES)
-        v = (k_mv / SUBSOURCES) * (1.0 / r).sum(axis=2)  # potential per +1 mA on each contact
+        v = _node_potentials(a, x_mm[f], depth_mm[f], internode_mm[f], node_offset_mm[f], m)
         # Cathodic (negative) current: depolarisation = second difference of -V.
         af = -(v[:-2] - 2.0 * v[1:-1] + v[2:])
         out[f, : m - 2] = af

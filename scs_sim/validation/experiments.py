@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from scs_sim.validation.protocols_biophysical import EXPERIMENT_SPECS as _BIO_SPECS
 from scs_sim.validation.references import (
     FOREMAN_RECOVERING,
     FOREMAN_SPREAD_RMSE,
@@ -345,6 +346,7 @@ EXPERIMENTS: tuple[Experiment, ...] = (
       "abeta_ratio", "independent", "Aβ ('non-painful') input inhibits the pain response",
       "Crodelle et al. 2019 PLoS Comput Biol 15:e1007106 [V-abs]; Melzack & Wall 1965 Science 150:971",
       0.0, 0.5, "P response with Aβ 40 Hz ≤ 0.5 × without", "Direction with a clear size.", None, "×"),
+    *(E(**spec) for spec in _BIO_SPECS),  # biophysical reference fibre (protocols_biophysical)
 )
 del E
 
