@@ -174,3 +174,42 @@ def test_agreement_figure_draws_with_infinite_points():
             "recovery_fast": two, "recovery_bio": np.array([[np.inf, 1.1, 1.0], [np.inf, 1.2, 1.0]])}
     fig = agreement_figure(data)
     assert len(fig.axes) == 3 and all(ax.lines for ax in fig.axes)
+
+
+def test_replay_gives_a_whole_run_recruitment_window_by_window():
+    """Fibre models without a stream are replayed: the windows' spikes are exactly the run's."""
+    from scs_sim.fibers.recruitment import recruit
+    from scs_sim.simulation import _Replay
+
+    pop = build_fibers(Anatomy(dc_count=40, dr_count=10), np.random.default_rng(3))
+    rec = recruit(pulse_train(tonic(amplitude_ma=20.0)), pop, np.random.default_rng(4), 1.0)
+    for roots in (False, True):
+        rp = _Replay(rec)
+        parts = [rp.advance(t, roots=roots) for t in (0.25, 0.5, 0.75, 1.0)]
+        t = np.concatenate([p[0] for p in parts])
+        f = np.concatenate([p[1] for p in parts])
+        assert np.all(np.diff(t) >= 0)
+        if roots:
+            assert t.size == rec.spike_times_s.size and np.count_nonzero(rec.is_dr[f]) > 0
+        else:
+            dt, di = rec.dc_spikes()
+            np.testing.assert_array_equal(t, dt)
+            np.testing.assert_array_equal(f, di)
+
+
+def test_a_run_with_the_biophysical_fibre_model_uses_it():
+    """``patient.fibers.fiber_model = "biophysical"`` recruits with recruit_biophysical in a run."""
+    from scs_sim.config import parse
+    from scs_sim.simulation import _rngs, simulate_config
+
+    cfg = parse({"program": {"kind": "tonic", "amplitude_ma": 16.0, "frequency_hz": 50.0, "pulse_width_us": 300.0},
+                 "patient": {"anatomy": {"dc_count": 30, "dr_count": 4}, "fibers": {"fiber_model": "biophysical"},
+                             "circuit": {}},
+                 "simulation": {"duration_s": 0.3, "seed": 2}})
+    r = simulate_config(cfg)
+    rngs = _rngs(2)
+    pop = build_fibers(cfg.patient.anatomy, rngs["fibers"])
+    direct = bio.recruit_biophysical(pulse_train(cfg.program), pop, rngs["recruit"], 0.3,
+                                     params=cfg.patient.fibers.excitation(), perception=cfg.patient.perception)
+    np.testing.assert_array_equal(r.recruitment.spike_count, direct.spike_count)
+    assert r.metrics["recruited_dc_fibers"] == direct.summary()["recruited_dc_fibers"] > 0
