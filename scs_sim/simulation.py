@@ -74,6 +74,7 @@ class Result:
     config: RunConfig
     stim_on: list[tuple[float, float]] = field(default_factory=list)
     circuit_params: Any = None
+    dc_role: np.ndarray | None = None  # role of every dc source (fibre): dorsal_horn.afferents.ROLE_*
     window_t_s: np.ndarray = field(default_factory=lambda: np.zeros(0))
     window_rates_hz: dict[str, np.ndarray] = field(default_factory=dict)
     baseline_window_rates_hz: dict[str, np.ndarray] = field(default_factory=dict)
@@ -410,6 +411,7 @@ def simulate_config(cfg: RunConfig, *, baseline_result: Baseline | None = None) 
         config=cfg,
         stim_on=_stim_periods(cfg.program, sim.duration_s),
         circuit_params=eng.circuit_params,
+        dc_role=eng.net.dc_role,
         window_t_s=out["window_t_s"],
         window_rates_hz=out["window_rates_hz"],
         baseline_window_rates_hz=baseline_result.window_rates_hz,

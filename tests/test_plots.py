@@ -326,3 +326,27 @@ def test_pareto_and_bars_match_comparison(sweep_table, tmp_path):
     assert len(front.get_offsets()) == int(cmp["pareto"].sum()) >= 1
     np.testing.assert_allclose(allpts.get_offsets()[:, 1], cmp["relief_pct_mean"])
     assert "recharge" in ax.get_xlabel() or "battery" in ax.get_xlabel()
+
+
+def test_schematic_draws_the_infield_route_when_recruited_fibres_are_in_field():
+    """Position-based roles: the in-field DC edges appear exactly when a recruited fibre is in-field."""
+    import matplotlib.pyplot as plt
+
+    from scs_sim.dorsal_horn.afferents import ROLE_INFIELD
+    from scs_sim.plots import plot_circuit_schematic
+
+    import scs_sim
+
+    r = scs_sim.simulate("tonic_50hz", duration_s=0.3, seed=1)
+    fired = r.recruitment.spike_count > 0
+    expect = bool(np.any(fired & (r.dc_role == ROLE_INFIELD)))
+    ax = plot_circuit_schematic(r)
+    gids = {p.get_gid() for p in ax.patches}
+    assert ("exc:dc->wdr" in gids) == expect  # in-field DC sources drive the WDR like local Aβ
+    roles = r.dc_role.copy()
+    r.dc_role = np.zeros_like(roles)  # no in-field source
+    assert "exc:dc->wdr" not in {p.get_gid() for p in plot_circuit_schematic(r).patches}
+    r.dc_role = roles.copy()
+    r.dc_role[np.flatnonzero(fired)[0]] = ROLE_INFIELD  # one recruited fibre in the field
+    assert "exc:dc->wdr" in {p.get_gid() for p in plot_circuit_schematic(r).patches}
+    plt.close("all")

@@ -35,12 +35,12 @@ _LABEL = {
 }
 
 
-def circuit_edges(params) -> list[tuple[str, str, str, float, str]]:
+def circuit_edges(params, *, infield: bool | None = None) -> list[tuple[str, str, str, float, str]]:
     """The schematic's edges from circuit parameters: ``(pre, post, sign, weight_ns, name)``.
 
     ``sign`` is ``"exc"`` or ``"inh"`` (a pathway with both kinds of receptor gives one edge of each);
-    pathways whose weights are all zero are left out. With ``coverage > 0`` the in-field DC sources
-    also drive the Aβ targets (edges named ``dc_infield_<post>``).
+    pathways whose weights are all zero are left out. When some DC sources are in-field (``infield``;
+    default: ``coverage > 0``) they also drive the Aβ targets (edges named ``dc_infield_<post>``).
     """
     edges = []
     for name, pw in params.pathways.items():
@@ -48,11 +48,26 @@ def circuit_edges(params) -> list[tuple[str, str, str, float, str]]:
             w = sum(float(v) for r, v in pw.weights_ns.items() if r in recs) * pw.contacts * pw.gain
             if w > 0:
                 edges.append((pw.pre, pw.post, sign, w, name))
-    if getattr(params, "coverage", 0.0) > 0:
+    if infield is None:
+        infield = getattr(params, "coverage", 0.0) > 0
+    if infield:
         for pre, post, sign, w, _ in list(edges):
             if pre == "abeta":
                 edges.append(("dc", post, sign, w, f"dc_infield_{post}"))
     return edges
+
+
+def _recruited_infield(result) -> bool | None:
+    """Whether a run's recruited DC/DR fibres include in-field ones (None: not known, use ``coverage``)."""
+    role = getattr(result, "dc_role", None)
+    rec = getattr(result, "recruitment", None)
+    if role is None or rec is None:
+        return None
+    from scs_sim.dorsal_horn.afferents import ROLE_INFIELD
+
+    fired = np.asarray(rec.spike_count) > 0
+    n = min(fired.size, role.size)
+    return bool(np.any(fired[:n] & (role[:n] == ROLE_INFIELD)))
 
 
 def _params_of(result):
@@ -130,7 +145,7 @@ def plot_circuit_schematic(
                 txt += f"\n(no SCS {base[p]:.1f})"
         dark = np.isfinite(v) and norm(v) > 0.6
         ax.text(x, y, txt, ha="center", va="center", fontsize=7, zorder=4, color="w" if dark else "k")
-    edges = circuit_edges(params)
+    edges = circuit_edges(params, infield=_recruited_infield(result))
     seen: dict[tuple[str, str], int] = {}
     for pre, post, sign, _w, name in edges:
         k = seen.get((pre, post), 0)
