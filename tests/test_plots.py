@@ -332,10 +332,9 @@ def test_schematic_draws_the_infield_route_when_recruited_fibres_are_in_field():
     """Position-based roles: the in-field DC edges appear exactly when a recruited fibre is in-field."""
     import matplotlib.pyplot as plt
 
+    import scs_sim
     from scs_sim.dorsal_horn.afferents import ROLE_INFIELD
     from scs_sim.plots import plot_circuit_schematic
-
-    import scs_sim
 
     r = scs_sim.simulate("tonic_50hz", duration_s=0.3, seed=1)
     fired = r.recruitment.spike_count > 0
