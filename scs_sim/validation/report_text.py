@@ -46,9 +46,15 @@ LIMITATIONS = """\
   recruited DC collaterals of the surround act only through it (in-field ones, of the painful dermatomes,
   excite the WDR and drive the local IN's glycine too); so `gaba_block_psth` and the `*_needs_gaba`
   experiments are design checks (with GABA_A blocked, what relief remains comes from in-field fibres). They confirm the wiring matches Gilbert 2022 / Meuwissen 2020, not an emergent property.
-* **Sub-perception programs do nothing here.** The tonic_90hz_subperception preset recruits no DC fibre in
-  the default patient (`subperception_few_fibres` passes with 0), so the model cannot show the rapid
-  sub-perception relief of Gilbert 2022, which needs "a small number" of irregularly firing DC axons.
+* **Sub-perception relief needs a lead over the surround.** The tonic_90hz_subperception preset recruits no
+  DC fibre in the default patient (`subperception_few_fibres` passes with 0), so the preset gives no relief;
+  below the perception threshold a lead whose first fibres lie in the surround of the painful dermatomes
+  does (`surround_subperception_relief`, Gilbert 2022), through the few DC axons it recruits.
+* **The biophysical fibre is a check, not the calibration.** The fast fibre model is calibrated to the
+  patient-level strength–duration curve (Hershey 2010); the SENN/Frankenhaeuser–Huxley reference fibre
+  (`senn_*`, `fast_vs_bio_*`, `bio_*`) is checked against Reilly 1985 and compared with the fast model on
+  the same fibres. Where they disagree (pulse width, refractoriness, 10 kHz firing) the table says so;
+  the fast model was not re-fitted to the reference fibre.
 * **Clinical orderings are qualitative only.** They compare presets at their documented amplitudes on one
   model patient. The model does not, and is not claimed to, predict trial outcomes (responder rates, VAS).
   In particular 10 kHz SCS at clinical amplitude recruits no DC fibre in this model, so it has no route to
@@ -94,13 +100,25 @@ FAIL_NOTES: dict[str, str] = {
     "psth_recovering_segment": "same as psth_recovering, on the segment network.",
     "hf10_vs_tonic": "10 kHz at 3 mA recruits no DC fibre, so the model gives no relief; the clinical ordering "
     "(SENZA) needs a mechanism the model does not have, and the report says so rather than faking one.",
-    "burst_vs_tonic": "at the preset amplitudes burst_dr (2.2 mA, sub-perception) gives 12 % relief vs 32 % "
-    "for tonic_50hz (8 mA, supra-perception). Burst acts in the model only through the DC fibres it recruits "
+    "burst_vs_tonic": "at the preset amplitudes burst_dr (1.4 mA, 70 % of its model perception threshold) gives "
+    "5 % relief vs 32 % for tonic_50hz (8 mA, supra-perception) (seeds 1-3). Burst acts in the model only through the DC fibres it recruits "
     "(same routes as tonic: surround GABA_A, in-field Aβ-like); no burst-specific mechanism (e.g. a "
     "medial/affective pathway) is modelled.",
     "surround_optimum_amplitude": "relief rises monotonically with amplitude for a lead over the surround: the "
     "in-field route (local Aβ pathways, also onto the local IN) inhibits less than the surround but does not "
     "excite in the spiking circuit, and more surround than in-field fibres join as the amplitude rises.",
     "burst_relief_needs_gaba": "n/a when the burst_dr preset gives no relief to remove.",
+    "senn_sd_1us": "the 1 µs threshold is 89 × rheobase against Reilly's 96.3 (−7.5 %) even with a converged "
+    "0.1 µs step; pulses this short are far below SCS pulse widths (≥ 30 µs), where the checks pass.",
+    "fast_vs_bio_pulse_width": "the fast model's strength–duration curve is the patient-level one (chronaxie "
+    "295 µs, Hershey 2010); a single SENN/FH fibre's chronaxie is about 100 µs, so normalised to 300 µs the "
+    "fast model is up to 2.5× steeper at 30 µs. Clinical (population, volume-conductor) chronaxies are known "
+    "to exceed single-fibre ones; which one the model should follow is open (docs/MODEL.md §2.7).",
+    "fast_vs_bio_recovery": "the reference fibre is absolutely refractory for ~1 ms and recovers almost fully by "
+    "1.5 ms; the fast model's absolute period (0.7 ms, assumption) is shorter and its relative refractoriness "
+    "(1.5 ms decay, assumption) much longer (threshold ×1.58 at 1.5 ms vs ×1.07).",
+    "bio_khz_subharmonic": "the reference FH fibre at 37 °C fires at ~17 % of 10 kHz just above its threshold "
+    "(and blocks after an onset spike at 4× threshold); the fast model fires at ~4 %. FH kinetics are "
+    "amphibian, Q10-scaled (assumption): an MRG-type mammalian node is the next check.",
 }
 
