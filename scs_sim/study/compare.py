@@ -57,15 +57,23 @@ def ci95_halfwidth(values) -> float:
     return float(stats.t.ppf(0.975, n - 1) * x.std(ddof=1) / math.sqrt(n))
 
 
-def pareto_front(relief, power) -> np.ndarray:
+def pareto_front(relief, power, feasible=None) -> np.ndarray:
     """Boolean mask of the points not dominated on (maximal ``relief``, minimal ``power``).
 
     A point is dominated when another has relief >= and power <=, one of them strictly. Points with
-    a NaN in either value are never on the front.
+    a NaN in either value are never on the front. With ``feasible`` (a boolean mask), the front is
+    taken among the feasible points only: an infeasible point is never on it and dominates no one.
+
+    Examples
+    --------
+    >>> pareto_front([50.0, 40.0, 60.0], [10.0, 5.0, 1.0], feasible=[True, True, False]).tolist()
+    [True, True, False]
     """
     r = np.asarray(relief, dtype=float)
     p = np.asarray(power, dtype=float)
     ok = np.isfinite(r) & np.isfinite(p)
+    if feasible is not None:
+        ok &= np.asarray(feasible, dtype=bool)
     front = ok.copy()
     for i in np.flatnonzero(ok):
         better = ok & (r >= r[i]) & (p <= p[i]) & ((r > r[i]) | (p < p[i]))
