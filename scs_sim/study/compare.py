@@ -17,6 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from scs_sim.errors import ConfigError
+from scs_sim.study.feasibility import feasibility_columns
 
 __all__ = ["compare", "pareto_front", "ci95_halfwidth", "COMPARE_COLUMNS"]
 
@@ -178,6 +179,7 @@ def compare(table, by: str | Sequence[str] = "program"):
         rows.append(row)
     out = pd.DataFrame(rows)
     power = out["battery_power_uw"] if "battery_power_uw" in out.columns else pd.Series(np.zeros(len(out)))
-    out["pareto"] = pareto_front(out["relief_pct_mean"], power)
+    out = out.assign(**feasibility_columns(out, table))  # feasible, infeasible_reasons, discomfort
+    out["pareto"] = pareto_front(out["relief_pct_mean"], power, feasible=out.get("feasible"))
     out = out.sort_values("relief_pct_mean", ascending=False, kind="stable", na_position="last")
     return out.reset_index(drop=True)
