@@ -290,6 +290,7 @@ def test_comparison_bars_are_limited_shortened_and_inside_the_figure():
     from scs_sim.plots.sweeps import LABEL_CHARS, MAX_BARS
 
     cmp = _crowded_comparison(64)
+    cmp.loc[0, "relief_pct_ci95"] = 40.0  # a t-interval of 2 replicates can reach past 100 %
     fig, ax = plt.subplots(figsize=(7.5, 1.2 + 0.34 * MAX_BARS), layout="constrained")
     plot_comparison_bars(cmp, ax=ax)
     fig.canvas.draw()
@@ -302,6 +303,15 @@ def test_comparison_bars_are_limited_shortened_and_inside_the_figure():
     for t in labels:
         bb = t.get_window_extent(fig.canvas.get_renderer())
         assert bb.x0 >= fb.x0 and bb.x1 <= fb.x1
+    # relief error bars end at 100 % (the WDR rate cannot fall below 0)
+    import numpy as np
+
+    from matplotlib.container import ErrorbarContainer
+
+    eb = next(c for c in ax.containers if isinstance(c, ErrorbarContainer))
+    segs = np.concatenate(eb.lines[2][0].get_segments())
+    assert segs[:, 0].max() <= 100.0 + 1e-9
+    assert (cmp["relief_pct_mean"].iloc[:MAX_BARS] + cmp["relief_pct_ci95"].iloc[:MAX_BARS]).max() > 100.0
     tb = ax.title.get_window_extent(fig.canvas.get_renderer())
     assert tb.x0 >= fb.x0 and tb.x1 <= fb.x1
     plt.close(fig)

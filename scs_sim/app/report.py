@@ -457,7 +457,7 @@ inhibitory interneurons, excitatory interneurons, WDR projection neurons) after 
 (J Neurophysiol 112:552), as a spiking AdEx network or a rate model. Relief is the drop of the WDR rate
 against the paired run without stimulation (same seed: common random numbers).</li>
 <li><b>Statistics</b>: means over replicates (seeds) with 95 % confidence half-widths from the t-distribution;
-the Pareto front is over mean relief and battery power.</li>
+the Pareto front is over mean relief and battery power, among feasible programs only (Shannon k &lt; 1.85, charge density &le; 30 µC/cm², compliance, recharge &le; 24 h/day or primary-cell life, discomfort in at most half the runs; docs/MODEL.md §1 Dosimetry, Feasibility). Relief error bars end at 100 % (the WDR rate cannot fall below 0).</li>
 <li>Parameters, equations, defaults and sources: <code>docs/MODEL.md</code>. Short simulated durations make
 noisy estimates; treat small differences with their confidence intervals.</li>
 <li><b>Not for clinical decisions.</b> scs_sim is an engineering and teaching tool.</li>

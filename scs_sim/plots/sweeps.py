@@ -59,6 +59,18 @@ def short_label(text: str, n: int = LABEL_CHARS) -> str:
     return text if len(text) <= n else text[: n - 1].rstrip() + "…"
 
 
+#: Relief cannot exceed 100 % (the WDR rate cannot fall below 0): error bars are capped there.
+RELIEF_MAX = 100.0
+
+
+def _relief_yerr(means, ci):
+    """Asymmetric (lower, upper) error bars of relief means, the upper one capped at :data:`RELIEF_MAX`."""
+    ci = np.nan_to_num(np.asarray(ci, dtype=float))
+    m = np.asarray(means, dtype=float)
+    upper = np.clip(np.minimum(m + ci, RELIEF_MAX) - m, 0.0, None)
+    return np.vstack([ci, np.nan_to_num(upper)])
+
+
 def _feasible(comparison) -> np.ndarray:
     if "feasible" in comparison.columns:
         return comparison["feasible"].to_numpy(dtype=bool)
@@ -235,7 +247,7 @@ def plot_pareto(
 
     ``comparison`` is a :func:`scs_sim.study.compare.compare` table (``pareto`` marks the relief-vs-power
     front among feasible programs; ``feasible`` False draws a program as a grey cross). ``x`` defaults
-    to :func:`battery_column`. Error bars: ``relief_pct_ci95``. Labels are placed where they overlap
+    to :func:`battery_column`. Error bars: ``relief_pct_ci95`` (ending at 100 %). Labels are placed where they overlap
     nothing (:func:`scs_sim.plots.labels.place_labels`); with ``numbers`` (default: when there are
     more than 8 programs or a name is long) they are the row numbers of the table (1 = best).
     Returns the Axes; its first collection holds every feasible program, the second the front;
@@ -270,7 +282,7 @@ def plot_pareto(
         ax.errorbar(
             xs,
             ys,
-            yerr=_numeric(comparison["relief_pct_ci95"]).fillna(0).to_numpy(dtype=float),
+            yerr=_relief_yerr(ys, _numeric(comparison["relief_pct_ci95"]).to_numpy(dtype=float)),
             fmt="none",
             ecolor="0.6",
             elinewidth=0.8,
@@ -309,7 +321,8 @@ def plot_comparison_bars(
     """Horizontal bars of relief (mean ± 95 % CI) per program, best on top; Pareto programs in red.
 
     At most ``max_bars`` rows (the first ones of the table: best relief) are drawn; labels are
-    ``"#row name"`` cut to :data:`LABEL_CHARS` characters. Infeasible programs are grey and hatched,
+    ``"#row name"`` cut to :data:`LABEL_CHARS` characters; relief error bars end at 100 %. Infeasible
+    programs are grey and hatched,
     their label ends in "(infeasible)". Returns the Axes; its bar widths equal ``comparison[metric]``
     in table order (top to bottom).
     """
@@ -317,7 +330,11 @@ def plot_comparison_bars(
     comparison = comparison.iloc[:max_bars]
     n = len(comparison)
     vals = _numeric(comparison[metric]).to_numpy(dtype=float)
-    err = _numeric(comparison[ci]).fillna(0).to_numpy(dtype=float) if ci in comparison.columns else None
+    err = None
+    if ci in comparison.columns:
+        err = _numeric(comparison[ci]).fillna(0).to_numpy(dtype=float)
+        if metric == "relief_pct_mean":
+            err = _relief_yerr(np.nan_to_num(_numeric(comparison[metric]).to_numpy(dtype=float)), err)
     front = comparison["pareto"].to_numpy(dtype=bool) if "pareto" in comparison.columns else np.zeros(n, bool)
     ok = _feasible(comparison)
     ypos = np.arange(n)[::-1]
