@@ -15,6 +15,8 @@ enforced. Sections:
 ``startup``      first result in a fresh process: empty numba cache (cold) and populated (warm)
 ``memory``       peak RSS of a process simulating segment for a short and a long duration
 ``peers``        the same segment network in Brian2 (optional; ``benchmarks/peers/brian2_segment.py``)
+``memory_day``   opt-in (``--only memory_day``; in no profile): peak RSS of ``scs-sim run`` at 10 s to a
+                 day simulated, both models (``benchmarks/bench_memory.py``, ~15 min)
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ if str(ROOT) not in sys.path:  # the NumPy references live in tests/, importable
     sys.path.insert(0, str(ROOT))
 
 SCHEMA = 1
-SECTIONS = ("recruitment", "circuit", "references", "scaling", "sweep", "startup", "memory", "peers")
+SECTIONS = ("recruitment", "circuit", "references", "scaling", "sweep", "startup", "memory", "peers", "memory_day")
 
 #: ``--check`` floors for numba / NumPy-reference speed ratios (per unit of work, same run).
 #: The performance budget (docs/PERFORMANCE.md) is 50×; the floors are half of it so a loaded, shared 2-core machine (a
@@ -82,7 +84,7 @@ PROFILES: dict[str, dict] = {
 }
 #: Sections each profile runs by default (subprocess-heavy ones are left out of ``tiny``).
 DEFAULT_SECTIONS: dict[str, tuple[str, ...]] = {
-    "full": SECTIONS,
+    "full": SECTIONS[:-1],  # memory_day is opt-in
     "quick": ("recruitment", "circuit", "references", "scaling", "sweep", "startup", "memory"),
     "tiny": ("recruitment", "circuit", "references", "scaling"),
 }
@@ -365,6 +367,13 @@ def bench_memory(cfg: dict) -> dict:
     }
 
 
+def bench_memory_day(cfg: dict) -> dict:
+    """Peak RSS of ``scs-sim run`` from 10 s to 86,400 s simulated (``benchmarks/bench_memory.py``)."""
+    from benchmarks.bench_memory import run
+
+    return run(log=_log)
+
+
 def bench_peers(cfg: dict, peers_python: str | None = None) -> dict:
     """Run the Brian2 peer script in its own environment; merge its JSON (skipped cleanly if absent)."""
     script = ROOT / "benchmarks" / "peers" / "brian2_segment.py"
@@ -502,6 +511,11 @@ def headline(results: dict) -> list[dict]:
         row(f"peak RSS, segment {m['short_s']:g} s -> {m['long_s']:g} s",
             f"{m['short_peak_rss_mb']:.0f} -> {m['long_peak_rss_mb']:.0f}", "MB",
             f"growth <= {m['spike_cap_mb']:.0f} MB caps", m["bounded"])
+    md = _get(r, "memory_day")
+    if md and "summary" in md:
+        for model, s in md["summary"].items():
+            row(f"peak RSS {model}, {s['longest_s']:g} s / {s['shortest_s']:g} s", s["ratio_longest_to_shortest"],
+                "x", f"<= {md['ratio_target']:g}x", s["within_target"], ".2f")
     pe = _get(r, "peers")
     if pe and "ratios" in pe:
         pr = pe["ratios"]
@@ -577,7 +591,7 @@ def run_suite(profile: str = "full", sections: tuple[str, ...] | None = None, *,
                     "machine": machine_info(), "results": {}, "section_wall_s": {}}
     funcs = {"recruitment": bench_recruitment, "circuit": bench_circuit, "references": bench_references,
              "scaling": bench_scaling, "sweep": bench_sweep, "startup": bench_startup, "memory": bench_memory,
-             "peers": lambda c: bench_peers(c, peers_python)}
+             "peers": lambda c: bench_peers(c, peers_python), "memory_day": bench_memory_day}
     for name in sections:
         _log(f"{name} ...")
         ts = time.perf_counter()

@@ -7,7 +7,9 @@ the *same* natural afferent spikes: once with the SCS-recruited dorsal-column in
 of the WDR population rate against that baseline.
 
 Seeds: the run's seed feeds ``numpy.random.SeedSequence(seed).spawn(4)`` → independent generators for
-(fibre population, recruitment noise, natural afferent drive, circuit connectivity). The baseline
+(fibre population, recruitment noise, natural afferent drive, circuit connectivity); a set
+``patient.anatomy_seed`` feeds the fibre population and the connectivity instead (a virtual patient:
+the same anatomy under every noise seed). The baseline
 uses the same children, so it depends only on (patient, simulation settings, seed), never on the
 program; sweeps compute it once per key (:func:`baseline_key`) and reuse it.
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,10 +27,11 @@ from typing import Any
 import numpy as np
 
 from scs_sim.config import Patient, RunConfig, Simulation, program_dir
-from scs_sim.dorsal_horn.afferents import AfferentSpikes, afferent_spikes, merge_dc
+from scs_sim.dorsal_horn.afferents import afferent_window, merge_dc, receptive_field_roles
 from scs_sim.errors import ConfigError
 from scs_sim.fibers.anatomy import build_fibers
-from scs_sim.fibers.recruitment import recruit
+from scs_sim.fibers.models import recruit_function
+from scs_sim.fibers.recruitment import RecruitStream
 from scs_sim.stim.dosimetry import Device, dosimetry
 from scs_sim.stim.programs import pulse_train
 
@@ -50,6 +54,7 @@ class Baseline:
     rates_hz: dict[str, np.ndarray]
     wdr_spike_times_s: np.ndarray
     windup_index: float | None
+    window_rates_hz: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 @dataclass
@@ -69,6 +74,9 @@ class Result:
     config: RunConfig
     stim_on: list[tuple[float, float]] = field(default_factory=list)
     circuit_params: Any = None
+    window_t_s: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    window_rates_hz: dict[str, np.ndarray] = field(default_factory=dict)
+    baseline_window_rates_hz: dict[str, np.ndarray] = field(default_factory=dict)
 
     def save(self, out: str | Path) -> list[Path]:
         """Write ``arrays.npz`` (rates, spikes) and ``rates.csv``, ``metrics.json`` into folder ``out``."""
@@ -85,6 +93,11 @@ class Result:
             arrays[f"rate_{k}_hz"] = v
         for k, v in self.baseline_rates_hz.items():
             arrays[f"baseline_rate_{k}_hz"] = v
+        arrays["window_t_s"] = self.window_t_s
+        for k, v in self.window_rates_hz.items():
+            arrays[f"window_rate_{k}_hz"] = v
+        for k, v in self.baseline_window_rates_hz.items():
+            arrays[f"baseline_window_rate_{k}_hz"] = v
         rec = self.recruitment
         arrays["dc_fiber_ptr"] = rec.fiber_ptr
         arrays["dc_spike_times_s"] = rec.spike_times_s
@@ -99,8 +112,11 @@ class Result:
         return files
 
 
-def _rngs(seed: int) -> dict[str, np.random.Generator]:
+def _rngs(seed: int, anatomy_seed: int | None = None) -> dict[str, np.random.Generator]:
     children = np.random.SeedSequence(seed).spawn(4)
+    if anatomy_seed is not None:  # a virtual patient: its own fibres and connectivity, the run's noise
+        own = np.random.SeedSequence(anatomy_seed).spawn(4)
+        children = [own[0], children[1], children[2], own[3]]
     return {name: np.random.default_rng(s) for name, s in zip(("fibers", "recruit", "afferents", "circuit"),
                                                                  children, strict=True)}
 
@@ -112,52 +128,181 @@ def baseline_key(cfg: RunConfig) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
+def _volley_bounds(volley_times_s: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """[start, end) of every volley's C-component window, or None with fewer than two volleys."""
+    v = np.sort(np.asarray(volley_times_s, dtype=float))
+    if v.size < 2:
+        return None
+    ends = np.append(v[1:], v[-1] + (v[-1] - v[-2]))
+    return v + C_COMPONENT_LATENCY_S, ends
+
+
+def _volley_counts(wdr_spike_times_s: np.ndarray, bounds) -> np.ndarray:
+    """WDR spikes in each volley's C-component window (spike times sorted ascending)."""
+    lo, hi = bounds
+    t = np.asarray(wdr_spike_times_s, dtype=float)
+    return np.searchsorted(t, hi, "left") - np.searchsorted(t, lo, "left")
+
+
+def _windup_from_counts(counts: np.ndarray, n_wdr: int) -> float:
+    c = counts.astype(float) / max(n_wdr, 1)
+    last = c[-min(WINDUP_LAST, c.size - 1):].mean()
+    return float(last / c[0]) if c[0] > 0 else float("nan")
+
+
 def windup_index(wdr_spike_times_s: np.ndarray, volley_times_s: np.ndarray, n_wdr: int) -> float | None:
     """C-component (WDR spikes > 100 ms after a volley, until the next) of the last volleys / the first.
 
     Returns None without volleys, NaN when the first volley evokes no C-component.
     """
-    v = np.sort(np.asarray(volley_times_s, dtype=float))
-    if v.size < 2:
+    bounds = _volley_bounds(volley_times_s)
+    if bounds is None:
         return None
-    ends = np.append(v[1:], v[-1] + (v[-1] - v[-2]))
-    counts = np.array([np.count_nonzero((wdr_spike_times_s >= a + C_COMPONENT_LATENCY_S) & (wdr_spike_times_s < b))
-                       for a, b in zip(v, ends, strict=True)], dtype=float) / max(n_wdr, 1)
-    last = counts[-min(WINDUP_LAST, v.size - 1):].mean()
-    return float(last / counts[0]) if counts[0] > 0 else float("nan")
+    return _windup_from_counts(_volley_counts(np.sort(np.asarray(wdr_spike_times_s, dtype=float)), bounds), n_wdr)
+
+
+#: Most neuron (and, separately, WDR) spikes a run records (the circuit's default list cap).
+MAX_RECORDED_SPIKES = 200_000
+
+
+class _Track:
+    """One circuit run (stimulated or baseline) accumulated window by window: exact totals and the
+    wind-up counts of the whole run, rate bins and spike lists of the recorded span ``[0, record_s)``,
+    and the mean rate of every population per window."""
+
+    def __init__(self, stepper, record_s: float, duration_s: float, bounds):
+        self.st, self.dt_s = stepper, stepper.dt_s
+        self.all = not record_s < duration_s
+        self.record_s = float(record_s)
+        self.rec_bins = None if self.all else int(math.ceil(record_s / (stepper.bin_steps * stepper.dt_s) - 1e-9))
+        self.rates: dict[str, list[np.ndarray]] = {}
+        self.win_rates: dict[str, list[float]] = {}
+        self.win_t: list[float] = []
+        self.spk_t: list[np.ndarray] = []
+        self.spk_i: list[np.ndarray] = []
+        self.wdr_t: list[np.ndarray] = []
+        self.n_spk = self.n_wdr_rec = 0
+        self.n_wdr = 0
+        self.wdr_sum, self.wdr_bins = 0.0, 0
+        self.bounds = bounds
+        self.volleys = None if bounds is None else np.zeros(bounds[0].size, dtype=np.int64)
+
+    def advance(self, inputs, s1: int) -> None:
+        st, dt = self.st, self.dt_s
+        s0 = st.s
+        recording = self.all or s0 * dt < self.record_s
+        spiking = hasattr(st, "max_spikes")
+        if spiking:
+            w = st.advance(inputs, s1, cap=MAX_RECORDED_SPIKES - self.n_spk if recording else 0)
+        else:
+            w = st.advance(inputs, s1)
+        b0 = s0 // st.bin_steps
+        keep = None if self.all else max(0, self.rec_bins - b0)
+        width = (s1 - s0) * dt
+        self.win_t.append(s0 * dt)
+        for pop, r in w.rates_hz.items():
+            if keep is None or keep > 0:
+                self.rates.setdefault(pop, []).append(r if keep is None else r[:keep])
+            bw = np.full(r.size, st.bin_steps * dt)
+            bw[-1] = width - (r.size - 1) * st.bin_steps * dt
+            self.win_rates.setdefault(pop, []).append(float(np.dot(r, bw) / width))
+        if not spiking:
+            self.wdr_sum += float(np.sum(w.rates_hz["wdr"]))
+            self.wdr_bins += w.rates_hz["wdr"].size
+            return
+        self.n_wdr += w.n_wdr
+        wdr_t = w.wdr_step * dt
+        if self.volleys is not None:
+            self.volleys += _volley_counts(wdr_t, self.bounds)
+        if recording:
+            t = w.spike_step * dt
+            n = t.size if self.all else int(np.searchsorted(t, self.record_s))
+            self.spk_t.append(t[:n])
+            self.spk_i.append(w.spike_neuron[:n])
+            self.n_spk += n
+            n = wdr_t.size if self.all else int(np.searchsorted(wdr_t, self.record_s))
+            n = min(n, MAX_RECORDED_SPIKES - self.n_wdr_rec)
+            self.wdr_t.append(wdr_t[:n])
+            self.n_wdr_rec += n
+
+    def wdr_rate_hz(self, n_wdr: int) -> float:
+        """Mean WDR rate over the whole run (spiking: exact spike total; rate: mean of every bin)."""
+        if self.wdr_bins:
+            return self.wdr_sum / self.wdr_bins
+        return self.n_wdr / (n_wdr * (self.st.n_steps * self.dt_s))
+
+    def windup(self, n_wdr: int) -> float | None:
+        if self.volleys is None:
+            return None
+        return _windup_from_counts(self.volleys, n_wdr)
+
+    @staticmethod
+    def _cat(parts: list[np.ndarray], dtype=float) -> np.ndarray:
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+
+    def recorded(self) -> dict[str, Any]:
+        rates = {k: self._cat(v) for k, v in self.rates.items()}
+        bin_s = self.st.bin_s
+        n_bins = rates["wdr"].size if "wdr" in rates else 0
+        return {"t_s": np.arange(n_bins) * bin_s, "rates_hz": rates,
+                "wdr_spike_times_s": self._cat(self.wdr_t), "spike_times_s": self._cat(self.spk_t),
+                "spike_neuron": self._cat(self.spk_i, np.int64), "window_t_s": np.array(self.win_t),
+                "window_rates_hz": {k: np.array(v) for k, v in self.win_rates.items()}}
 
 
 class _Engine:
-    """Builds the parts of a run once (fibres, network, natural drive) for a config."""
+    """Builds the parts of a run once (fibres, network) for a config and runs its circuit window by window."""
 
     def __init__(self, cfg: RunConfig):
-        from scs_sim.dorsal_horn.backends import backend
+        from scs_sim.dorsal_horn.backends import stepper
         from scs_sim.dorsal_horn.network import afferent_sizes, build
         from scs_sim.dorsal_horn.params import circuit_params
 
         self.cfg = cfg
         sim: Simulation = cfg.simulation
         self.sim = sim
-        self.rngs = _rngs(sim.seed)
         patient: Patient = cfg.patient
+        self.rngs = _rngs(sim.seed, patient.anatomy_seed)
         self.fibers = build_fibers(patient.anatomy, self.rngs["fibers"])
         # One collateral source per modelled dorsal-column fibre (never fold fibres onto a source:
         # short-term depression is per source).
-        overrides = {**patient.circuit, "n_dc": self.fibers.n_dc}
+        overrides = {**patient.circuit, "n_dc": self.fibers.n}  # DR fibres too: segmental input (merge_dr)
         try:
             params = circuit_params(sim.circuit, overrides)
         except ConfigError as exc:
             raise exc.located(file=cfg.source, key_prefix="patient") from None
         self.circuit_params = params
-        self.net = build(params, self.rngs["circuit"])
-        sizes = afferent_sizes(params)
-        self.natural: AfferentSpikes = afferent_spikes(patient.pain, sizes, sim.duration_s, self.rngs["afferents"])
+        self.net = build(params, self.rngs["circuit"], dc_role=receptive_field_roles(self.fibers, patient.pain))
+        self.sizes = afferent_sizes(params)
         self.scales = patient.pain.circuit_kwargs()
-        self.backend = backend(sim.model)  # the run function of dorsal_horn.backends.BACKENDS[model]
+        self.stepper = stepper(sim.model)  # dorsal_horn.backends.STEPPERS[model]
 
-    def run_circuit(self, inputs: AfferentSpikes):
-        return self.backend(self.net, inputs, self.sim.duration_s, dt_s=self.sim.dt_ms * 1e-3,
-                            bin_s=self.sim.bin_ms * 1e-3, **self.scales)
+    def run_windows(self, stream: RecruitStream | None = None) -> _Track:
+        """The circuit over the whole run, window by window: natural drive drawn per window from a fresh
+        afferent generator (the same spikes in the stimulated run and its baseline), plus the window's
+        recruited dorsal-column spikes when ``stream`` is given."""
+        sim = self.sim
+        st = self.stepper(self.net, sim.duration_s, dt_s=sim.dt_ms * 1e-3, bin_s=sim.bin_ms * 1e-3, **self.scales)
+        track = _Track(st, sim.record_s, sim.duration_s, _volley_bounds(self.volley_times()))
+        rng = _rngs(sim.seed, self.cfg.patient.anatomy_seed)["afferents"]
+        pain = self.cfg.patient.pain
+        win = st.bin_steps * max(1, round(sim.window_s / (st.bin_steps * st.dt_s)))
+        s0 = 0
+        while s0 < st.n_steps:
+            s1 = min(s0 + win, st.n_steps)
+            t0, t1 = s0 * st.dt_s, (sim.duration_s if s1 == st.n_steps else s1 * st.dt_s)
+            inputs = afferent_window(pain, self.sizes, t0, t1, sim.duration_s, rng)
+            if stream is not None:
+                inputs = merge_dc(inputs, *stream.advance(t1, roots=True))  # DC and DR fibres (merge_dr)
+            track.advance(inputs, s1)
+            s0 = s1
+        return track
+
+    def n_wdr(self) -> int:
+        if self.sim.model == "rate":
+            return 1
+        a, b = self.net.neuron_ranges["wdr"]
+        return b - a
 
     def volley_times(self) -> np.ndarray:
         v = self.cfg.patient.pain.volleys
@@ -166,18 +311,46 @@ class _Engine:
         return v.start_s + np.arange(v.count) * v.interval_s
 
 
+class _Replay:
+    """A whole-run :class:`~scs_sim.fibers.recruitment.Recruitment` given window by window, as
+    :class:`~scs_sim.fibers.recruitment.RecruitStream` gives its spikes (for fibre models without a
+    stream; their spikes are all in memory)."""
+
+    def __init__(self, rec):
+        self.rec, self.t_s = rec, 0.0
+        counts = np.diff(rec.fiber_ptr)
+        idx = np.repeat(np.arange(counts.size, dtype=np.int64), counts)
+        order = np.lexsort((idx, rec.spike_times_s))
+        self._t, self._f = rec.spike_times_s[order], idx[order]
+
+    def advance(self, t_end_s: float, *, roots: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        a, b = np.searchsorted(self._t, [self.t_s, t_end_s], "left")
+        if t_end_s >= self.rec.duration_s:  # the last window: spikes of its pulses that end after it too
+            b = self._t.size
+        self.t_s = t_end_s
+        t, f = self._t[a:b], self._f[a:b]
+        if not roots:
+            keep = ~self.rec.is_dr[f]
+            t, f = t[keep], f[keep]
+        return t, f
+
+    def result(self):
+        return self.rec
+
+
 def baseline(cfg: RunConfig, *, _engine: _Engine | None = None) -> Baseline:
     """The paired no-stimulation run for ``cfg``'s patient, simulation settings and seed."""
     eng = _engine or _Engine(cfg)
-    out = eng.run_circuit(eng.natural)
-    n_wdr = out.neuron_ranges["wdr"][1] - out.neuron_ranges["wdr"][0]
+    track = eng.run_windows()
+    rec = track.recorded()
     return Baseline(
         key=baseline_key(cfg),
-        wdr_rate_hz=out.wdr_rate_hz(),
-        t_s=np.arange(out.rates_hz["wdr"].size) * out.bin_s,
-        rates_hz=out.rates_hz,
-        wdr_spike_times_s=out.wdr_spike_times_s,
-        windup_index=windup_index(out.wdr_spike_times_s, eng.volley_times(), n_wdr),
+        wdr_rate_hz=track.wdr_rate_hz(eng.n_wdr()),
+        t_s=rec["t_s"],
+        rates_hz=rec["rates_hz"],
+        wdr_spike_times_s=rec["wdr_spike_times_s"],
+        windup_index=track.windup(eng.n_wdr()),
+        window_rates_hz=rec["window_rates_hz"],
     )
 
 
@@ -189,16 +362,22 @@ def simulate_config(cfg: RunConfig, *, baseline_result: Baseline | None = None) 
     eng = _Engine(cfg)
     sim = cfg.simulation
     train = pulse_train(cfg.program, base_dir=program_dir(cfg))
-    rec = recruit(train, eng.fibers, eng.rngs["recruit"], sim.duration_s)
-    dc_t, dc_i = rec.dc_spikes()
-    stim_inputs = merge_dc(eng.natural, dc_t, dc_i)
-    out = eng.run_circuit(stim_inputs)
+    fib = cfg.patient.fibers
+    if fib.fiber_model == "fast":
+        stream = RecruitStream(train, eng.fibers, eng.rngs["recruit"], sim.duration_s, params=fib.excitation(),
+                               perception=cfg.patient.perception, record_s=sim.record_s)
+    else:  # another fibre model recruits the whole run at once; its spikes are given window by window
+        stream = _Replay(recruit_function(fib.fiber_model, file=cfg.source)(
+            train, eng.fibers, eng.rngs["recruit"], sim.duration_s, params=fib.excitation(),
+            perception=cfg.patient.perception))
+    track = eng.run_windows(stream)
+    rec = stream.result()
     if baseline_result is None or baseline_result.key != baseline_key(cfg):
         baseline_result = baseline(cfg, _engine=eng)
     base_rate = baseline_result.wdr_rate_hz
-    rate = out.wdr_rate_hz()
+    n_wdr = eng.n_wdr()
+    rate = track.wdr_rate_hz(n_wdr)
     relief = 100.0 * (1.0 - rate / base_rate) if base_rate > 0 else float("nan")
-    n_wdr = out.neuron_ranges["wdr"][1] - out.neuron_ranges["wdr"][0]
     summary = rec.summary()
     dose = dosimetry(cfg.program, cfg.device, train=train).as_dict()
     metrics = {
@@ -211,25 +390,29 @@ def simulate_config(cfg: RunConfig, *, baseline_result: Baseline | None = None) 
         "wdr_rate_hz": rate,
         "baseline_wdr_rate_hz": base_rate,
         "relief_pct": relief,
-        "windup_index": windup_index(out.wdr_spike_times_s, eng.volley_times(), n_wdr),
+        "windup_index": track.windup(n_wdr),
         "baseline_windup_index": baseline_result.windup_index,
         **summary,
         "wall_s": time.perf_counter() - t0,
     }
+    out = track.recorded()
     return Result(
         metrics=metrics,
-        t_s=np.arange(out.rates_hz["wdr"].size) * out.bin_s,
-        rates_hz=out.rates_hz,
+        t_s=out["t_s"],
+        rates_hz=out["rates_hz"],
         baseline_rates_hz=baseline_result.rates_hz,
-        wdr_spike_times_s=out.wdr_spike_times_s,
-        spike_times_s=out.spike_times_s,
-        spike_neuron=out.spike_neuron,
-        neuron_ranges=out.neuron_ranges,
+        wdr_spike_times_s=out["wdr_spike_times_s"],
+        spike_times_s=out["spike_times_s"],
+        spike_neuron=out["spike_neuron"],
+        neuron_ranges=eng.net.neuron_ranges if sim.model == "spiking" else {"wdr": (0, 1)},
         recruitment=rec,
         dosimetry=dose,
         config=cfg,
         stim_on=_stim_periods(cfg.program, sim.duration_s),
         circuit_params=eng.circuit_params,
+        window_t_s=out["window_t_s"],
+        window_rates_hz=out["window_rates_hz"],
+        baseline_window_rates_hz=baseline_result.window_rates_hz,
     )
 
 

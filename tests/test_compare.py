@@ -97,3 +97,17 @@ def test_compare_errors():
         compare(pd.DataFrame({"program": ["a"]}))
     with pytest.raises(ConfigError, match="no column"):
         compare(hand_table(), by="nope")
+
+
+def test_compare_carries_feasibility_when_present():
+    t = hand_table()
+    assert "feasible" not in compare(t).columns  # no flags: no column
+    t["feasible"] = t["program"] != "hf10k"
+    t["infeasible_reasons"] = np.where(t["program"] == "hf10k", "Shannon k over 1.85 (test)", "")
+    out = compare(t).set_index("program")
+    assert out.loc["hf10k", "feasible"] is False or not out.loc["hf10k", "feasible"]
+    assert out.loc["hf10k", "infeasible_reasons"] == "Shannon k over 1.85 (test)"
+    assert bool(out.loc["tonic", "feasible"]) and pd.isna(out.loc["tonic", "infeasible_reasons"])
+    from scs_sim.study.compare import best_feasible
+
+    assert best_feasible(out.reset_index())["program"] == "tonic"  # hf10k has more relief, infeasible

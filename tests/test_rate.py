@@ -291,13 +291,13 @@ def test_non_finite_state_is_detected_and_named():
     f_c[20] = np.nan  # bypasses run_rate's validation on purpose
     out = np.empty((4, 5))
     p = RateParams()
-    status, step = _rate_kernel(RateDrive(f, f_c, f * 0, f * 0), _constants(p, DT), 10, out)
+    status, step = _rate_kernel(RateDrive(f, f_c, f * 0, f * 0), _constants(p, DT), 10, out, np.zeros(4))
     assert (status, step) == (1, 20)  # P is checked first
     with pytest.raises(SimulationError, match=r"wdr became non-finite at t = 0.0021 s"):
         _raise_if_failed(int(status), int(step), DT)
     f_sur = f * 0
     f_sur[7] = np.nan  # I -> NaN at step 7; P and E (which see the old I) still finite then
-    status, step = _rate_kernel(RateDrive(f, f, f * 0, f_sur), _constants(p, DT), 10, out)
+    status, step = _rate_kernel(RateDrive(f, f, f * 0, f_sur), _constants(p, DT), 10, out, np.zeros(4))
     assert STATE_NAMES[status - 1] == "local_in" and step == 7
     _raise_if_failed(0, n, DT)  # success: no error
 

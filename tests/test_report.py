@@ -305,7 +305,6 @@ def test_comparison_bars_are_limited_shortened_and_inside_the_figure():
         assert bb.x0 >= fb.x0 and bb.x1 <= fb.x1
     # relief error bars end at 100 % (the WDR rate cannot fall below 0)
     import numpy as np
-
     from matplotlib.container import ErrorbarContainer
 
     eb = next(c for c in ax.containers if isinstance(c, ErrorbarContainer))

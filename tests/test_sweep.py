@@ -239,7 +239,8 @@ def test_overrides_command_line_wins(tmp_path):
     sp3 = load_spec(
         ROOT / "configs/sweeps/sobol_sensitivity.toml", ["program.amplitude_ma=3", "sweep.points=8"]
     )
-    assert "program.amplitude_ma" not in [a.key for a in sp3.axes] and sp3.n_points == 8
+    # (a Saltelli design: N = 8 base samples x (4 axes left + 2) points)
+    assert "program.amplitude_ma" not in [a.key for a in sp3.axes] and sp3.n_points == 8 * (4 + 2)
     assert sp3.config(5).program.amplitude_ma == 3.0
 
 
@@ -271,8 +272,8 @@ def test_sweep_configs_load():
         sp = load_spec(f)  # validates every point
         sizes[f.stem] = (sp.n_points, sp.replicates)
     assert sizes["frequency_response"] == (12, 3)
-    assert sizes["compare_programs"] == (7, 3)
-    assert sizes["sobol_sensitivity"][0] == 64
+    assert sizes["compare_programs"] == (7 * 16, 2)  # 7 programs x 16 virtual patients, 2 noise seeds
+    assert sizes["sobol_sensitivity"] == (64 * (5 + 2), 1)  # Saltelli: N(D + 2) points
     assert {"tonic_amplitude_pw", "burst_grid"} <= set(sizes)
     sp = load_spec(ROOT / "configs" / "sweeps" / "compare_programs.toml")
     assert sp.base["simulation"]["duration_s"] == 10.0
@@ -617,7 +618,8 @@ def test_cli_compare_spec(tmp_path, capsys):
     ]
     assert _main(argv) == 0
     rows = json.loads(capsys.readouterr().out)
-    assert len(rows) == 7 and all(r["relief_pct_ci95"] is not None for r in rows)
+    assert len(rows) == 7 and all(r["relief_pct_ci_low"] <= r["relief_pct_mean"] <= r["relief_pct_ci_high"]
+                                  for r in rows)
     assert any(r["pareto"] for r in rows)
     assert _main(["compare", "compare_programs", "tonic_50hz", "--out", str(tmp_path / "c2")]) == 2
     assert "sweep spec" in capsys.readouterr().err

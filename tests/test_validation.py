@@ -33,6 +33,7 @@ QUICK_PASS = {
     "khz_desync_pairwise", "collateral_depression", "gate_closes", "disinhibition_excites", "psth_suppressed",
     "psth_recovered", "gaba_block_psth", "windup_ratio", "windup_progressive", "windup_needs_nmda",
     "rate_brief_stimulus", "rate_windup", "rate_abeta_inhibition",
+    "pt_falls_with_rate", "intensity_log_frequency", "intensity_rises_2_455",
 }
 KINDS = {"calibration check", "independent", "qualitative", "design check"}
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from scs_sim.app.report_sensitivity import sensitivity_section
 from scs_sim.errors import ConfigError
 
 __all__ = ["fig_to_base64", "spec_from_store", "write_report"]
@@ -95,7 +96,10 @@ def spec_from_store(store_dir: str | Path):
                 )
             )
     file = man.get("spec_file")
+    from scs_sim.study.cohort import Cohort
+
     return SweepSpec(
+        cohort=Cohort.from_dict(spec.get("cohort")),
         base=spec["base"],
         axes=axes,
         method=sw.get("method", "grid"),
@@ -425,6 +429,7 @@ def write_report(
             if sec != "Comparison":
                 body.append(f"<h2>{sec}</h2>")
             body.extend(sections[sec])
+    body.append(sensitivity_section(store, dpi=dpi))
     body.append(_methods_html())
     doc = (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'

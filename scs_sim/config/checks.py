@@ -15,7 +15,10 @@ with the same rules (the same functions) the run applies, and reports it as a
   (:func:`~scs_sim.fibers.anatomy.channel_contacts`);
 - the input limits of the pain state and the circuit (``docs/MODEL.md``, Input limits): afferent
   rates, wind-up volley counts, epoch counts, population sizes, and the expected number of natural
-  afferent spikes of the whole run (they are drawn up front, so it bounds the memory).
+  afferent spikes of one window (``simulation.window_s``: they are drawn window by window);
+- the memory pre-flight (:func:`estimate_peak_mb`, :func:`check_memory`): one window's spikes (natural
+  and, with the pulse train, an upper bound of the stimulated fibres'), the rate model's steps of one
+  window and the recorded span (``simulation.record_s``) against the memory available.
 
 The program's pulse train itself (custom CSV, overlapping multiplexed phases) is built by the loader.
 Never imports numba.
@@ -30,7 +33,7 @@ from scs_sim.errors import ConfigError
 from scs_sim.fibers.anatomy import channel_contacts
 
 __all__ = ["check_run", "circuit_of", "check_pain", "check_circuit_size", "MAX_AFFERENT_SPIKES", "available_mb",
-           "check_memory", "estimate_peak_mb"]
+           "check_memory", "dc_spike_rate_hz", "estimate_peak_mb"]
 
 #: Run-time argument names of the circuit's time grid -> the config keys they come from.
 _STEP_KEYS = {"dt_s": "simulation.dt_ms", "bin_s": "simulation.bin_ms", "duration_s": "simulation.duration_s"}
@@ -48,17 +51,27 @@ _POPULATION = Limit(0, 2000, "cells", "one dorsal-horn segment (the presets use 
                     "synapse tables grow with n_pre x n_post")
 #: Most events of a list-valued pain input (noxious epochs, conditioning volleys).
 MAX_EVENTS = 1000
-#: Most natural afferent spikes a run may draw (16 bytes each, ~4 GB).
+#: Most natural afferent spikes one window may draw (16 bytes each, ~4 GB).
 MAX_AFFERENT_SPIKES = 2.5e8
 
 #: Pre-flight memory model of one run (stimulated run + paired baseline), docs/PERFORMANCE.md "Memory".
-#: Measured peak RSS of ``simulate`` (tonic_50hz, default patient, 10-300 s simulated): 184 MB at
-#: 10 s, growing 0.142 MB per simulated second with 1,362 natural afferent spikes/s, i.e. ~104 bytes
-#: per spike over every copy; the rate backend adds ~35 bytes per integration step. Rounded up.
-#: Spikes of the stimulated dorsal-column fibres are not in the model (unknown before recruitment).
+#: A run is simulated in windows of ``simulation.window_s`` and records ``[0, simulation.record_s)``, so
+#: the model has no term in the duration: the fixed part (interpreter, numba, network: 188 MB measured
+#: for a 10 s run), the spikes of one window (natural, measured ~104 bytes per spike over every copy
+#: before windowing; the stimulated fibres' spikes take the same path), the rate model's integration
+#: steps of one window (~35 bytes each measured) and the recorded span's rate bins (8 bytes per
+#: population per bin, stimulated and baseline, with one copy each while the Result is assembled).
+#: Rounded up.
 BASE_MB = 200.0
 BYTES_PER_AFFERENT_SPIKE = 110.0
 RATE_BYTES_PER_STEP = 40.0
+RECORD_BYTES_PER_BIN = 320.0
+#: Bytes per stored (recorded) dorsal-column fibre spike, and the most stored (the recruitment cap).
+BYTES_PER_STORED_SPIKE = 32.0
+MAX_STORED_SPIKES = 2_000_000
+#: Upper bound of a stimulated fibre's rate in the estimate: one spike per pulse, at most 1 kHz
+#: ([assumption] the ~1 ms absolute refractory period of large myelinated fibres, docs/MODEL.md §2).
+MAX_FIBER_RATE_HZ = 1000.0
 #: Refuse a run whose estimate exceeds this share of the memory available when it is checked.
 MEMORY_FRACTION = 0.8
 
@@ -120,12 +133,15 @@ def check_circuit_size(params: CircuitParams, *, file: str | None = None) -> Non
         _limit(_POPULATION, getattr(params, name), file, f"patient.circuit.{name}")
 
 
-def _afferent_spikes(pain, params: CircuitParams, duration_s: float) -> float:
-    """Expected number of natural afferent spikes of a run (ongoing, noxious epochs, volleys)."""
+def _afferent_spikes(pain, params: CircuitParams, duration_s: float, window_s: float | None = None) -> float:
+    """Expected number of natural afferent spikes of a run of ``duration_s``, or of its busiest window of
+    ``window_s`` (ongoing, noxious epochs as long as they overlap one window, and every volley: one
+    window may hold them all)."""
+    window_s = duration_s if window_s is None else min(window_s, duration_s)
     sizes = {"abeta": params.n_abeta, "adelta": params.n_adelta, "c": params.n_c}
-    total = sum(getattr(pain, f"{k}_rate_hz") * n for k, n in sizes.items()) * duration_s
+    total = sum(getattr(pain, f"{k}_rate_hz") * n for k, n in sizes.items()) * window_s
     for e in pain.noxious:
-        span = max(0.0, min(e.stop_s, duration_s) - e.start_s)
+        span = min(window_s, max(0.0, min(e.stop_s, duration_s) - e.start_s))
         total += sum(getattr(e, f"{k}_rate_hz") * n for k, n in sizes.items()) * span
     if pain.volleys is not None:
         total += pain.volleys.count * sum(sizes.values())
@@ -145,29 +161,55 @@ def available_mb() -> float | None:
     return None
 
 
-def estimate_peak_mb(afferent_spikes: float, sim) -> float:
-    """Estimated peak memory (MB) of one run: base + natural afferent spikes (+ rate-model steps)."""
-    mb = BASE_MB + afferent_spikes * BYTES_PER_AFFERENT_SPIKE / 1e6
+def dc_spike_rate_hz(train, anatomy) -> float:
+    """Upper bound of the stimulated fibres' spikes per second: every modelled fibre firing on every
+    pulse, at most :data:`MAX_FIBER_RATE_HZ` each (the real figure is known only after recruitment)."""
+    if train is None:
+        return 0.0
+    return (anatomy.dc_count + anatomy.dr_count) * min(float(train.pulses_per_s), MAX_FIBER_RATE_HZ)
+
+
+def _terms(afferent_spikes: float, sim, dc_rate_hz: float) -> dict[str, float]:
+    """The estimate's terms in MB (see the constants above)."""
+    span = min(sim.window_s, sim.duration_s)
+    rec = min(sim.record_s, sim.duration_s)
+    terms = {"base": BASE_MB,
+             "window spikes": (afferent_spikes + dc_rate_hz * span) * BYTES_PER_AFFERENT_SPIKE / 1e6,
+             "recorded span": (rec / (sim.bin_ms * 1e-3) * RECORD_BYTES_PER_BIN
+                               + min(dc_rate_hz * rec, MAX_STORED_SPIKES) * BYTES_PER_STORED_SPIKE) / 1e6}
     if sim.model == "rate":
-        mb += sim.duration_s / (sim.dt_ms * 1e-3) * RATE_BYTES_PER_STEP / 1e6
-    return mb
+        terms["rate steps"] = span / (sim.dt_ms * 1e-3) * RATE_BYTES_PER_STEP / 1e6
+    return terms
 
 
-def check_memory(afferent_spikes: float, sim, *, file: str | None = None) -> None:
-    """Raise :class:`ConfigError` (key ``simulation.duration_s``) when a run would not fit in memory."""
+def estimate_peak_mb(afferent_spikes: float, sim, dc_rate_hz: float = 0.0) -> float:
+    """Estimated peak memory (MB) of one run: base + one window's spikes (natural ``afferent_spikes``,
+    stimulated ``dc_rate_hz`` x window) + the rate model's steps of one window + the recorded span.
+
+    It does not grow with ``sim.duration_s`` past one window and the recorded span.
+    """
+    return sum(_terms(afferent_spikes, sim, dc_rate_hz).values())
+
+
+def check_memory(afferent_spikes: float, sim, *, file: str | None = None, dc_rate_hz: float = 0.0) -> None:
+    """Raise :class:`ConfigError` (key ``simulation.window_s``) when a run would not fit in memory.
+
+    ``afferent_spikes``: expected natural afferent spikes of one window; ``dc_rate_hz``: the bound of
+    :func:`dc_spike_rate_hz`.
+    """
     avail = available_mb()
-    need = estimate_peak_mb(afferent_spikes, sim)
+    terms = _terms(afferent_spikes, sim, dc_rate_hz)
+    need = sum(terms.values())
     if avail is None or need <= MEMORY_FRACTION * avail:
         return
+    parts = " + ".join(f"{k} {v:,.0f} MB" for k, v in terms.items())
     raise ConfigError(
-        f"a {sim.duration_s:g} s {sim.model} run needs about {need:,.0f} MB (estimate: {BASE_MB:g} MB + "
-        f"{afferent_spikes:.3g} natural afferent spikes x {BYTES_PER_AFFERENT_SPIKE:g} B"
-        + (f" + {sim.duration_s / (sim.dt_ms * 1e-3):.3g} steps x {RATE_BYTES_PER_STEP:g} B" if sim.model == "rate"
-           else "")
-        + f"), more than {MEMORY_FRACTION:.0%} of the {avail:,.0f} MB available on this machine: shorten "
-        "simulation.duration_s, lower the afferent rates or fibre counts"
+        f"a {sim.model} run with {min(sim.window_s, sim.duration_s):g} s windows needs about {need:,.0f} MB "
+        f"(estimate: {parts}; {afferent_spikes:.3g} natural afferent spikes per window), more than "
+        f"{MEMORY_FRACTION:.0%} of the {avail:,.0f} MB available on this machine: shorten simulation.window_s "
+        "or simulation.record_s, lower the afferent rates or fibre counts"
         + (", or use a coarser simulation.dt_ms" if sim.model == "rate" else ""),
-        file=file, key="simulation.duration_s")
+        file=file, key="simulation.window_s")
 
 
 def _place(exc: ConfigError, file: str | None, prefix: str) -> ConfigError:
@@ -222,13 +264,14 @@ def check_run(cfg, *, train=None, files: dict[str, str | None] | None = None) ->
     params = circuit_of(cfg.patient, cfg.simulation, file=patient_file)
     check_circuit_size(params, file=patient_file)
     sim = cfg.simulation
-    spikes = _afferent_spikes(cfg.patient.pain, params, sim.duration_s)
+    span = min(sim.window_s, sim.duration_s)
+    spikes = _afferent_spikes(cfg.patient.pain, params, sim.duration_s, span)
     if spikes > MAX_AFFERENT_SPIKES:
         raise ConfigError(
-            f"the natural afferent drive would draw ~{spikes:.3g} spikes over {sim.duration_s:g} s, above "
-            f"{MAX_AFFERENT_SPIKES:.3g} (~4 GB): lower the rates, the fibre counts or simulation.duration_s",
+            f"the natural afferent drive would draw ~{spikes:.3g} spikes in one {span:g} s window, above "
+            f"{MAX_AFFERENT_SPIKES:.3g} (~4 GB): lower the rates, the fibre counts or simulation.window_s",
             file=patient_file, key="patient.pain")
-    check_memory(spikes, sim, file=sim_file)
+    check_memory(spikes, sim, file=sim_file, dc_rate_hz=dc_spike_rate_hz(train, cfg.patient.anatomy))
     if sim.model == "spiking":
         try:
             check_steps(params, sim.duration_s, sim.dt_ms * 1e-3, sim.bin_ms * 1e-3)

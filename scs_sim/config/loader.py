@@ -33,6 +33,7 @@ from scs_sim.dorsal_horn.backends import BACKENDS, DEFAULT_BACKEND
 from scs_sim.dorsal_horn.params import PRESETS as CIRCUIT_PRESET_TABLE
 from scs_sim.errors import ConfigError, check_keys, suggest
 from scs_sim.fibers.anatomy import Anatomy
+from scs_sim.fibers.params import FiberParams, PerceptionParams
 from scs_sim.stim.dosimetry import Device
 from scs_sim.stim.programs import Program, pulse_train
 
@@ -83,6 +84,9 @@ SEED = Limit(0, 2**63 - 1, "", "a 64-bit signed integer (the seed column of a re
 DT_MS = Limit(0.001, 10.0, "ms", "1 µs to 10 ms; the spiking circuit also needs dt <= its fastest synaptic "
               "decay / 5")
 BIN_MS = Limit(0.01, 1000.0, "ms", "rate bins of 10 µs to 1 s; a bin is a whole number of steps dt_ms")
+WINDOW_S = Limit(1.0, 86_400.0, "s", "a run is simulated window by window with its state carried; memory grows "
+                 "with the window, not with the duration")
+RECORD_S = Limit(0.0, 86_400.0, "s", "rate bins and spike lists are kept for [0, record_s); memory grows with it")
 
 
 class Simulation(Params):
@@ -96,9 +100,19 @@ class Simulation(Params):
     circuit: str = Field("segment", description="Circuit preset (scs_sim.dorsal_horn.params.PRESETS).")
     dt_ms: Annotated[float, limited("simulation.dt_ms", DT_MS)] = Field(0.1, description="Integration step, ms.")
     bin_ms: Annotated[float, limited("simulation.bin_ms", BIN_MS)] = Field(5.0, description="Rate bin width, ms.")
+    window_s: Annotated[float, limited("simulation.window_s", WINDOW_S)] = Field(
+        60.0, description="Window length, s (a whole number of rate bins): longer runs are simulated window by "
+        "window, state carried exactly (docs/MODEL.md §5).")
+    record_s: Annotated[float, limited("simulation.record_s", RECORD_S)] = Field(
+        60.0, description="Recorded span, s: rate bins and spike lists of [0, record_s); metrics and the "
+        "per-window rates cover the whole run.")
 
     @model_validator(mode="after")
     def _grid(self):
+        bins = round(self.window_s * 1e3 / self.bin_ms)
+        if bins < 1 or abs(bins * self.bin_ms - self.window_s * 1e3) > 1e-6 * self.bin_ms:
+            raise ValueError(f"window_s ({self.window_s:g} s) must be a whole number of rate bins "
+                             f"(bin_ms = {self.bin_ms:g} ms)")
         if self.bin_ms < self.dt_ms * (1 - 1e-9):
             raise ValueError(f"bin_ms ({self.bin_ms:g}) must be at least one step dt_ms ({self.dt_ms:g})")
         if self.duration_s * 1e3 < self.bin_ms * (1 - 1e-9):
@@ -125,12 +139,21 @@ def _one_of(what: str, v: str, table) -> str:
 
 
 class Patient(Params):
-    """A patient: anatomy (lead and fibres), pain state (afferent drive) and circuit overrides."""
+    """A patient: anatomy (lead and fibres), pain state (afferent drive), circuit overrides, and the fibre
+    model (``[patient.fibers]``) and perception criteria (``[patient.perception]``)."""
 
     name: str = Field("default", description="Display name.")
     anatomy: Anatomy = Field(default_factory=Anatomy, description="Lead, CSF and fibre populations.")
     pain: PainState = Field(default_factory=PainState, description="Natural afferent drive.")
     circuit: dict[str, Any] = Field(default_factory=dict, description="Overrides of the circuit preset.")
+    anatomy_seed: Annotated[int, limited("patient.anatomy_seed", SEED)] | None = Field(
+        None, description="Seed of this patient's own anatomy draws (fibre population, circuit "
+        "connectivity), apart from the run's noise seed; unset: drawn from simulation.seed (virtual "
+        "cohorts set it per virtual patient, scs_sim.study.cohort).")
+    fibers: FiberParams = Field(default_factory=FiberParams,
+                                description="Fibre model and excitation parameters (docs/MODEL.md §2.2).")
+    perception: PerceptionParams = Field(default_factory=PerceptionParams,
+                                         description="Perception and discomfort criteria (docs/MODEL.md §2.3).")
 
 
 class RunConfig(Params):

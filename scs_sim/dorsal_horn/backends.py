@@ -19,7 +19,7 @@ from typing import Any
 
 from scs_sim.errors import ConfigError, suggest
 
-__all__ = ["BACKENDS", "DEFAULT_BACKEND", "backend"]
+__all__ = ["BACKENDS", "DEFAULT_BACKEND", "STEPPERS", "backend", "stepper"]
 
 
 def _spiking(net, inputs, duration_s: float, **kwargs: Any):
@@ -36,8 +36,26 @@ def _rate(net, inputs, duration_s: float, **kwargs: Any):
     return run(net, inputs, duration_s, **kwargs)
 
 
+def _spiking_stepper(net, duration_s: float, **kwargs: Any):
+    """:class:`scs_sim.dorsal_horn.spiking.Stepper`."""
+    from scs_sim.dorsal_horn.spiking import Stepper
+
+    return Stepper(net, duration_s, **kwargs)
+
+
+def _rate_stepper(net, duration_s: float, **kwargs: Any):
+    """:class:`scs_sim.dorsal_horn.rate_backend.RateStepper`."""
+    from scs_sim.dorsal_horn.rate_backend import RateStepper
+
+    return RateStepper(net, duration_s, **kwargs)
+
+
 #: Backend registry: ``simulation.model`` name → run function.
 BACKENDS: dict[str, Callable[..., Any]] = {"spiking": _spiking, "rate": _rate}
+#: The same backends run window by window: name → a stepper factory ``(net, duration_s, *, dt_s, bin_s,
+#: gaba_scale, glycine_scale, e_cl_mv)`` whose ``advance(inputs, s1)`` simulates up to step ``s1``
+#: with the state carried (one window over the whole run is the run function, bit for bit).
+STEPPERS: dict[str, Callable[..., Any]] = {"spiking": _spiking_stepper, "rate": _rate_stepper}
 DEFAULT_BACKEND = "spiking"
 
 
@@ -53,3 +71,9 @@ def backend(name: str) -> Callable[..., Any]:
         raise ConfigError(f"unknown model '{name}'; allowed: {', '.join(BACKENDS)}{suggest(name, BACKENDS)}",
                           key="simulation.model")
     return BACKENDS[name]
+
+
+def stepper(name: str) -> Callable[..., Any]:
+    """The stepper factory of a backend (:data:`STEPPERS`); :class:`ConfigError` for an unknown name."""
+    backend(name)
+    return STEPPERS[name]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scs_sim.dorsal_horn.afferents import AFFERENT_POPULATIONS
+from scs_sim.dorsal_horn.afferents import AFFERENT_POPULATIONS, ROLE_INFIELD, ROLE_NONE, ROLE_SURROUND
 from scs_sim.dorsal_horn.params import (
     NEURON_POPULATIONS,
     POPULATIONS,
@@ -28,7 +28,7 @@ from scs_sim.dorsal_horn.params import (
 )
 from scs_sim.errors import ConfigError, suggest
 
-__all__ = ["Network", "afferent_sizes", "build", "population_sizes"]
+__all__ = ["Network", "afferent_sizes", "build", "coverage_roles", "population_sizes"]
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,7 @@ class Network:
     stp_source: np.ndarray      # bool (n_sources,): depressing (dc) sources
     neuron: dict[str, np.ndarray]  # AdEx field name → float64 (n_neurons,)
     g_can_ns: np.ndarray        # float64 (n_neurons,): 0 except WDR
+    dc_role: np.ndarray         # int8 (n_dc,): ROLE_NONE / ROLE_INFIELD / ROLE_SURROUND per dc source
 
     @property
     def neuron_ranges(self) -> dict[str, tuple[int, int]]:
@@ -70,17 +71,33 @@ def afferent_sizes(params: CircuitParams) -> dict[str, int]:
     return {p: int(getattr(params, f"n_{p}")) for p in AFFERENT_POPULATIONS}
 
 
-def build(params: CircuitParams, rng: np.random.Generator) -> Network:
+def coverage_roles(params: CircuitParams) -> np.ndarray:
+    """dc roles of a network built without fibre positions: the first ``round(coverage × n_dc)``
+    sources in-field, the rest surround (``coverage`` 0, the default: every source is surround)."""
+    n_dc = int(params.n_dc)
+    roles = np.full(n_dc, ROLE_SURROUND, dtype=np.int8)
+    roles[: int(round(params.coverage * n_dc))] = ROLE_INFIELD
+    return roles
+
+
+def build(params: CircuitParams, rng: np.random.Generator, *, dc_role: np.ndarray | None = None) -> Network:
     """Build the network arrays from parameters; random connectivity drawn from ``rng``.
 
     Each pathway connects every (pre, post) pair with its probability (all-to-all at 1). Its
     weights are ``weight_ns × contacts × target_scale[post] × n_ref / (probability × n_pre)``
     with ``n_ref`` the pre population size of the published network, so every cell receives the
     same expected total drive as in ``zhang2014`` whatever the population sizes. ``dc`` sources:
-    the first ``round(coverage × n_dc)`` are in-field and get copies of every ``abeta`` pathway
-    (with the per-connection weights of the Aβ fibres); the others are surround sources and get
-    the ``dc`` pathways, normalised by ``dc_full_volley`` instead of ``n_dc``: that many dc sources
-    firing together give each surround IN the published SCS volley (all 15 ASCS fibres of Zhang 2014).
+    in-field sources get copies of every ``abeta`` pathway (with the per-connection weights of the
+    Aβ fibres); surround sources get the ``dc`` pathways, normalised by ``dc_full_volley`` instead
+    of ``n_dc``: that many dc sources firing together give each surround IN the published SCS volley
+    (all 15 ASCS fibres of Zhang 2014); ``ROLE_NONE`` sources get no synapse.
+
+    ``dc_role`` (int8, one per dc source; :func:`scs_sim.dorsal_horn.afferents.receptive_field_roles`)
+    gives each source its role by the fibre's position and the painful area. Then every role-dependent
+    synapse (dc pathways, in-field Aβ copies) is drawn, for all dc sources, from a child generator of
+    ``rng`` (``rng.spawn``), so the other pathways' connectivity does not depend on the roles or on
+    ``n_dc``. Without ``dc_role`` the roles come from ``coverage`` (:func:`coverage_roles`) and the
+    draws are those of the index-based split (position-free networks: the bare-circuit protocols).
 
     Examples
     --------
@@ -102,8 +119,21 @@ def build(params: CircuitParams, rng: np.random.Generator) -> Network:
     pop_id = np.zeros(n_tot, dtype=np.int64)
     for k, pop in enumerate(POPULATIONS):
         pop_id[ranges[pop][0]:ranges[pop][1]] = k
-    n_infield = int(round(params.coverage * sizes["dc"]))
+    by_position = dc_role is not None
+    if dc_role is None:
+        roles = coverage_roles(params)
+    else:
+        roles = np.asarray(dc_role).astype(np.int8, copy=True).ravel()
+        if roles.size != sizes["dc"]:
+            raise ConfigError(f"dc_role has {roles.size} entries, the network has n_dc = {sizes['dc']} dc sources",
+                              key="circuit.n_dc")
+        known = (roles == ROLE_NONE) | (roles == ROLE_INFIELD) | (roles == ROLE_SURROUND)
+        if not known.all():
+            raise ConfigError(f"dc_role values must be {ROLE_NONE}, {ROLE_INFIELD} or {ROLE_SURROUND}")
+    roles.setflags(write=False)
+    n_infield = int(np.count_nonzero(roles == ROLE_INFIELD))
     dc0 = ranges["dc"][0]
+    aux = rng.spawn(1)[0] if by_position else rng  # role-dependent draws (by position only)
     scale = params.target_scale
 
     pre_l: list[np.ndarray] = []
@@ -111,14 +141,17 @@ def build(params: CircuitParams, rng: np.random.Generator) -> Network:
     rec_l: list[np.ndarray] = []
     w_l: list[np.ndarray] = []
 
-    def connect(pre_idx: np.ndarray, post_pop: str, pw: Pathway, w_per_rec: dict[str, float]) -> None:
+    def connect(pre_idx: np.ndarray, post_pop: str, pw: Pathway, w_per_rec: dict[str, float],
+                gen: np.random.Generator = rng, keep: np.ndarray | None = None) -> None:
         n_post = sizes[post_pop]
         if pre_idx.size == 0:
             return
         if pw.probability >= 1.0:
             mask = np.ones((pre_idx.size, n_post), dtype=bool)
         else:
-            mask = rng.random((pre_idx.size, n_post)) < pw.probability
+            mask = gen.random((pre_idx.size, n_post)) < pw.probability
+        if keep is not None:  # draw every row, keep some (draws independent of the roles)
+            mask &= keep[:, None]
         ii, jj = np.nonzero(mask)
         post_neu = ranges[post_pop][0] - n_src + jj
         for rname, w in w_per_rec.items():
@@ -151,12 +184,17 @@ def build(params: CircuitParams, rng: np.random.Generator) -> Network:
         factor = pw.gain * pw.contacts * getattr(scale, pw.post) * ZHANG_SIZES[pw.pre] / (pw.probability * n_norm)
         wr = {r: w * factor for r, w in pw.weights_ns.items()}
         a, b = ranges[pw.pre]
-        if pw.pre == "dc":
-            connect(np.arange(dc0 + n_infield, b, dtype=np.int64), pw.post, pw, wr)
+        all_dc = np.arange(dc0, ranges["dc"][1], dtype=np.int64)
+        if pw.pre == "dc" and by_position:
+            connect(all_dc, pw.post, pw, wr, aux, roles == ROLE_SURROUND)
+        elif pw.pre == "dc":
+            connect(dc0 + np.nonzero(roles == ROLE_SURROUND)[0], pw.post, pw, wr)
         else:
             connect(np.arange(a, b, dtype=np.int64), pw.post, pw, wr)
-            if pw.pre == "abeta" and n_infield > 0:
-                connect(np.arange(dc0, dc0 + n_infield, dtype=np.int64), pw.post, pw, wr)
+            if pw.pre == "abeta" and by_position:
+                connect(all_dc, pw.post, pw, wr, aux, roles == ROLE_INFIELD)
+            elif pw.pre == "abeta" and n_infield > 0:
+                connect(dc0 + np.nonzero(roles == ROLE_INFIELD)[0], pw.post, pw, wr)
 
     if pre_l:
         pre = np.concatenate(pre_l)
@@ -185,4 +223,5 @@ def build(params: CircuitParams, rng: np.random.Generator) -> Network:
     stp[ranges["dc"][0]:ranges["dc"][1]] = True
     return Network(params=params, n_sources=n_src, n_neurons=n_neu, ranges=ranges, pop_id=pop_id,
                    indptr=indptr, target=post, receptor=rec, weight_ns=w,
-                   delay_ms=np.full(w.size, params.delay_ms), stp_source=stp, neuron=neuron, g_can_ns=g_can)
+                   delay_ms=np.full(w.size, params.delay_ms), stp_source=stp, neuron=neuron, g_can_ns=g_can,
+                   dc_role=roles)

@@ -228,7 +228,10 @@ class CircuitParams(Params):
     n_surround_in: int = Field(30, ge=1, description="Surround inhibitory interneurons.")
     n_ex: int = Field(50, ge=1, description="Excitatory interneurons.")
     n_wdr: int = Field(40, ge=1, description="WDR projection neurons.")
-    coverage: float = Field(0.0, ge=0, le=1, description="Fraction of dc sources in the painful field.")
+    coverage: float = Field(
+        0.0, ge=0, le=1,
+        description="Fraction of dc sources in the painful field (the first ones) for networks built without fibre "
+        "positions; a run uses the positions and the painful area instead (docs/MODEL.md §3.6).")
     dc_full_volley: int | None = Field(
         25, ge=1, description="Number of dc sources whose synchronous spikes deliver the published Zhang SCS "
         "volley (normalises the dc weights; None: all n_dc sources). Assumption, see docs/MODEL.md.")

@@ -212,7 +212,7 @@ class RateConstants(NamedTuple):
 
 
 @njit
-def _rate_kernel(drive, k, n_per_bin, out):
+def _rate_kernel(drive, k, n_per_bin, out, state):
     """Exponential-Euler integration of the rate model; bin means accumulated into ``out``.
 
     Parameters
@@ -226,6 +226,9 @@ def _rate_kernel(drive, k, n_per_bin, out):
         Steps per output bin (the last bin may be shorter).
     out : float64 array (4, n_bins)
         Bin means of P, E, I (Hz) and gNMDA (dimensionless), rows in STATE_NAMES order; overwritten.
+    state : float64 array (4,)
+        P, E, I (Hz) and gNMDA before the first step (0 at the start of a run); overwritten with their
+        values after the last step, so consecutive windows continue the same integration exactly.
 
     Returns
     -------
@@ -254,10 +257,10 @@ def _rate_kernel(drive, k, n_per_bin, out):
     s_p, s_e, s_i, s_g = 2.0 / a_p, 2.0 / a_e, 2.0 / a_i, 2.0 / a_g  # logistic slopes
     n = f_ab.shape[0]
     n_bins = out.shape[1]
-    fp = 0.0
-    fe = 0.0
-    fi = 0.0
-    g = 0.0
+    fp = state[0]
+    fe = state[1]
+    fi = state[2]
+    g = state[3]
     for b in range(n_bins):
         k0 = b * n_per_bin
         k1 = min(k0 + n_per_bin, n)
@@ -304,6 +307,10 @@ def _rate_kernel(drive, k, n_per_bin, out):
         out[1, b] = se / cnt
         out[2, b] = si / cnt
         out[3, b] = sg / cnt
+    state[0] = fp
+    state[1] = fe
+    state[2] = fi
+    state[3] = g
     return 0, n
 
 
@@ -392,6 +399,7 @@ def run_rate(
     *,
     dt_s: float = 1e-4,
     bin_s: float = 0.005,
+    state: np.ndarray | None = None,
 ) -> RateOutput:
     """Integrate the firing-rate gate for ``duration_s`` and return bin-mean rates.
 
@@ -411,6 +419,9 @@ def run_rate(
         Integration step, s; must be > 0 and <= tau_P/2 (default 0.1 ms).
     bin_s : float, optional
         Output bin width, s; rounded to a whole number of steps (>= 1). Default 5 ms.
+    state : float64 array (4,), optional
+        P, E, I, gNMDA to start from (default all 0), overwritten with the final values: a run split
+        into windows of whole bins, each continuing from the last one's ``state``, is bit-identical.
 
     Returns
     -------
@@ -448,7 +459,11 @@ def run_rate(
     arrays = [_input_array(getattr(inputs, name), name, n) for name in INPUT_NAMES]
     n_bins = -(-n // n_per_bin)
     out = np.empty((4, n_bins), dtype=np.float64)
-    status, step = _rate_kernel(RateDrive(*arrays), _constants(params, dt_s), n_per_bin, out)
+    if state is None:
+        state = np.zeros(4)
+    elif not (isinstance(state, np.ndarray) and state.shape == (4,) and state.dtype == np.float64):
+        raise ConfigError("must be a float64 array of 4 values (P, E, I, gNMDA)", key="state")
+    status, step = _rate_kernel(RateDrive(*arrays), _constants(params, dt_s), n_per_bin, out, state)
     _raise_if_failed(int(status), int(step), dt_s)
     return RateOutput(
         bin_s=n_per_bin * dt_s,
@@ -474,6 +489,9 @@ def rates_from_spikes(
     dt_s: float = 1e-4,
     tau_smooth_ms: float = 5.0,
     weights=None,
+    *,
+    first_step: int = 0,
+    state: np.ndarray | None = None,
 ) -> np.ndarray:
     """Turn pooled spike times of a fibre population into a smoothed rate, Hz per fibre, per step.
 
@@ -500,6 +518,12 @@ def rates_from_spikes(
         Smoothing time constant, ms (>= 0). Default 5 ms.
     weights : array_like, optional
         Weight of each spike (default 1), e.g. a synapse's release fraction under depression.
+    first_step : int, optional
+        Global number of the window's first step: spikes count in step ``floor(t/dt) − first_step``
+        (earlier ones in the first), so the steps of a windowed run are those of the whole run.
+    state : float64 array (2,), optional
+        ``[started, rate before the first step]``, carried between windows and overwritten: with
+        ``started = 0`` the start rate is computed as above, else the window continues from it.
 
     Returns
     -------
@@ -528,6 +552,8 @@ def rates_from_spikes(
         raise ConfigError(f"spike times must be finite and >= 0 s (got {t[bad][0]!r})", key="times_s")
     n = _n_steps(duration_s, dt_s)
     idx = np.floor(t / dt_s).astype(np.int64)
+    if first_step:
+        idx = np.maximum(idx - int(first_step), 0)
     inside = idx < n
     if weights is None:
         counts = np.bincount(idx[inside], minlength=n).astype(np.float64)
@@ -540,8 +566,13 @@ def rates_from_spikes(
     if tau == 0:
         return counts * scale
     a = math.exp(-dt_s / (tau * 1e-3))
-    n0 = min(n, max(1, int(math.ceil(5 * tau * 1e-3 / dt_s))))
-    r0 = float(counts[:n0].mean() * scale)
+    if state is not None and state[0]:
+        r0 = float(state[1])
+    else:
+        n0 = min(n, max(1, int(math.ceil(5 * tau * 1e-3 / dt_s))))
+        r0 = float(counts[:n0].mean() * scale)
     out = np.empty(n, dtype=np.float64)
     _smooth_kernel(counts, scale, a, r0, out)
+    if state is not None:
+        state[0], state[1] = 1.0, out[-1]
     return out

@@ -34,7 +34,7 @@ from scs_sim.dorsal_horn.synapses import (
 )
 from scs_sim.errors import ConfigError, SimulationError
 
-__all__ = ["CircuitOutput", "prepare_inputs", "run"]
+__all__ = ["CircuitOutput", "Stepper", "Window", "prepare_inputs", "run"]
 
 
 @dataclass(frozen=True)
@@ -104,38 +104,17 @@ def prepare_inputs(net: Network, inputs: AfferentSpikes, dt_s: float, n_steps: i
 def run(net: Network, inputs: AfferentSpikes, duration_s: float, *, dt_s: float = 1e-4, bin_s: float = 0.005,
         max_spikes: int = 200_000, nmda_scale: float = 1.0, gaba_scale: float = 1.0,
         glycine_scale: float = 1.0, e_cl_mv: float | None = None, record_v: bool = False) -> CircuitOutput:
-    """Simulate the network driven by afferent spikes.
+    """Simulate the network driven by afferent spikes (one :class:`Stepper` window over the whole run).
 
-    Parameters
-    ----------
-    net : Network
-        From :func:`build`.
-    inputs : AfferentSpikes
-        Spike trains of ``abeta``, ``adelta``, ``c``, ``dc`` (times in s, fibre index per population).
-    duration_s : float
-        Simulated time (s), > 0.
-    dt_s : float
-        Time step (s). Rule: 1 µs ≤ dt ≤ (fastest synaptic decay time)/5, i.e. ≤ 1 ms with the 5 ms
-        AMPA decay. Default 0.1 ms.
-    bin_s : float
-        Rate bin width (s); must be a whole number of steps.
-    max_spikes : int
-        Cap of the stored neuron (and, separately, WDR) spike lists; counts stay exact.
-    nmda_scale, gaba_scale, glycine_scale : float
-        Multipliers of every NMDA / GABA_A / glycine conductance (≥ 0).
-    e_cl_mv : float, optional
-        Chloride reversal (mV) overriding ``params.receptors.e_cl_mv`` (disinhibition, KCC2 loss).
-    record_v : bool
-        Record every neuron's membrane potential each step (tests on tiny nets only).
-
-    Returns
-    -------
-    CircuitOutput
-
-    Raises
-    ------
-    ConfigError
-        On bad arguments. :class:`SimulationError` if a value becomes non-finite.
+    Parameters: ``net`` (from :func:`build`); ``inputs``, the trains of ``abeta``, ``adelta``, ``c``,
+    ``dc`` (s, fibre index per population); ``duration_s`` (> 0); ``dt_s``, the step (1 µs ≤ dt ≤
+    fastest synaptic decay / 5, i.e. ≤ 1 ms with the 5 ms AMPA decay; default 0.1 ms); ``bin_s``, the
+    rate bin (a whole number of steps); ``max_spikes``, the cap of the stored neuron (and, separately,
+    WDR) spike lists (counts stay exact); ``nmda_scale``, ``gaba_scale``, ``glycine_scale`` (≥ 0),
+    multipliers of every NMDA / GABA_A / glycine conductance; ``e_cl_mv``, a chloride reversal (mV)
+    overriding ``params.receptors.e_cl_mv`` (disinhibition, KCC2 loss); ``record_v``, record every
+    neuron's V each step (tests on tiny nets only). Raises :class:`ConfigError` on bad arguments,
+    :class:`SimulationError` if a value becomes non-finite.
 
     Examples
     --------
@@ -153,75 +132,158 @@ def run(net: Network, inputs: AfferentSpikes, duration_s: float, *, dt_s: float 
     >>> out.wdr_rate_hz() > 0
     True
     """
-    p = net.params
-    n_steps, bin_steps = check_steps(p, duration_s, dt_s, bin_s)
-    table = p.receptors.table()
-    dt_ms = dt_s * 1e3
-    if not (isinstance(max_spikes, int | np.integer) and max_spikes >= 0):
-        raise ConfigError(f"max_spikes must be an integer >= 0 (got {max_spikes!r})", key="max_spikes")
-    given = {"nmda_scale": nmda_scale, "gaba_scale": gaba_scale, "glycine_scale": glycine_scale}
-    rec_scale = np.array([1.0 if k.scale is None else _check_scale(given[k.scale], k.scale) for k in table])
-    e_cl = p.receptors.e_cl_mv if e_cl_mv is None else e_cl_mv
-    if not (isinstance(e_cl, int | float) and math.isfinite(e_cl) and -100 <= e_cl <= 0):
-        raise ConfigError(f"e_cl_mv must be within [-100, 0] mV (got {e_cl!r})", key="e_cl_mv")
-    norm = np.array([dual_exp_norm(k.tau_rise_ms, k.tau_decay_ms) for k in table])
-
-    in_step, in_src = prepare_inputs(net, inputs, dt_s, n_steps)
-    dly = np.maximum(1, np.round(net.delay_ms / dt_ms)).astype(np.int64)
-    # neuron span [lo, hi) targeted by each receptor: states outside it stay 0 and are not advanced
-    rec_lo = np.zeros(len(table), dtype=np.int64)
-    rec_hi = np.zeros(len(table), dtype=np.int64)
-    for r in range(len(table)):
-        tg = net.target[net.receptor == r]
-        if tg.size:
-            rec_lo[r], rec_hi[r] = tg.min(), tg.max() + 1
-    exc_rows, nmda_rows, cl_rows = class_rows(receptor_classes())
-    nrn = net.neuron
-    can = p.wdr_can
-    n_bins = -(-n_steps // bin_steps)
-    cap = int(max_spikes)
-    wdr0, wdr1 = net.neuron_ranges["wdr"]
-    rec = Record(counts=np.zeros((n_bins, len(POPULATIONS)), dtype=np.int64), spk_step=np.zeros(cap, np.int64),
-                 spk_neu=np.zeros(cap, np.int64), wdr0=wdr0, wdr1=wdr1, wdr_step=np.zeros(cap, np.int64),
-                 wdr_neu=np.zeros(cap, np.int64), record_v=record_v,
-                 v_rec=np.zeros((n_steps if record_v else 0, net.n_neurons)), status=np.zeros(6, np.int64))
-    _run_kernel(
-        Wiring(net.n_sources, net.n_neurons, net.indptr, net.receptor, net.target, net.weight_ns, dly,
-               int(dly.max()) + 1 if dly.size else 2, net.pop_id),
-        Drive(in_step, in_src, net.stp_source, p.dc_stp.u, p.dc_stp.tau_rec_ms),
-        ReceptorArrays(np.array([math.exp(-dt_ms / k.tau_rise_ms) for k in table]),
-                       np.array([math.exp(-dt_ms / k.tau_decay_ms) for k in table]), norm * rec_scale,
-                       rec_lo, rec_hi, exc_rows, nmda_rows, cl_rows, p.receptors.e_exc_mv, float(e_cl),
-                       p.receptors.mg_mm, mg_block_table(p.receptors.mg_mm)),
-        Cells(dt_ms / nrn["c_pf"], nrn["g_l_ns"], nrn["e_l_mv"], nrn["v_t_mv"], nrn["delta_t_mv"], nrn["v_peak_mv"],
-              nrn["v_reset_mv"], np.round(nrn["t_ref_ms"] / dt_ms).astype(np.int64), nrn["a_ns"], nrn["b_pa"],
-              np.array([math.exp(-dt_ms / t) for t in nrn["tau_w_ms"]]), net.g_can_ns, exp_table()),
-        Calcium(math.exp(-dt_ms / can.tau_ca_ms), can.per_spike, can.per_nmda_charge, can.k_half, can.e_mv),
-        Clock(n_steps, dt_ms, bin_steps),
-        rec,
-    )
-    status = rec.status
-    if status[0] != 0:
-        i, s = int(status[1]), int(status[2])
-        pop = next(q for q, (a, b) in net.neuron_ranges.items() if a <= i < b)
-        raise SimulationError(
-            f"non-finite membrane potential or conductance in population '{pop}', neuron {i - net.neuron_ranges[pop][0]}"
-            f" (index {i}) at t = {s * dt_s:.6g} s; check weights, neuron parameters and dt_s"
-        )
-    n_tot, n_wdr = int(status[3]), int(status[4])
-    sizes = population_sizes(p)
-    widths = np.full(n_bins, bin_steps * dt_s)
-    widths[-1] = (n_steps - (n_bins - 1) * bin_steps) * dt_s
-    rates = {pop: rec.counts[:, k] / (max(sizes[pop], 1) * widths) for k, pop in enumerate(POPULATIONS)}
-    k_all, k_wdr = min(n_tot, cap), min(n_wdr, cap)
+    st = Stepper(net, duration_s, dt_s=dt_s, bin_s=bin_s, max_spikes=max_spikes, nmda_scale=nmda_scale,
+                 gaba_scale=gaba_scale, glycine_scale=glycine_scale, e_cl_mv=e_cl_mv, record_v=record_v)
+    w = st.advance(inputs, st.n_steps)
+    cap = st.max_spikes
     return CircuitOutput(
-        bin_s=float(bin_s), dt_s=float(dt_s), duration_s=n_steps * dt_s, rates_hz=rates,
-        spike_times_s=rec.spk_step[:k_all] * dt_s, spike_neuron=rec.spk_neu[:k_all], n_spikes_total=n_tot,
-        truncated=n_tot > cap or n_wdr > cap, neuron_ranges=net.neuron_ranges,
-        wdr_spike_times_s=rec.wdr_step[:k_wdr] * dt_s, wdr_spike_neuron=rec.wdr_neu[:k_wdr] - wdr0,
-        n_wdr_spikes_total=n_wdr, v_mv=rec.v_rec if record_v else None,
+        bin_s=float(bin_s), dt_s=float(dt_s), duration_s=st.n_steps * dt_s, rates_hz=w.rates_hz,
+        spike_times_s=w.spike_step * dt_s, spike_neuron=w.spike_neuron, n_spikes_total=w.n_spikes,
+        truncated=w.n_spikes > cap or w.n_wdr > cap, neuron_ranges=net.neuron_ranges,
+        wdr_spike_times_s=w.wdr_step * dt_s, wdr_spike_neuron=w.wdr_neuron, n_wdr_spikes_total=w.n_wdr,
+        v_mv=w.v_mv,
     )
 
+
+@dataclass(frozen=True)
+class Window:
+    """What :meth:`Stepper.advance` simulated: steps ``s0 .. s1 − 1`` (global step numbers).
+
+    ``rates_hz[pop]`` has one value per rate bin of the window; the spike lists hold global steps,
+    at most the ``cap`` asked for (WDR: ``max_spikes``); ``n_spikes``/``n_wdr`` count every spike.
+    """
+
+    s0: int
+    s1: int
+    rates_hz: dict[str, np.ndarray]
+    spike_step: np.ndarray
+    spike_neuron: np.ndarray
+    wdr_step: np.ndarray
+    wdr_neuron: np.ndarray   # index within the WDR population
+    n_spikes: int
+    n_wdr: int
+    v_mv: np.ndarray | None = None
+
+
+class Stepper:
+    """A spiking run advanced window by window, its whole state carried between windows.
+
+    The state (membrane, adaptation, calcium, refractory counters, receptor conductances, the arrival
+    ring buffer, the dc synapses' depression) lives in :attr:`state` and the kernel is deterministic,
+    so any split of ``[0, n_steps)`` into windows gives bit-identical spikes and rates (windows start
+    on rate-bin boundaries). Afferent spikes may be given early: those of later steps wait for their
+    window. Arguments as :func:`run`.
+    """
+
+    def __init__(self, net: Network, duration_s: float, *, dt_s: float = 1e-4, bin_s: float = 0.005,
+                 max_spikes: int = 200_000, nmda_scale: float = 1.0, gaba_scale: float = 1.0,
+                 glycine_scale: float = 1.0, e_cl_mv: float | None = None, record_v: bool = False):
+        p = net.params
+        self.net, self.dt_s, self.bin_s, self.record_v = net, float(dt_s), float(bin_s), bool(record_v)
+        self.n_steps, self.bin_steps = check_steps(p, duration_s, dt_s, bin_s)
+        table = p.receptors.table()
+        dt_ms = dt_s * 1e3
+        if not (isinstance(max_spikes, int | np.integer) and max_spikes >= 0):
+            raise ConfigError(f"max_spikes must be an integer >= 0 (got {max_spikes!r})", key="max_spikes")
+        self.max_spikes = int(max_spikes)
+        given = {"nmda_scale": nmda_scale, "gaba_scale": gaba_scale, "glycine_scale": glycine_scale}
+        rec_scale = np.array([1.0 if k.scale is None else _check_scale(given[k.scale], k.scale) for k in table])
+        e_cl = p.receptors.e_cl_mv if e_cl_mv is None else e_cl_mv
+        if not (isinstance(e_cl, int | float) and math.isfinite(e_cl) and -100 <= e_cl <= 0):
+            raise ConfigError(f"e_cl_mv must be within [-100, 0] mV (got {e_cl!r})", key="e_cl_mv")
+        norm = np.array([dual_exp_norm(k.tau_rise_ms, k.tau_decay_ms) for k in table])
+        dly = np.maximum(1, np.round(net.delay_ms / dt_ms)).astype(np.int64)
+        # neuron span [lo, hi) targeted by each receptor: states outside it stay 0 and are not advanced
+        rec_lo = np.zeros(len(table), dtype=np.int64)
+        rec_hi = np.zeros(len(table), dtype=np.int64)
+        for r in range(len(table)):
+            tg = net.target[net.receptor == r]
+            if tg.size:
+                rec_lo[r], rec_hi[r] = tg.min(), tg.max() + 1
+        exc_rows, nmda_rows, cl_rows = class_rows(receptor_classes())
+        nrn = net.neuron
+        can = p.wdr_can
+        ring_len = int(dly.max()) + 1 if dly.size else 2
+        self._wiring = Wiring(net.n_sources, net.n_neurons, net.indptr, net.receptor, net.target, net.weight_ns,
+                              dly, ring_len, net.pop_id)
+        self._stp = (net.stp_source, p.dc_stp.u, p.dc_stp.tau_rec_ms)
+        self._receptors = ReceptorArrays(
+            np.array([math.exp(-dt_ms / k.tau_rise_ms) for k in table]),
+            np.array([math.exp(-dt_ms / k.tau_decay_ms) for k in table]), norm * rec_scale,
+            rec_lo, rec_hi, exc_rows, nmda_rows, cl_rows, p.receptors.e_exc_mv, float(e_cl),
+            p.receptors.mg_mm, mg_block_table(p.receptors.mg_mm))
+        self._cells = Cells(
+            dt_ms / nrn["c_pf"], nrn["g_l_ns"], nrn["e_l_mv"], nrn["v_t_mv"], nrn["delta_t_mv"], nrn["v_peak_mv"],
+            nrn["v_reset_mv"], np.round(nrn["t_ref_ms"] / dt_ms).astype(np.int64), nrn["a_ns"], nrn["b_pa"],
+            np.array([math.exp(-dt_ms / t) for t in nrn["tau_w_ms"]]), net.g_can_ns, exp_table())
+        self._calcium = Calcium(math.exp(-dt_ms / can.tau_ca_ms), can.per_spike, can.per_nmda_charge, can.k_half,
+                                can.e_mv)
+        self._dt_ms = dt_ms
+        n, n_rec = net.n_neurons, len(table)
+        self.state = State(v=np.array(nrn["e_l_mv"], dtype=np.float64), w=np.zeros(n), ca=np.zeros(n),
+                           refc=np.zeros(n, dtype=np.int64), g_r=np.zeros((n_rec, n)), g_d=np.zeros((n_rec, n)),
+                           g_now=np.zeros((n_rec, n)), buf=np.zeros((ring_len, n_rec, n)),
+                           x_stp=np.ones(net.n_sources), last_stp=np.full(net.n_sources, -1, dtype=np.int64))
+        self.s = 0  # next step to simulate
+        self._pending = (np.zeros(0, np.int64), np.zeros(0, np.int64))
+        self._sizes = population_sizes(p)
+
+    def advance(self, inputs: AfferentSpikes | None, s1: int, *, cap: int | None = None) -> Window:
+        """Simulate steps ``self.s .. s1 − 1`` with ``inputs`` (any afferent spikes not yet given, times in s).
+
+        ``s1`` must end a rate bin or the run; ``cap`` bounds the stored neuron spikes (default
+        ``max_spikes``). A spike of an already simulated step (never given by the window loop of
+        :mod:`scs_sim.simulation`, whose windows of spikes start at the window's first step) is
+        delivered at the window's first step.
+        """
+        s0, bs = self.s, self.bin_steps
+        s1 = int(s1)
+        if not (s0 < s1 <= self.n_steps) or (s1 % bs and s1 != self.n_steps):
+            raise ConfigError(f"window end step {s1} must be in ({s0}, {self.n_steps}] and end a rate bin "
+                              f"({bs} steps)", key="s1")
+        steps, src = self._pending
+        if inputs is not None:
+            st, sr = prepare_inputs(self.net, inputs, self.dt_s, self.n_steps)
+            if steps.size:
+                st, sr = np.concatenate([steps, st]), np.concatenate([src, sr])
+                order = np.lexsort((sr, st))
+                st, sr = st[order], sr[order]
+            steps, src = st, sr
+        if steps.size and steps[0] < s0:
+            steps = np.maximum(steps, s0)
+            order = np.lexsort((src, steps))
+            steps, src = steps[order], src[order]
+        k = int(np.searchsorted(steps, s1))
+        self._pending = (steps[k:], src[k:])
+        n_bins = -(-(s1 - s0) // bs)
+        cap = self.max_spikes if cap is None else max(0, int(cap))
+        wdr0, wdr1 = self.net.neuron_ranges["wdr"]
+        m = self.max_spikes
+        rec = Record(counts=np.zeros((n_bins, len(POPULATIONS)), dtype=np.int64), spk_step=np.zeros(cap, np.int64),
+                     spk_neu=np.zeros(cap, np.int64), wdr0=wdr0, wdr1=wdr1, wdr_step=np.zeros(m, np.int64),
+                     wdr_neu=np.zeros(m, np.int64), record_v=self.record_v,
+                     v_rec=np.zeros((s1 - s0 if self.record_v else 0, self.net.n_neurons)),
+                     status=np.zeros(6, np.int64))
+        _run_kernel(self._wiring, Drive(np.ascontiguousarray(steps[:k]), np.ascontiguousarray(src[:k]), *self._stp),
+                    self._receptors, self._cells, self._calcium, Clock(s0, s1, self._dt_ms, bs), rec, self.state)
+        status = rec.status
+        if status[0] != 0:
+            i, s = int(status[1]), int(status[2])
+            rng = self.net.neuron_ranges
+            pop = next(q for q, (a, b) in rng.items() if a <= i < b)
+            raise SimulationError(
+                f"non-finite membrane potential or conductance in population '{pop}', neuron {i - rng[pop][0]}"
+                f" (index {i}) at t = {s * self.dt_s:.6g} s; check weights, neuron parameters and dt_s"
+            )
+        self.s = s1
+        n_tot, n_wdr = int(status[3]), int(status[4])
+        widths = np.full(n_bins, bs * self.dt_s)
+        widths[-1] = (s1 - s0 - (n_bins - 1) * bs) * self.dt_s
+        rates = {pop: rec.counts[:, j] / (max(self._sizes[pop], 1) * widths) for j, pop in enumerate(POPULATIONS)}
+        k_all, k_wdr = min(n_tot, cap), min(n_wdr, m)
+        return Window(s0=s0, s1=s1, rates_hz=rates, spike_step=rec.spk_step[:k_all], spike_neuron=rec.spk_neu[:k_all],
+                      wdr_step=rec.wdr_step[:k_wdr], wdr_neuron=rec.wdr_neu[:k_wdr] - wdr0, n_spikes=n_tot,
+                      n_wdr=n_wdr, v_mv=rec.v_rec if self.record_v else None)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -297,11 +359,27 @@ class Calcium(NamedTuple):
 
 
 class Clock(NamedTuple):
-    """Time grid."""
+    """Time grid of one window."""
 
-    n_steps: int             # steps to simulate
+    s0: int                  # first step to simulate (global step number; a multiple of bin_steps)
+    s1: int                  # end step (exclusive)
     dt_ms: float             # step (ms)
     bin_steps: int           # steps per rate bin
+
+
+class State(NamedTuple):
+    """Everything the kernel carries from one window to the next (updated in place)."""
+
+    v: np.ndarray            # float64 (n_neu,): membrane potential (mV)
+    w: np.ndarray            # float64 (n_neu,): adaptation current (pA)
+    ca: np.ndarray           # float64 (n_neu,): calcium (dimensionless units of k_half)
+    refc: np.ndarray         # int64 (n_neu,): refractory steps left
+    g_r: np.ndarray          # float64 (n_rec, n_neu): rise component of every receptor state
+    g_d: np.ndarray          # float64 (n_rec, n_neu): decay component
+    g_now: np.ndarray        # float64 (n_rec, n_neu): their difference (the conductance, nS)
+    buf: np.ndarray          # float64 (ring_len, n_rec, n_neu): future arrivals, slot = step % ring_len
+    x_stp: np.ndarray        # float64 (n_src,): Tsodyks–Markram resources of each source
+    last_stp: np.ndarray     # int64 (n_src,): global step of its previous spike (−1: none yet)
 
 
 class Record(NamedTuple):
@@ -315,13 +393,13 @@ class Record(NamedTuple):
     wdr_step: np.ndarray     # int64 (cap,): step of each stored WDR spike
     wdr_neu: np.ndarray      # int64 (cap,): its neuron
     record_v: bool           # store V every step
-    v_rec: np.ndarray        # float64 (n_steps, n_neu) if record_v, else (0, n_neu)
-    status: np.ndarray       # int64 (6,): [failed, neuron, step, n spikes, n WDR spikes, unused]
+    v_rec: np.ndarray        # float64 (s1 − s0, n_neu) if record_v, else (0, n_neu)
+    status: np.ndarray       # int64 (6,): [failed, neuron, step, n spikes, n WDR spikes, unused] of the window
 
 
 @njit
-def _run_kernel(wiring, drive, receptors, cells, calcium, clock, rec):
-    """Simulate the network step by step; spikes, rates and status are written into ``rec``.
+def _run_kernel(wiring, drive, receptors, cells, calcium, clock, rec, state):
+    """Simulate one window step by step from ``state``; spikes, rates and status are written into ``rec``.
 
     Each step: the afferent spikes of the step (dc through the depressing synapse), the exact
     decay of every receptor's dual-exponential states plus this step's arrivals; the AdEx exponential of every neuron, the NMDA Mg²⁺ block, the
@@ -352,36 +430,32 @@ def _run_kernel(wiring, drive, receptors, cells, calcium, clock, rec):
         WDR calcium and CAN: ``ca_dec`` (exp(−dt/τ_Ca)), ``per_spike``, ``per_nmda`` (1/pC), ``k_half``,
         ``e_mv`` (mV).
     clock : Clock
-        ``n_steps``, ``dt_ms`` (ms), ``bin_steps`` (steps per rate bin).
+        Global steps ``s0`` .. ``s1`` − 1 to simulate (``s0`` a multiple of ``bin_steps``), ``dt_ms`` (ms),
+        ``bin_steps`` (steps per rate bin).
     rec : Record
-        Outputs, written: ``counts`` (int64 (n_bins, n_populations)); the first ``len(spk_step)``
+        Outputs of the window, written: ``counts`` (int64 (n_bins, n_populations)); the first ``len(spk_step)``
         neuron spikes in ``spk_step``/``spk_neu`` and WDR spikes (neurons ``wdr0``..``wdr1`` − 1) in
-        ``wdr_step``/``wdr_neu``; ``v_rec[s, i]`` if ``record_v``; ``status`` (int64 (6,)): [0] 1 if a
-        value became non-finite, then [1] its neuron and [2] its step; [3], [4] the numbers of neuron
-        and WDR spikes (uncapped).
+        ``wdr_step``/``wdr_neu`` (global steps); ``v_rec[s − s0, i]`` if ``record_v``; ``status`` (int64
+        (6,)): [0] 1 if a value became non-finite, then [1] its neuron and [2] its step; [3], [4] the
+        numbers of neuron and WDR spikes of the window (uncapped).
+    state : State
+        Carried between windows, updated in place (initially V = E_L, x_stp = 1, last_stp = −1, the
+        rest 0): ``v`` (mV), ``w`` (pA), ``ca``, ``refc`` (steps); receptor states ``g_r``, ``g_d``,
+        ``g_now`` (nS, [receptor, neuron]); the arrival ring ``buf`` (nS, [step % ring_len, receptor,
+        neuron]); ``x_stp`` (resources) and ``last_stp`` (global step of the previous spike) per source.
     """
     n_src, n_neu, indptr, syn_rec, syn_tgt, syn_w, syn_dly, ring_len, pop_id = wiring
     in_step, in_src, stp_on, stp_u, stp_tau_rec_ms = drive
     rise_dec, decay_dec, q_rec, rec_lo, rec_hi, exc_rows, nmda_rows, cl_rows, e_exc, e_cl, mg_mm, mg_tab = receptors
     dt_over_c, g_l, e_l, v_t, delta_t, v_peak, v_reset, tref_steps, a_ns, b_pa, w_dec, g_can, exp_tab = cells
     ca_dec, ca_per_spike, ca_per_nmda, can_k, can_e = calcium
-    n_steps, dt_ms, bin_steps = clock
+    s0, s1, dt_ms, bin_steps = clock
     counts, spk_step, spk_neu, wdr0, wdr1, wdr_step, wdr_neu, record_v, v_rec, status = rec
+    # dual-exponential states [receptor, neuron] (rise, decay, difference) and the arrival ring buffer
+    v, w, ca, refc, g_r, g_d, g_now, buf, x_stp, last_stp = state
     n_rec = rise_dec.shape[0]
     cap = spk_step.shape[0]
-    v = np.empty(n_neu)
-    w = np.zeros(n_neu)
-    ca = np.zeros(n_neu)
-    refc = np.zeros(n_neu, dtype=np.int64)
-    for i in range(n_neu):
-        v[i] = e_l[i]
-    # dual-exponential states [receptor, neuron]: rise and decay components, their difference
-    g_r = np.zeros((n_rec, n_neu))
-    g_d = np.zeros((n_rec, n_neu))
-    g_now = np.zeros((n_rec, n_neu))
-    buf = np.zeros((ring_len, n_rec, n_neu))  # future arrivals (ring buffer over steps)
-    x_stp = np.ones(n_src)
-    last_stp = np.full(n_src, -1, dtype=np.int64)
+    cap_wdr = wdr_step.shape[0]
     mg_fac = mg_mm / JS_MG_MM
     e_exp = np.empty(n_neu)  # exp((V − V_T)/Δ_T) of this step, and its table index
     e_idx = np.zeros(n_neu, dtype=np.int64)
@@ -399,9 +473,9 @@ def _run_kernel(wiring, drive, receptors, cells, calcium, clock, rec):
     ip = 0
     n_spk = 0
     n_wdr = 0
-    for s in range(n_steps):
+    for s in range(s0, s1):
         slot = s % ring_len
-        b = s // bin_steps
+        b = (s - s0) // bin_steps
         # afferent spikes emitted in this step (dc collaterals pass the depressing synapse)
         while ip < n_in and in_step[ip] == s:
             j = in_src[ip]
@@ -508,7 +582,7 @@ def _run_kernel(wiring, drive, receptors, cells, calcium, clock, rec):
                     spk_neu[n_spk] = i
                 n_spk += 1
                 if wdr0 <= i < wdr1:
-                    if n_wdr < cap:
+                    if n_wdr < cap_wdr:
                         wdr_step[n_wdr] = s
                         wdr_neu[n_wdr] = i
                     n_wdr += 1
@@ -519,6 +593,6 @@ def _run_kernel(wiring, drive, receptors, cells, calcium, clock, rec):
                     buf[t, syn_rec[k], syn_tgt[k]] += syn_w[k]
             v[i] = vn
             if record_v:
-                v_rec[s, i] = vn
+                v_rec[s - s0, i] = vn
     status[3] = n_spk
     status[4] = n_wdr

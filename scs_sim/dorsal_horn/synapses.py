@@ -161,7 +161,7 @@ def tm_spike(x, elapsed, tau_rec, u, recovered):
 
 
 @njit
-def _std_kernel(times, fiber, n_fibers, u, tau_rec, out):
+def _std_kernel(times, fiber, u, tau_rec, out, last, x):
     """Release fraction of every spike of a set of depressing fibres (:func:`tm_spike` per spike).
 
     Parameters
@@ -170,29 +170,32 @@ def _std_kernel(times, fiber, n_fibers, u, tau_rec, out):
         Spike times (s), sorted ascending.
     fiber : int64 array (n,)
         Fibre of each spike, 0 .. n_fibers − 1.
-    n_fibers : int
-        Number of fibres.
     u : float
         Utilisation U (dimensionless).
     tau_rec : float
         Recovery time constant (s).
     out : float64 array (n,)
         Release fraction of each spike relative to a rested synapse (0..1], written.
+    last : float64 array (n_fibers,)
+        Time (s) of each fibre's previous spike (−inf: none yet), updated.
+    x : float64 array (n_fibers,)
+        Each fibre's resources after its previous spike (1 when rested), updated.
     """
-    last = np.full(n_fibers, -np.inf)
-    x = np.ones(n_fibers)
     for k in range(times.size):
         j = fiber[k]
         out[k], x[j] = tm_spike(x[j], times[k] - last[j], tau_rec, u, last[j] > -np.inf)
         last[j] = times[k]
 
 
-def std_efficacy(times_s: np.ndarray, fiber: np.ndarray, n_fibers: int, u: float, tau_rec_s: float) -> np.ndarray:
+def std_efficacy(times_s: np.ndarray, fiber: np.ndarray, n_fibers: int, u: float, tau_rec_s: float,
+                 state: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Tsodyks–Markram depression: release of each spike relative to a fully rested synapse (0..1].
 
     Resources ``x`` recover as ``1 − (1 − x)·exp(−Δt/τ_rec)`` between a fibre's spikes; each spike
     releases ``u·x`` and leaves ``x(1 − u)`` (the update of :func:`tm_spike`, the same as in the
-    spiking kernel). ``times_s`` must be sorted.
+    spiking kernel). ``times_s`` must be sorted. ``state``, optional: (time of each fibre's previous
+    spike, s, −inf for none; its resources x), float64 arrays updated in place, so a train split into
+    windows continues exactly.
 
     Examples
     --------
@@ -203,6 +206,8 @@ def std_efficacy(times_s: np.ndarray, fiber: np.ndarray, n_fibers: int, u: float
     fib = np.ascontiguousarray(fiber, dtype=np.int64)
     if fib.size and (fib.min() < 0 or fib.max() >= n_fibers):
         raise ConfigError(f"fibre index out of range 0..{n_fibers - 1}")
+    if state is None:
+        state = (np.full(int(n_fibers), -np.inf), np.ones(int(n_fibers)))
     out = np.empty(times.size)
-    _std_kernel(times, fib, int(n_fibers), float(u), float(tau_rec_s), out)
+    _std_kernel(times, fib, float(u), float(tau_rec_s), out, *state)
     return out

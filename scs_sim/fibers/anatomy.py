@@ -27,12 +27,13 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 import numpy as np
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from scs_sim._params import Params
 from scs_sim.errors import ConfigError
 
-__all__ = ["Anatomy", "FiberPopulation", "build_fibers", "channel_contacts", "parse_anatomy"]
+__all__ = ["DERMATOMES", "Anatomy", "FiberPopulation", "build_fibers", "channel_contacts", "dermatome_index",
+           "parse_anatomy"]
 
 #: Point sources per contact (a 3 mm contact as a line of 5 points, 0.6 mm apart).
 SUBSOURCES = 5
@@ -46,6 +47,12 @@ _ASSUMPTION = "scs_sim assumption"
 _FEIRABEND = "Feirabend et al. 2002 Brain 125:1137"
 
 NonNegInt = Annotated[int, Field(ge=0)]
+
+#: Dermatomes (= spinal cord segments with a dermatome), rostral first. C1 has no dermatome.
+DERMATOMES: tuple[str, ...] = (
+    tuple(f"C{k}" for k in range(2, 9)) + tuple(f"T{k}" for k in range(1, 13))
+    + tuple(f"L{k}" for k in range(1, 6)) + tuple(f"S{k}" for k in range(1, 6))
+)
 
 
 class Anatomy(Params):
@@ -86,6 +93,13 @@ class Anatomy(Params):
     anodes: list[NonNegInt] = Field(
         default_factory=lambda: [4],
         description="Active anode contacts ([] = monopolar, return at the distant IPG case).",
+    )
+    lead_segment: str = Field(
+        "T10",
+        description="Spinal cord segment under the active contacts (one of DERMATOMES). The dorsal columns there "
+        "carry the fibres of this and every more caudal dermatome, laminated medial (S5) to lateral (this "
+        "segment); DR fibres enter this segment. Default T10: leads for back and leg pain sit at vertebral "
+        "T8-T10 (Barolat et al. 1993 J Neurosurg 78:233), over cord segments ~T10-T12 (assumption).",
     )
     # --- dorsal columns -------------------------------------------------------------------------
     dc_count: int = Field(200, ge=1, le=20_000, description="Modelled DC fibres (a sample, not all of them).")
@@ -130,6 +144,15 @@ class Anatomy(Params):
         check_contacts(self.cathodes, self.anodes, self.n_contacts, prefix="")
         return self
 
+    @field_validator("lead_segment")
+    @classmethod
+    def _known_segment(cls, v: str) -> str:
+        try:
+            check_segment(v, key="lead_segment")
+        except ConfigError as exc:
+            raise ValueError(exc.detail) from None
+        return v
+
     @property
     def contact_pitch_mm(self) -> float:
         return self.contact_length_mm + self.contact_spacing_mm
@@ -150,6 +173,40 @@ class Anatomy(Params):
                 f"({self.dc_diameter_median_um:g})", key="anatomy.dc_large_diameter_um",
             )
         return math.log(ratio) / z
+
+
+def check_segment(name: object, *, key: str) -> int:
+    """Index of dermatome/segment ``name`` in :data:`DERMATOMES`; :class:`ConfigError` (``key``) if unknown."""
+    from scs_sim.errors import suggest
+
+    if not isinstance(name, str) or name not in DERMATOMES:
+        raise ConfigError(f"unknown dermatome {name!r}{suggest(str(name), DERMATOMES)}; allowed: "
+                          f"{', '.join(DERMATOMES)}", key=key)
+    return DERMATOMES.index(name)
+
+
+def dermatome_index(anatomy: Anatomy, x_mm: np.ndarray) -> np.ndarray:
+    """Dermatome (index into :data:`DERMATOMES`) of DC fibres at lateral positions ``x_mm`` (somatotopy).
+
+    Lamination of the dorsal columns (docs/MODEL.md §3 "Receptive fields and somatotopy"): at the lead's
+    segment the columns hold the fibres of that segment and of every caudal one; the most caudal
+    dermatome (S5) lies most medially and each more rostral one is added laterally (Werner & Whitsel
+    1967 J Physiol 192:123; Smith & Deacon 1984, human). The ``K`` dermatomes present share
+    ``[0, dc_half_width_mm]`` in equal laminae on each side (equal widths: assumption):
+    ``k = min(floor(K |x| / dc_half_width_mm), K - 1)`` laminae out from the midline, dermatome
+    ``S5 - k``. Deterministic, monotone: more lateral never means more caudal.
+
+    Example
+    -------
+    >>> [DERMATOMES[i] for i in dermatome_index(Anatomy(lead_segment="L5"), np.array([0.0, -1.1, 1.9]))]
+    ['S5', 'S2', 'L5']
+    """
+    lo = check_segment(anatomy.lead_segment, key="anatomy.lead_segment")
+    hi = len(DERMATOMES) - 1
+    n_lam = hi - lo + 1
+    u = np.abs(np.asarray(x_mm, dtype=np.float64)) / anatomy.dc_half_width_mm
+    k = np.minimum(np.floor(u * n_lam), n_lam - 1).astype(np.int64)
+    return hi - k
 
 
 def check_contacts(
@@ -269,6 +326,12 @@ class FiberPopulation:
     def n_contacts(self) -> int:
         return int(self.coupling.shape[1])
 
+    def dermatomes(self) -> np.ndarray:
+        """Dermatome of every fibre (index into :data:`DERMATOMES`): DC fibres by their lamina
+        (:func:`dermatome_index`), DR fibres the lead's own segment (they enter there)."""
+        seg = check_segment(self.anatomy.lead_segment, key="anatomy.lead_segment")
+        return np.where(self.is_dr, seg, dermatome_index(self.anatomy, self.x_mm))
+
     def contact_weights(self, cathodes: Sequence[int] | None = None, anodes: Sequence[int] | None = None,
                         *, key: str = "program") -> np.ndarray:
         """Signed share of a channel's cathodic current on each contact (cathodes +, anodes -).
@@ -295,6 +358,19 @@ class FiberPopulation:
         af = self.node_af @ w  # (n, n_nodes): depolarisation per mA of cathodic current
         return np.maximum(af.max(axis=1), 0.0)
 
+    def node_potentials(self, fiber: int) -> np.ndarray:
+        """Extracellular potential (mV per +1 mA on each contact alone) at every node of one fibre.
+
+        Shape (n_nodes_f + 2, n_contacts): ``node_af[fiber, j]`` is minus the second difference of this
+        array around its row ``j + 1`` (the biophysical fibre, :mod:`scs_sim.fibers.biophysical`, uses it).
+        """
+        a = self.anatomy
+        internode = INTERNODE_PER_DIAMETER * float(self.diameter_um[fiber]) * 1e-3
+        zc = a.contact_z_mm()
+        m = int(math.floor(((zc[-1] + NODE_MARGIN_MM) - (zc[0] - NODE_MARGIN_MM)) / internode)) + 3
+        return _node_potentials(a, float(self.x_mm[fiber]), float(self.depth_mm[fiber]), internode,
+                                float(self.node_offset_mm[fiber]), m)
+
 
 def _stratified_normal(n: int, rng: np.random.Generator) -> np.ndarray:
     """n standard normals, one per 1/n probability band, in random order (variance reduction)."""
@@ -304,27 +380,32 @@ def _stratified_normal(n: int, rng: np.random.Generator) -> np.ndarray:
     return ndtri(np.clip(u, 1e-12, 1 - 1e-12))
 
 
+def _node_potentials(a: Anatomy, x_mm: float, depth_mm: float, internode_mm: float, node_offset_mm: float,
+                     m: int) -> np.ndarray:
+    """Potential (mV per +1 mA on each contact alone) at the m nodes of one fibre, (m, n_contacts)."""
+    zc = a.contact_z_mm()
+    # Sub-source positions along each contact (midpoints of equal segments).
+    frac = (np.arange(SUBSOURCES) + 0.5) / SUBSOURCES * 2.0 - 1.0
+    zs = (zc[:, None] + frac[None, :] * (a.contact_length_mm / 2.0))  # (n_contacts, SUBSOURCES)
+    y_lead = a.csf_mm + a.lead_diameter_mm / 2.0
+    z = zc[0] - NODE_MARGIN_MM + node_offset_mm + internode_mm * (np.arange(m) - 1)
+    dx2 = (x_mm - a.lead_offset_mm) ** 2 + (y_lead + math.sqrt(a.cord_anisotropy) * depth_mm) ** 2
+    r = np.sqrt(dx2 + (z[:, None, None] - zs[None, :, :]) ** 2)  # (m, n_contacts, SUBSOURCES)
+    k_mv = 1000.0 / (4.0 * math.pi * a.sigma_s_per_m)  # mV * mm / mA
+    return (k_mv / SUBSOURCES) * (1.0 / r).sum(axis=2)
+
+
 def _node_af(anatomy: Anatomy, x_mm: np.ndarray, depth_mm: np.ndarray, internode_mm: np.ndarray,
              node_offset_mm: np.ndarray) -> np.ndarray:
     """Activating function (mV per mA on each contact) at every node of every fibre, zero-padded."""
     a = anatomy
     zc = a.contact_z_mm()
-    half = a.contact_length_mm / 2.0
-    # Sub-source positions along each contact (midpoints of equal segments).
-    frac = (np.arange(SUBSOURCES) + 0.5) / SUBSOURCES * 2.0 - 1.0
-    zs = (zc[:, None] + frac[None, :] * half)  # (n_contacts, SUBSOURCES)
-    y_lead = a.csf_mm + a.lead_diameter_mm / 2.0
     z_lo, z_hi = zc[0] - NODE_MARGIN_MM, zc[-1] + NODE_MARGIN_MM
     n_nodes = np.floor((z_hi - z_lo) / internode_mm).astype(np.int64) + 3
     out = np.zeros((x_mm.size, int(n_nodes.max()), a.n_contacts))
-    k_mv = 1000.0 / (4.0 * math.pi * a.sigma_s_per_m)  # mV * mm / mA
-    depth_scale = math.sqrt(a.cord_anisotropy)
     for f in range(x_mm.size):
         m = n_nodes[f]
-        z = z_lo + node_offset_mm[f] + internode_mm[f] * (np.arange(m) - 1)
-        dx2 = (x_mm[f] - a.lead_offset_mm) ** 2 + (y_lead + depth_scale * depth_mm[f]) ** 2
-        r = np.sqrt(dx2 + (z[:, None, None] - zs[None, :, :]) ** 2)  # (m, n_contacts, SUBSOURCES)
-        v = (k_mv / SUBSOURCES) * (1.0 / r).sum(axis=2)  # potential per +1 mA on each contact
+        v = _node_potentials(a, x_mm[f], depth_mm[f], internode_mm[f], node_offset_mm[f], m)
         # Cathodic (negative) current: depolarisation = second difference of -V.
         af = -(v[:-2] - 2.0 * v[1:-1] + v[2:])
         out[f, : m - 2] = af

@@ -19,16 +19,19 @@ from scs_sim.stim.programs import pulse_train
 __all__ = ["amplitude_scan", "fiber_thresholds", "recruitment_curves"]
 
 
-def amplitude_scan(program, fibers, amplitudes_ma, *, seed: int = 1, duration_s: float = 0.1) -> np.ndarray:
+def amplitude_scan(program, fibers, amplitudes_ma, *, seed: int = 1, duration_s: float = 0.1,
+                   params=None) -> np.ndarray:
     """Which fibres fire at each amplitude: bool array (n_amplitudes, n_fibres).
 
     Every amplitude reuses the same noise (``default_rng(seed)``: common random numbers), so the
-    scan is (almost) monotone in amplitude. ``program`` is copied with ``amplitude_ma`` replaced.
+    scan is (almost) monotone in amplitude. ``program`` is copied with ``amplitude_ma`` replaced;
+    ``params`` (:class:`~scs_sim.fibers.params.ExcitationParams`, optional) passes to ``recruit``.
     """
     out = np.zeros((len(amplitudes_ma), fibers.n), dtype=bool)
     for i, a in enumerate(amplitudes_ma):
         prog = program.model_copy(update={"amplitude_ma": float(a)})
-        rec = recruit(pulse_train(prog), fibers, np.random.default_rng(seed), duration_s, max_spikes=0)
+        rec = recruit(pulse_train(prog), fibers, np.random.default_rng(seed), duration_s, params=params,
+                      max_spikes=0)
         out[i] = rec.recruited
     return out
 

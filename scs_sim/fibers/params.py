@@ -10,11 +10,13 @@ and the calibration: ``docs/MODEL.md`` §2.
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Literal
+
+from pydantic import Field, field_validator
 
 from scs_sim._params import Params
 
-__all__ = ["ExcitationParams", "PerceptionParams"]
+__all__ = ["FIBER_MODEL_NAMES", "ExcitationParams", "FiberParams", "PerceptionParams"]
 
 _ASSUMPTION = "scs_sim assumption"
 _CAL = "calibrated (docs/MODEL.md §2.5)"
@@ -95,22 +97,51 @@ class ExcitationParams(Params):
 
 
 class PerceptionParams(Params):
-    """Criteria turning DC/DR spiking into perception (paresthesia) and discomfort estimates."""
+    """Criteria turning DC/DR spiking into a perceived intensity, paresthesia and discomfort (MODEL.md §2.3).
+
+    The percept is a population measure over time: DC spikes are pooled in summation windows of
+    ``summation_window_ms``; windows holding at least ``sync_min_spikes`` spikes are synchronous, and
+    their spikes per second of stimulation-on time are the synchronous drive ``S`` (Hz). The perceived
+    intensity is ``I = log2(1 + S / drive_reference_hz)`` (arbitrary units); paresthesia when ``I >= 1``.
+    """
 
     sync_window_ms: float = Field(
         2.0, gt=0, le=50.0,
         description="A DC spike belongs to its pulse's volley when it falls within this time of the pulse onset.",
     )
+    summation_window_ms: float = Field(
+        10.0, gt=0, le=1000.0,
+        description="DC spikes are pooled over windows of this length (temporal summation by the second-order "
+        "neurons; at <= 100 Hz every window holds at most one pulse, so tonic 50 Hz is judged pulse by pulse). "
+        f"{_ASSUMPTION} (docs/MODEL.md §2.3).",
+    )
+    sync_min_spikes: int = Field(
+        3, ge=1, le=10_000,
+        description="A summation window is synchronous when it holds at least this many DC spikes (distinct fibres "
+        "per pulse); synchronous DC activity is needed for paresthesia (Sagalajev et al. 2024 Neuron 112:404); "
+        f"the number is an {_ASSUMPTION}, kept from the v1 per-pulse rule.",
+    )
+    drive_reference_hz: float = Field(
+        75.0, gt=0, le=1e6,
+        description="Synchronous drive S0 (DC spikes/s in synchronous windows) at which the perceived intensity is 1 "
+        "and paresthesia starts: 3-fibre volleys on half the pulses at 50 Hz (the v1 rule), which keeps the tonic 50 Hz "
+        f"calibration (docs/MODEL.md §2.5; {_ASSUMPTION}).",
+    )
+    discomfort_intensity: float = Field(
+        5.0, gt=1.0, le=100.0,
+        description="Discomfort also when the perceived intensity reaches this ceiling (S = 31 S0); set above "
+        "what tonic 50 Hz reaches at its DR discomfort threshold, so it binds only for dense high-rate "
+        f"drive ({_ASSUMPTION}).",
+    )
     perception_count: int = Field(
         3, ge=1,
-        description="Paresthesia needs at least this many modelled DC fibres in one pulse's volley "
-        "(synchronous DC spiking is needed for paresthesia, Sagalajev et al. 2024 Neuron 112:404; "
-        f"docs/MODEL.md §2.3; {_ASSUMPTION} for the number).",
+        description="v1 per-pulse figure (reported as volley_fraction, no longer the paresthesia criterion): a pulse "
+        f"carries a perception-sized DC volley with at least this many DC fibres ({_ASSUMPTION}).",
     )
     perception_fraction: float = Field(
         0.5, gt=0, le=1.0,
-        description="... on at least this fraction of the pulses of one channel (50 % point of a psychometric "
-        "threshold; judged per channel so multiplexed components are not diluted).",
+        description="v1 per-pulse rule kept for reference (summary key volley_rule_met): a perception-sized volley "
+        "on at least this fraction of one channel's pulses.",
     )
     discomfort_dr_count: int = Field(
         2, ge=1,
@@ -127,3 +158,32 @@ class PerceptionParams(Params):
     max_pulse_counts: int = Field(
         10_000, ge=0, description="Per-pulse DC volley counts are stored for at most this many pulses."
     )
+
+
+#: Fibre models a patient can select (``[patient.fibers] fiber_model``); the dispatch is
+#: :data:`scs_sim.fibers.models.FIBER_MODELS`.
+FIBER_MODEL_NAMES = ("fast", "biophysical")
+
+
+class FiberParams(ExcitationParams):
+    """The ``[patient.fibers]`` table: the excitation parameters plus the choice of fibre model."""
+
+    fiber_model: Literal["fast", "biophysical"] = Field(
+        "fast",
+        description="'fast': the event-driven leaky integrator (scs_sim.fibers.recruitment); 'biophysical': the "
+        "nonlinear reference fibre (scs_sim.fibers.biophysical), much slower.",
+    )
+
+    @field_validator("fiber_model")
+    @classmethod
+    def _installed(cls, v: str) -> str:
+        from scs_sim.fibers.models import fiber_model_available
+
+        if not fiber_model_available(v):
+            raise ValueError(f"fibre model '{v}' is not available in this installation (its module is missing); "
+                             "allowed here: 'fast'")
+        return v
+
+    def excitation(self) -> ExcitationParams:
+        """The :class:`ExcitationParams` part (what :func:`~scs_sim.fibers.recruitment.recruit` takes)."""
+        return ExcitationParams(**self.model_dump(exclude={"fiber_model"}))

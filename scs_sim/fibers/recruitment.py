@@ -3,7 +3,7 @@
 This module owns :func:`recruit` (pulse train + fibre population + ``numpy.random.Generator`` ->
 :class:`Recruitment`), its private numba kernel ``_recruit_kernel`` with the named bundles it takes
 (:class:`KernelParams`, :class:`Phases`, :class:`FiberArrays`, :class:`FiberState`,
-:class:`SpikeBuffer`), and :class:`Recruitment` (spikes and population summaries). The parameter
+:class:`SpikeBuffer`, defined in :mod:`scs_sim.fibers.kernel_types`), and :class:`Recruitment` (spikes and population summaries). The parameter
 models are in :mod:`scs_sim.fibers.params`, the threshold searches in :mod:`scs_sim.fibers.threshold`.
 Equations, defaults, sources and the calibration are in ``docs/MODEL.md`` §2.
 
@@ -29,7 +29,6 @@ A biophysical fibre model can replace this one behind the same :func:`recruit` s
 from __future__ import annotations
 
 import math
-from collections import namedtuple
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -37,66 +36,15 @@ import numpy as np
 from scs_sim._jit import njit
 from scs_sim.errors import ConfigError
 from scs_sim.fibers.anatomy import FiberPopulation
+from scs_sim.fibers.kernel_types import FiberArrays, FiberState, Phases, SpikeBuffer, kernel_params
+from scs_sim.fibers.kernel_types import KernelParams as KernelParams  # re-exported beside the kernel
 from scs_sim.fibers.params import ExcitationParams, PerceptionParams
+from scs_sim.fibers.percept import SummationWindows, on_time_s, perceived_intensity, sync_counts
 
-__all__ = ["Recruitment", "recruit"]
+__all__ = ["RecruitStream", "Recruitment", "recruit"]
 
 #: Fibre-pulse pairs per chunk (bounds the noise array: 2e6 doubles = 16 MB).
 CHUNK_FIBER_PULSES = 2_000_000
-
-# --- the kernel's named bundles (module-level namedtuples: nopython-mode and cache friendly) --------
-#: Scalars of the excitation model as the kernel reads them, SI units; built by :func:`kernel_params`.
-KernelParams = namedtuple("KernelParams", [
-    "tau_s",        # membrane (integrator) time constant, s
-    "t_abs_s",      # absolute refractory period, s
-    "r_at_spike",   # relative-refractory elevation set at a spike (it decays to rel_refractory_amp by t_abs_s)
-    "tau_rr_s",     # decay time constant of the relative refractoriness, s
-    "a_spike_inc",  # accommodation added per spike (dimensionless)
-    "a_gain",       # accommodation per depolarising phase per unit end-of-phase state v / theta0
-    "a_khz_inc",    # accommodation per spike, times the facilitation saturation w / (1 + w)
-    "tau_a_s",      # accommodation decay time constant, s
-    "f_gain",       # facilitation per depolarising phase per unit end-of-phase state v / theta0
-    "tau_f_s",      # facilitation decay time constant, s
-    "f_max",        # largest fractional threshold reduction by facilitation
-    "noise_sd",     # relative threshold noise per pulse and fibre
-    "sync_s",       # a DC spike belongs to its pulse's volley within this time of the pulse onset, s
-    "block",        # bool: phenomenological conduction block on
-    "block_dt_s",   # a depolarising phase this soon after the previous one on its channel can block, s
-    "block_drive",  # ... when the drive u is at least this multiple of the fibre's threshold factor
-])
-#: One chunk of the pulse train (phase arrays of ``PulseTrain.chunks``, pulse indices chunk-local).
-Phases = namedtuple("Phases", ["start_s", "width_s", "current_ma", "channel", "pulse", "onset_s"])
-#: The fibre population as the kernel reads it.
-FiberArrays = namedtuple("FiberArrays", ["coupling", "theta0", "is_dc"])
-#: Per-fibre model state (and the per-channel / global clocks), carried across chunks, updated in place.
-FiberState = namedtuple("FiberState", ["v", "a", "w", "r", "ref_end_s", "last_counted", "prev_dep_s",
-                                       "t_now_s"])
-#: Spike output: stored spikes (capped) and exact per-fibre counts, updated in place.
-SpikeBuffer = namedtuple("SpikeBuffer", ["t_s", "fiber", "n_stored", "count"])
-
-
-def kernel_params(p: ExcitationParams, perception: PerceptionParams) -> KernelParams:
-    """The kernel's scalars (SI units) from the parameter models."""
-    return KernelParams(
-        tau_s=float(p.tau_ms * 1e-3),
-        t_abs_s=float(p.abs_refractory_ms * 1e-3),
-        # r is stored so that it equals rel_refractory_amp when the absolute refractory period ends.
-        r_at_spike=float(p.rel_refractory_amp * math.exp(p.abs_refractory_ms / p.rel_refractory_tau_ms)),
-        tau_rr_s=float(p.rel_refractory_tau_ms * 1e-3),
-        a_spike_inc=float(p.accommodation_spike_inc),
-        a_gain=float(p.accommodation_gain),
-        a_khz_inc=float(p.accommodation_khz_inc),
-        tau_a_s=float(p.accommodation_tau_ms * 1e-3),
-        f_gain=float(p.facilitation_gain),
-        tau_f_s=float(p.facilitation_tau_ms * 1e-3),
-        f_max=float(p.facilitation_max),
-        noise_sd=float(p.noise_sd),
-        sync_s=float(perception.sync_window_ms * 1e-3),
-        block=bool(p.block),
-        block_dt_s=float(1.0 / p.block_rate_hz),
-        block_drive=float(p.block_drive_factor),
-    )
-
 
 @njit
 def _recruit_kernel(phases, noise, fib, prm, state, out, dc_pulse_count):
@@ -315,9 +263,17 @@ class Recruitment:
     dc_count_hist : int array (n_dc + 1,)
         Number of pulses with a DC volley of each size 0..n_dc (all pulses).
     channel_pulses, channel_volleys : int arrays (n_channels,)
-        Pulses per channel of the train, and how many of them carried a perception-sized DC volley
-        (paresthesia is judged per channel, so a multiplexed program's 50 Hz component is not diluted
-        by its kHz component's pulses).
+        Pulses per channel of the train, and how many of them carried a ``perception_count``-sized DC
+        volley (the v1 per-pulse figures ``volley_fraction`` / ``volley_rule_met``; paresthesia itself is
+        the population percept of :mod:`scs_sim.fibers.percept`, where components add and never dilute).
+    perception : PerceptionParams
+        The criteria :meth:`summary` applies.
+    window_count_hist : int array or None
+        From :class:`scs_sim.fibers.percept.SummationWindows`: number of summation windows holding each DC
+        spike count (index = count). None (a model that did not pool windows): :meth:`summary` falls back
+        to pulse-by-pulse volleys (``dc_count_hist``).
+    on_time_s : float or None
+        Stimulation-on time within ``[0, duration_s)`` (None: ``duration_s``).
     """
 
     spike_times_s: np.ndarray
@@ -332,6 +288,8 @@ class Recruitment:
     channel_pulses: np.ndarray
     channel_volleys: np.ndarray
     perception: PerceptionParams = field(default_factory=PerceptionParams)
+    window_count_hist: np.ndarray | None = None
+    on_time_s: float | None = None
 
     # -- per-fibre views -----------------------------------------------------------------------
     def spikes(self, fiber: int) -> np.ndarray:
@@ -361,8 +319,24 @@ class Recruitment:
         return (self.spike_count > 0) & (by_pulse | by_rate)
 
     # -- population summaries ------------------------------------------------------------------
+    def _on_time(self) -> float:
+        return float(self.duration_s if self.on_time_s is None else self.on_time_s)
+
+    def _sync_drive(self) -> tuple[float, int]:
+        """Synchronous DC drive (spikes/s of on-time in synchronous summation windows) and the number of
+        synchronous windows; pulse-by-pulse volleys when no windows were pooled."""
+        hist = self.dc_count_hist if self.window_count_hist is None else self.window_count_hist
+        spikes, windows = sync_counts(np.asarray(hist), self.perception.sync_min_spikes)
+        on = self._on_time()
+        return (spikes / on if on > 0 else 0.0), windows
+
     def summary(self) -> dict:
-        """Recruitment figures (the ``scs-sim recruit`` JSON keys and more)."""
+        """Recruitment and perception figures (the ``scs-sim recruit`` JSON keys; docs/MODEL.md §2.3).
+
+        ``paresthesia`` is the population percept (``sync_drive_hz >= drive_reference_hz``, i.e.
+        ``perceived_intensity >= 1``); ``volley_fraction`` / ``volley_rule_met`` are the v1 per-pulse
+        figures, kept for reference.
+        """
         p = self.perception
         dc = ~self.is_dr
         n_dc = int(dc.sum())
@@ -388,7 +362,11 @@ class Recruitment:
         driven = self.driven
         driven_dc = int(np.count_nonzero(driven & dc))
         driven_dr = int(np.count_nonzero(driven & self.is_dr))
-        discomfort = driven_dr >= p.discomfort_dr_count or driven_dc >= p.discomfort_dc_fraction * n_dc
+        drive, n_sync = self._sync_drive()
+        intensity = perceived_intensity(drive, p.drive_reference_hz)
+        by_intensity = intensity >= p.discomfort_intensity
+        discomfort = (driven_dr >= p.discomfort_dr_count or driven_dc >= p.discomfort_dc_fraction * n_dc
+                      or by_intensity)
         return {
             "recruited_dc_fibers": rec_dc,
             "recruited_dr_fibers": rec_dr,
@@ -401,8 +379,14 @@ class Recruitment:
             "active_dc_fibers_eff": n_eff,
             "volley_fraction": volley_fraction,
             "mean_dc_volley": s1 / self.n_pulses if self.n_pulses else 0.0,
-            "paresthesia": bool(self.n_pulses > 0 and volley_fraction >= p.perception_fraction),
+            "volley_rule_met": bool(self.n_pulses > 0 and volley_fraction >= p.perception_fraction),
+            "sync_drive_hz": drive,
+            "sync_windows": n_sync,
+            "perceived_intensity": intensity,
+            "paresthesia": bool(self.n_pulses > 0 and drive >= p.drive_reference_hz),
             "discomfort": bool(discomfort),
+            "discomfort_by_intensity": bool(by_intensity),
+            "on_time_s": self._on_time(),
             "n_pulses": self.n_pulses,
             "n_spikes": int(self.spike_count.sum()),
             "truncated": self.truncated,
@@ -447,72 +431,154 @@ def recruit(train, fibers: FiberPopulation, rng: np.random.Generator, duration_s
     >>> r.summary()["paresthesia"]
     True
     """
-    params = params or ExcitationParams()
-    perception = perception or PerceptionParams()
-    if not isinstance(rng, np.random.Generator):
-        raise ConfigError(f"rng must be a numpy.random.Generator (got {type(rng).__name__})", key="rng")
-    if not (isinstance(duration_s, int | float) and math.isfinite(duration_s) and duration_s > 0):
-        raise ConfigError(f"must be finite and > 0 (got {duration_s!r})", key="duration_s")
-    if int(max_spikes) < 0:
-        raise ConfigError(f"must be >= 0 (got {max_spikes!r})", key="max_spikes")
-    n = fibers.n
-    coup = _channel_couplings(train, fibers, params)
-    theta0 = np.ascontiguousarray(fibers.threshold_factor, dtype=np.float64)
-    is_dc = np.ascontiguousarray(~fibers.is_dr)
-    n_dc = int(is_dc.sum())
-    prm = kernel_params(params, perception)
-    fib = FiberArrays(coupling=coup, theta0=theta0, is_dc=is_dc)
-    state = FiberState(v=np.zeros(n), a=np.zeros(n), w=np.zeros(n), r=np.zeros(n), ref_end_s=np.full(n, -np.inf),
-                       last_counted=np.full(n, -1, dtype=np.int64),
-                       prev_dep_s=np.full(len(train.channels), -np.inf), t_now_s=np.zeros(1))
-    out = SpikeBuffer(t_s=np.empty(int(max_spikes)), fiber=np.empty(int(max_spikes), dtype=np.int64),
-                      n_stored=np.zeros(1, dtype=np.int64), count=np.zeros(n, dtype=np.int64))
-    last_counted, spike_count, n_stored = state.last_counted, out.count, out.n_stored
-    hist = np.zeros(n_dc + 1, dtype=np.int64)
-    n_ch = len(train.channels)
-    channel_pulses = np.zeros(n_ch, dtype=np.int64)
-    channel_volleys = np.zeros(n_ch, dtype=np.int64)
-    stored_counts: list[np.ndarray] = []
-    n_kept = 0
-    n_pulses = 0
-    max_pulses = max(1, CHUNK_FIBER_PULSES // max(n, 1))
-    for ch in train.chunks(0.0, float(duration_s), max_pulses=max_pulses):
-        npc = ch.n_pulses
-        if npc == 0:
-            continue
-        noise = rng.standard_normal((npc, n))
-        dc_pulse_count = np.zeros(npc, dtype=np.int64)
-        phases = Phases(start_s=ch.start_s, width_s=ch.width_s, current_ma=ch.current_ma,
-                        channel=ch.channel.astype(np.int64), pulse=ch.pulse - ch.first_pulse, onset_s=ch.onset_s)
-        _recruit_kernel(phases, noise, fib, prm, state, out, dc_pulse_count)
-        last_counted -= npc  # local pulse indices restart at 0 in the next chunk
-        hist += np.bincount(dc_pulse_count, minlength=n_dc + 1)[: n_dc + 1]
-        pulse_channel = np.zeros(npc, dtype=np.int64)
-        pulse_channel[ch.pulse - ch.first_pulse] = ch.channel
-        channel_pulses += np.bincount(pulse_channel, minlength=n_ch)
-        volley = dc_pulse_count >= perception.perception_count
-        channel_volleys += np.bincount(pulse_channel[volley], minlength=n_ch)
-        if n_kept < perception.max_pulse_counts:
-            take = dc_pulse_count[: perception.max_pulse_counts - n_kept]
-            stored_counts.append(take.astype(np.int32))
-            n_kept += take.size
-        n_pulses += npc
-    ns = int(n_stored[0])
-    t, f = out.t_s[:ns], out.fiber[:ns]
-    order = np.lexsort((t, f))
-    ptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(f, minlength=n), out=ptr[1:])
-    return Recruitment(
-        spike_times_s=t[order].copy(),
-        fiber_ptr=ptr,
-        spike_count=spike_count,
-        truncated=bool(spike_count.sum() > ns),
-        is_dr=np.asarray(fibers.is_dr).copy(),
-        duration_s=float(duration_s),
-        n_pulses=n_pulses,
-        pulse_dc_count=np.concatenate(stored_counts) if stored_counts else np.zeros(0, np.int32),
-        dc_count_hist=hist,
-        channel_pulses=channel_pulses,
-        channel_volleys=channel_volleys,
-        perception=perception,
-    )
+    stream = RecruitStream(train, fibers, rng, duration_s, params=params, perception=perception,
+                           max_spikes=max_spikes)
+    stream.advance(float(duration_s), deliver=False)
+    return stream.result()
+
+
+class RecruitStream:
+    """:func:`recruit` window by window: :meth:`advance` runs the pulses up to a time and returns the
+    dorsal-column spikes they produced; :meth:`result` gives the :class:`Recruitment` of the run so far.
+
+    The fibre state, the noise generator and every summary counter carry across windows, and the
+    kernel's chunks are cut at window ends only, so the spikes and counters do not depend on the
+    windows (:func:`recruit` is one window). Stored spike times (:attr:`Recruitment.spike_times_s`)
+    are those before ``record_s`` (default: all), at most ``max_spikes``; counts stay exact.
+    Arguments as :func:`recruit`.
+    """
+
+    def __init__(self, train, fibers: FiberPopulation, rng: np.random.Generator, duration_s: float, *,
+                 params: ExcitationParams | None = None, perception: PerceptionParams | None = None,
+                 max_spikes: int = 2_000_000, record_s: float = math.inf):
+        params = params or ExcitationParams()
+        perception = perception or PerceptionParams()
+        if not isinstance(rng, np.random.Generator):
+            raise ConfigError(f"rng must be a numpy.random.Generator (got {type(rng).__name__})", key="rng")
+        if not (isinstance(duration_s, int | float) and math.isfinite(duration_s) and duration_s > 0):
+            raise ConfigError(f"must be finite and > 0 (got {duration_s!r})", key="duration_s")
+        if int(max_spikes) < 0:
+            raise ConfigError(f"must be >= 0 (got {max_spikes!r})", key="max_spikes")
+        n = fibers.n
+        self.train, self.fibers, self.rng, self.duration_s = train, fibers, rng, float(duration_s)
+        self.perception, self.max_spikes = perception, int(max_spikes)
+        self.record_all = not record_s < duration_s
+        self.record_s = float(record_s)
+        coup = _channel_couplings(train, fibers, params)
+        theta0 = np.ascontiguousarray(fibers.threshold_factor, dtype=np.float64)
+        is_dc = np.ascontiguousarray(~fibers.is_dr)
+        self.n_dc = n_dc = int(is_dc.sum())
+        self.prm = kernel_params(params, perception)
+        self.fib = FiberArrays(coupling=coup, theta0=theta0, is_dc=is_dc)
+        self.state = FiberState(v=np.zeros(n), a=np.zeros(n), w=np.zeros(n), r=np.zeros(n),
+                                ref_end_s=np.full(n, -np.inf), last_counted=np.full(n, -1, dtype=np.int64),
+                                prev_dep_s=np.full(len(train.channels), -np.inf), t_now_s=np.zeros(1))
+        # one chunk's spikes (np.empty: only the pages written are resident), drained after every chunk
+        cap = max(int(max_spikes), 2 * CHUNK_FIBER_PULSES)
+        self.out = SpikeBuffer(t_s=np.empty(cap), fiber=np.empty(cap, dtype=np.int64),
+                               n_stored=np.zeros(1, dtype=np.int64), count=np.zeros(n, dtype=np.int64))
+        self.hist = np.zeros(n_dc + 1, dtype=np.int64)
+        n_ch = len(train.channels)
+        self.channel_pulses = np.zeros(n_ch, dtype=np.int64)
+        self.channel_volleys = np.zeros(n_ch, dtype=np.int64)
+        self.windows = SummationWindows(perception.summation_window_ms * 1e-3, perception.sync_min_spikes)
+        self.stored_counts: list[np.ndarray] = []
+        self.n_kept = 0
+        self.n_pulses = 0
+        self.lost = 0  # spikes beyond one chunk's buffer (never with CHUNK_FIBER_PULSES-sized chunks)
+        self._rec_t: list[np.ndarray] = []
+        self._rec_f: list[np.ndarray] = []
+        self._n_rec = 0
+        self.t_s = 0.0
+        self.max_pulses = max(1, CHUNK_FIBER_PULSES // max(n, 1))
+
+    def advance(self, t_end_s: float, *, deliver: bool = True, roots: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """Run the pulses with onsets in ``[t, t_end_s)`` (``t``: the previous end); return their DC
+        spikes as aligned (times s, DC fibre index), sorted by time then fibre, as
+        :meth:`Recruitment.dc_spikes` orders them (empty with ``deliver=False``); with ``roots`` the
+        DR fibres' spikes too, at their fibre index (DC fibres come first)."""
+        t_end_s = min(float(t_end_s), self.duration_s)
+        perception, n_dc, out = self.perception, self.n_dc, self.out
+        n = self.fibers.n
+        n_ch = len(self.train.channels)
+        win_t: list[np.ndarray] = []
+        win_f: list[np.ndarray] = []
+        if t_end_s <= self.t_s:
+            return np.zeros(0), np.zeros(0, dtype=np.int64)
+        for ch in self.train.chunks(self.t_s, t_end_s, max_pulses=self.max_pulses):
+            npc = ch.n_pulses
+            if npc == 0:
+                continue
+            noise = self.rng.standard_normal((npc, n))
+            dc_pulse_count = np.zeros(npc, dtype=np.int64)
+            phases = Phases(start_s=ch.start_s, width_s=ch.width_s, current_ma=ch.current_ma,
+                            channel=ch.channel.astype(np.int64), pulse=ch.pulse - ch.first_pulse, onset_s=ch.onset_s)
+            n_new = _recruit_kernel(phases, noise, self.fib, self.prm, self.state, out, dc_pulse_count)
+            self.state.last_counted[:] -= npc  # local pulse indices restart at 0 in the next chunk
+            self.hist += np.bincount(dc_pulse_count, minlength=n_dc + 1)[: n_dc + 1]
+            self.windows.add(ch.onset_s, dc_pulse_count)
+            pulse_channel = np.zeros(npc, dtype=np.int64)
+            pulse_channel[ch.pulse - ch.first_pulse] = ch.channel
+            self.channel_pulses += np.bincount(pulse_channel, minlength=n_ch)
+            volley = dc_pulse_count >= perception.perception_count
+            self.channel_volleys += np.bincount(pulse_channel[volley], minlength=n_ch)
+            if self.n_kept < perception.max_pulse_counts:
+                take = dc_pulse_count[: perception.max_pulse_counts - self.n_kept]
+                self.stored_counts.append(take.astype(np.int32))
+                self.n_kept += take.size
+            self.n_pulses += npc
+            ns = int(out.n_stored[0])
+            out.n_stored[0] = 0
+            self.lost += int(n_new) - ns
+            t, f = out.t_s[:ns], out.fiber[:ns]
+            if deliver:
+                dc = slice(None) if roots else f < n_dc
+                win_t.append(t[dc].copy())
+                win_f.append(f[dc].copy())
+            self._record(t, f)
+        self.t_s = t_end_s
+        if not win_t:
+            return np.zeros(0), np.zeros(0, dtype=np.int64)
+        t, f = np.concatenate(win_t), np.concatenate(win_f)
+        order = np.lexsort((f, t))
+        return t[order], f[order]
+
+    def _record(self, t: np.ndarray, f: np.ndarray) -> None:
+        room = self.max_spikes - self._n_rec
+        if room <= 0:
+            return
+        if not self.record_all:
+            keep = t < self.record_s
+            t, f = t[keep], f[keep]
+        t, f = t[:room], f[:room]
+        if t.size:
+            self._rec_t.append(t.copy())
+            self._rec_f.append(f.copy())
+            self._n_rec += t.size
+
+    def result(self) -> Recruitment:
+        """The :class:`Recruitment` of ``[0, t)`` (``t``: the last :meth:`advance` end)."""
+        n = self.fibers.n
+        ns = self._n_rec
+        t = np.concatenate(self._rec_t) if self._rec_t else np.zeros(0)
+        f = np.concatenate(self._rec_f) if self._rec_f else np.zeros(0, dtype=np.int64)
+        order = np.lexsort((t, f))
+        ptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(f, minlength=n), out=ptr[1:])
+        spike_count = self.out.count
+        return Recruitment(
+            spike_times_s=t[order].copy(),
+            fiber_ptr=ptr,
+            spike_count=spike_count,
+            truncated=bool(spike_count.sum() > ns),
+            is_dr=np.asarray(self.fibers.is_dr).copy(),
+            duration_s=float(self.t_s),
+            n_pulses=self.n_pulses,
+            pulse_dc_count=np.concatenate(self.stored_counts) if self.stored_counts else np.zeros(0, np.int32),
+            dc_count_hist=self.hist,
+            channel_pulses=self.channel_pulses,
+            channel_volleys=self.channel_volleys,
+            perception=self.perception,
+            window_count_hist=self.windows.result().count_hist,
+            on_time_s=on_time_s(getattr(self.train, "modifiers", None), float(self.t_s)),
+        )

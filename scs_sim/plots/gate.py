@@ -61,6 +61,12 @@ def plot_population_rates(result, ax=None, *, pops=("wdr", "local_in", "surround
     if baseline and "wdr" in result.baseline_rates_hz:
         ax.plot(result.t_s, sm(result.baseline_rates_hz["wdr"]), color=_POP_COLORS["wdr"], ls="--", lw=1.0,
                 label="wdr, no stimulation")
+    # past the recorded span (simulation.record_s): the mean WDR rate of every window, as steps
+    win_t, win = getattr(result, "window_t_s", np.zeros(0)), getattr(result, "window_rates_hz", {})
+    if win_t.size > 1 and "wdr" in win and result.t_s.size and win_t[-1] > result.t_s[-1]:
+        end = result.metrics.get("duration_s", win_t[-1] + (win_t[-1] - win_t[-2]))
+        ax.stairs(win["wdr"], np.append(win_t, end), color=_POP_COLORS["wdr"], lw=1.0, alpha=0.7,
+                  label="wdr, per window")
     _shade(ax, result.stim_on)
     ax.set_xlabel("time (s)")
     ax.set_ylabel("rate (Hz per cell)")

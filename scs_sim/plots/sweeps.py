@@ -71,6 +71,20 @@ def _relief_yerr(means, ci):
     return np.vstack([ci, np.nan_to_num(upper)])
 
 
+def _relief_err(comparison, means):
+    """(2, n) error bars of relief: the cohort's bootstrap interval (``relief_pct_ci_low`` / ``_high``)
+    when present, else the symmetric ``relief_pct_ci95`` capped at :data:`RELIEF_MAX`."""
+    m = np.asarray(means, dtype=float)
+    if {"relief_pct_ci_low", "relief_pct_ci_high"} <= set(comparison.columns):
+        lo = _numeric(comparison["relief_pct_ci_low"]).to_numpy(dtype=float)
+        hi = _numeric(comparison["relief_pct_ci_high"]).to_numpy(dtype=float)
+        if np.isfinite(lo).any():
+            return np.vstack([np.nan_to_num(np.clip(m - lo, 0, None)), np.nan_to_num(np.clip(hi - m, 0, None))])
+    if "relief_pct_ci95" not in comparison.columns:
+        return None
+    return _relief_yerr(m, _numeric(comparison["relief_pct_ci95"]).to_numpy(dtype=float))
+
+
 def _feasible(comparison) -> np.ndarray:
     if "feasible" in comparison.columns:
         return comparison["feasible"].to_numpy(dtype=bool)
@@ -278,11 +292,12 @@ def plot_pareto(
     )
     if (~ok).any():
         ax.scatter(xs[~ok], ys[~ok], s=40, color="0.35", marker="x", zorder=3, label="infeasible")
-    if "relief_pct_ci95" in comparison.columns and y == "relief_pct_mean":
+    yerr = _relief_err(comparison, ys) if y == "relief_pct_mean" else None
+    if yerr is not None:
         ax.errorbar(
             xs,
             ys,
-            yerr=_relief_yerr(ys, _numeric(comparison["relief_pct_ci95"]).to_numpy(dtype=float)),
+            yerr=yerr,
             fmt="none",
             ecolor="0.6",
             elinewidth=0.8,
@@ -331,10 +346,10 @@ def plot_comparison_bars(
     n = len(comparison)
     vals = _numeric(comparison[metric]).to_numpy(dtype=float)
     err = None
-    if ci in comparison.columns:
+    if metric == "relief_pct_mean" and ci == "relief_pct_ci95":
+        err = _relief_err(comparison, np.nan_to_num(vals))
+    elif ci in comparison.columns:
         err = _numeric(comparison[ci]).fillna(0).to_numpy(dtype=float)
-        if metric == "relief_pct_mean":
-            err = _relief_yerr(np.nan_to_num(_numeric(comparison[metric]).to_numpy(dtype=float)), err)
     front = comparison["pareto"].to_numpy(dtype=bool) if "pareto" in comparison.columns else np.zeros(n, bool)
     ok = _feasible(comparison)
     ypos = np.arange(n)[::-1]

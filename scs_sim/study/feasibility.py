@@ -80,8 +80,9 @@ def row_feasibility(table) -> tuple[np.ndarray, list[str], np.ndarray]:
 
 def _group_index(cmp, table) -> tuple[str, str] | None:
     """(comparison column, table column) that map comparison rows to table rows, or None."""
-    if "point" in cmp.columns and "point" in table.columns:
-        return "point", "point"
+    for c in ("cohort.point", "point"):  # a cohort's program spans many points: one per patient
+        if c in cmp.columns and c in table.columns:
+            return c, c
     for c in ("program", "program_name"):
         if c in table.columns and set(cmp["program"].astype(str)) <= set(table[c].astype(str)):
             return "program", c

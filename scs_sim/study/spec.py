@@ -7,9 +7,9 @@ comparison statistics are described in docs/MODEL.md §6)::
     [simulation]
     duration_s = 10.0
     [sweep]
-    method = "grid"        # grid | random | lhs | sobol (scs_sim.study.samplers.SAMPLERS)
+    method = "grid"        # grid | random | lhs | sobol | saltelli | morris (study.samplers.SAMPLERS)
     replicates = 3         # seeds per point
-    points = 64            # random / lhs / sobol only
+    points = 64            # random / lhs / sobol: points; saltelli: N base samples; morris: trajectories
     seed = 1               # the sweep's root seed (default: simulation.seed)
     seeds = "common"       # common (default) | independent
     [sweep.axes]
@@ -21,7 +21,10 @@ Axes are keyed by dotted config key. A value is a list (grid only: categorical o
 ``{ range = [a, b], num = n }`` (linear) or ``{ log_range = [a, b], num = n }`` (geometric). For
 random / lhs / sobol the ranges are bounds (``log_range`` sampled uniformly in log space, ``num``
 unused) and ``points`` sets the design size; axes whose base value is an integer are rounded. The
-designs are made in :mod:`scs_sim.study.samplers`.
+designs are made in :mod:`scs_sim.study.samplers`. The sensitivity designs make more points than
+``points``: ``saltelli`` N(D + 2) for N = ``points`` (a power of 2) and D axes, ``morris`` r(D + 1)
+for r = ``points`` trajectories; the size limit counts those (times ``replicates``) before the design
+is made. Their indices: :mod:`scs_sim.study.sensitivity`.
 
 Seeds. Row ``(point, replicate)`` runs with ``simulation.seed`` =
 
@@ -59,6 +62,7 @@ from scs_sim.config.overrides import (
     set_dotted,
 )
 from scs_sim.errors import ConfigError, check_keys, suggest
+from scs_sim.study.cohort import Cohort, parse_cohort
 from scs_sim.study.inputs import digest_files, track_reads
 from scs_sim.study.samplers import SAMPLERS, design
 from scs_sim.study.store import spec_hash
@@ -90,7 +94,7 @@ RUN_OVERHEAD_S = 0.02
 #: the 27 rows x 53 columns of ``burst_grid``; used for the memory estimate of a refused sweep only.
 ROW_BYTES = 500
 DEFAULT_EVALUATOR = "scs_sim.simulation:evaluate"
-_SWEEP_KEYS = ("method", "replicates", "points", "seed", "seeds", "chunk_size", "axes")
+_SWEEP_KEYS = ("method", "replicates", "points", "seed", "seeds", "chunk_size", "axes", "cohort")
 
 
 def _axis_where(key: str) -> str:
@@ -155,6 +159,8 @@ class SweepSpec:
     file: str | None = None
     base_dir: str | None = None
     evaluator: str = DEFAULT_EVALUATOR
+    #: Virtual patients (``[sweep.cohort]``, :mod:`scs_sim.study.cohort`): every point runs on each.
+    cohort: Cohort | None = None
     #: ``{file: sha256}`` of every file read while the spec was loaded (includes, programs, CSVs,
     #: presets); their contents are part of the hash.
     inputs: dict = field(default_factory=dict)
@@ -168,6 +174,8 @@ class SweepSpec:
         """The points: one ``{axis key: value}`` dict per point, in point order."""
         if self._design is None:
             self._design = design(self.method, self.axes, self.points, self.seed)
+            if self.cohort is not None:
+                self._design = self.cohort.expand(self._design)
         return self._design
 
     @property
@@ -176,6 +184,8 @@ class SweepSpec:
 
     def seed_for(self, point: int, replicate: int) -> int:
         """``simulation.seed`` of row ``(point, replicate)`` (see the module docstring)."""
+        if self.cohort is not None and self.seeds == "common":
+            return self.cohort.noise_seed(self.seed, point % self.cohort.patients, replicate)
         key = (replicate,) if self.seeds == "common" else (point, replicate)
         ss = np.random.SeedSequence(self.seed, spawn_key=key)
         return int(ss.generate_state(1, dtype=np.uint32)[0])
@@ -198,6 +208,7 @@ class SweepSpec:
                 "axes": [a.as_dict() for a in self.axes],
             },
             "evaluator": self.evaluator,
+            **({"cohort": self.cohort.as_dict()} if self.cohort is not None else {}),
             "inputs": sorted(set(self.inputs.values())),  # contents, not paths: a moved folder still resumes
             "scs_sim": _package_version(),
         }
@@ -237,6 +248,8 @@ def point_dict(base: dict, values: dict, seed: int | None, file, base_dir) -> di
     """``base`` with each axis value set at its dotted key (whole sections first) and the row's seed."""
     d = copy.deepcopy(base)
     for key in sorted(values, key=lambda k: k.count(".")):  # whole sections before keys inside them
+        if key.startswith("cohort."):  # the row's place in a cohort (a column, not a config key)
+            continue
         set_dotted(d, key, values[key], file, base_dir)
     if seed is not None:
         d.setdefault("simulation", {})
@@ -390,6 +403,9 @@ def _load_spec(spec, overrides: Iterable[str], evaluate) -> SweepSpec:
             mode="json", exclude={"source", "sweep"}
         )
 
+    cohort = parse_cohort(raw_sweep, base, raw_sweep.get("axes") or {}, default_seed=_int_opt(
+        raw_sweep, "seed", base["simulation"]["seed"], file=file, minimum=0), file=file)
+    raw_sweep = {k: v for k, v in raw_sweep.items() if not (k == "cohort" or k.startswith("cohort."))}
     check_keys(raw_sweep, _SWEEP_KEYS, file=file, prefix="sweep")
     method = raw_sweep.get("method", "grid")
     if not isinstance(method, str) or method not in SAMPLERS:
@@ -422,7 +438,9 @@ def _load_spec(spec, overrides: Iterable[str], evaluate) -> SweepSpec:
     for key, value in axes_raw.items():
         check_key(base, key, where=_axis_where(key), file=file, axes=axes_raw)
         axes.append(_parse_axis(key, value, method, base, file))
-    check_size(axes, points if sized else None, replicates, base, file=file)
+    check_size(axes, points if sized else None, replicates, base, file=file, method=method, cohort=cohort)
+    if sized and SAMPLERS[method].check is not None and (why := SAMPLERS[method].check(points)):
+        raise ConfigError(why, file=file, key="sweep.points")
 
     out = SweepSpec(
         base=base,
@@ -436,6 +454,7 @@ def _load_spec(spec, overrides: Iterable[str], evaluate) -> SweepSpec:
         file=file,
         base_dir=base_dir,
         evaluator=evaluator_ref(evaluate),
+        cohort=cohort,
     )
     _validate_points(out)
     return out
@@ -457,16 +476,27 @@ def _human_s(s: float) -> str:
     return f"{s:.1f} s"
 
 
-def check_size(axes: list[Axis], points: int | None, replicates: int, base: dict, *, file=None) -> int:
+def check_size(
+    axes: list[Axis], points: int | None, replicates: int, base: dict, *, file=None, method: str | None = None,
+    cohort: Cohort | None = None,
+) -> int:
     """The number of runs (points × replicates), checked against :data:`MAX_RUNS` before anything
-    is expanded; a refusal names the largest factor's key and estimates the compute time."""
+    is expanded; a refusal names the largest factor's key and estimates the compute time. For a
+    sampled ``method`` that makes several points per ``points`` (saltelli, morris) the points are
+    counted by the sampler's ``size``."""
     counts = {_axis_where(a.key): (len(a.values) if a.kind == "values" else int(a.num or 1)) for a in axes}
-    n_points = points if points is not None else math.prod(counts.values())
+    sampler = SAMPLERS.get(method) if method is not None else None
+    if points is None:
+        design = math.prod(counts.values())
+    else:
+        design = sampler.n_points(points, len(axes)) if sampler is not None else points
+    patients = {"sweep.cohort.patients": cohort.patients} if cohort is not None else {}
+    n_points = design * math.prod(patients.values())
     runs = n_points * replicates
     if runs <= MAX_RUNS:
         return runs
-    factors = {"sweep.replicates": replicates}
-    factors.update({"sweep.points": points} if points is not None else counts)
+    factors = {"sweep.replicates": replicates, **patients}
+    factors.update({"sweep.points": design} if points is not None else counts)
     top = max(factors, key=factors.get)
     key = top
     if top in counts and isinstance(next(a for a in axes if _axis_where(a.key) == top).num, int):
@@ -474,15 +504,24 @@ def check_size(axes: list[Axis], points: int | None, replicates: int, base: dict
     dur = _duration(axes, base)
     per_run = RUN_OVERHEAD_S + dur * SECONDS_PER_SIM_S
     raise ConfigError(
-        f"{runs:,} runs ({n_points:,} points x {replicates:,} replicates) exceed the limit of "
+        f"{runs:,} runs ({n_points:,} points{_per_points(method, points, len(axes))} x {replicates:,} "
+        "replicates) exceed the limit of "
         f"{MAX_RUNS:,} runs per sweep (scs_sim.study.spec.MAX_RUNS); at about {per_run:.2g} s per run "
         f"({dur:g} s simulated x {SECONDS_PER_SIM_S} s per simulated second + {RUN_OVERHEAD_S} s) "
         f"that is {_human_s(runs * per_run)} of one core and about {runs * ROW_BYTES / 1e6:,.0f} MB of results "
-        f"({ROW_BYTES} B per row loaded): reduce this factor ({factors[top]:,}) or "
+        f"({ROW_BYTES} B per row loaded): reduce this factor ({points if top == 'sweep.points' else factors[top]:,}) or "
         "split the sweep",
         file=file,
         key=key,
     )
+
+
+def _per_points(method: str | None, points: int | None, n_axes: int) -> str:
+    """How a design's points follow from ``points`` (the sampler's ``size_text``; empty if none)."""
+    sampler = SAMPLERS.get(method) if method is not None else None
+    if points is None or sampler is None or not sampler.size_text:
+        return ""
+    return " = " + sampler.size_text.format(points=points, d=n_axes)
 
 
 def _validate_points(spec: SweepSpec) -> None:

@@ -43,7 +43,7 @@ from typing import Any
 from scs_sim.errors import ConfigError
 from scs_sim.study.lock import StoreLock
 
-__all__ = ["Store", "load_results", "read_manifest", "spec_hash", "MANIFEST", "FORMAT"]
+__all__ = ["Store", "load_results", "read_manifest", "spec_hash", "spec_diff", "MANIFEST", "FORMAT"]
 
 MANIFEST = "manifest.json"
 #: Version tag of the store layout (in the manifest).
@@ -79,6 +79,41 @@ def _jsonable(o: Any) -> Any:
 
 def _canonical(o: Any) -> bytes:
     return json.dumps(_jsonable(o), sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def _flat(node, prefix: str = "") -> dict:
+    """Dotted keys of a resolved spec; axes (lists of ``{"key": ...}``) by their key."""
+    if isinstance(node, dict):
+        out = {}
+        for k, v in node.items():
+            out.update(_flat(v, f"{prefix}{k}."))
+        return out or {prefix.rstrip("."): {}}
+    if isinstance(node, list) and node and all(isinstance(x, dict) and "key" in x for x in node):
+        out = {}
+        for x in node:
+            out.update(_flat({k: v for k, v in x.items() if k != "key"}, f'{prefix}"{x["key"]}".'))
+        return out
+    return {prefix.rstrip("."): node}
+
+
+def spec_diff(old: dict, new: dict) -> list[str]:
+    """The keys where two resolved specs differ, as ``key: store value -> this value`` (sorted);
+    ``base.`` is dropped from config keys (``simulation.duration_s``), ``inputs`` is left out."""
+    a = _flat({k: v for k, v in old.items() if k != "inputs"})
+    b = _flat({k: v for k, v in new.items() if k != "inputs"})
+    out = []
+    for k in sorted(set(a) | set(b)):
+        va, vb = a.get(k, _MISSING), b.get(k, _MISSING)
+        if va != vb:
+            out.append(f"{k.removeprefix('base.')}: {_show(va)} -> {_show(vb)}")
+    return out
+
+
+_MISSING = object()
+
+
+def _show(v) -> str:
+    return "(none)" if v is _MISSING else json.dumps(v, default=str)
 
 
 def spec_hash(resolved: dict) -> str:
@@ -285,9 +320,12 @@ class Store:
                 "would mix the old and the new content: restore the file, or use a new --out",
                 file=mpath,
             )
+        diff = spec_diff(old.get("spec", {}), _jsonable(resolved))
+        shown = "; ".join(diff[:6]) + (f"; and {len(diff) - 6} more" if len(diff) > 6 else "")
         return ConfigError(
             f"--resume: the store was made from another spec (store hash {old.get('hash')}, "
-            f"this spec {h}); use a new --out or the original spec",
+            f"this spec {h}){'; keys that differ (store -> this spec): ' + shown if shown else ''}; use a new "
+            "--out or the original spec",
             file=mpath,
         )
 

@@ -13,11 +13,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from scs_sim.validation import protocols_circuit, protocols_pipeline, protocols_recruitment
+from scs_sim.validation import (
+    protocols_biophysical,
+    protocols_circuit,
+    protocols_pipeline,
+    protocols_recruitment,
+)
 
 __all__ = ["PROTOCOLS"]
 
-_MODULES = (protocols_recruitment, protocols_circuit, protocols_pipeline)
+_MODULES = (protocols_recruitment, protocols_circuit, protocols_pipeline, protocols_biophysical)
 
 
 def _merge() -> dict[str, Callable[[bool], dict]]:

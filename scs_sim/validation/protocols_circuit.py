@@ -1,7 +1,8 @@
 """Validation protocols of the dorsal-horn circuit and the rate backend.
 
 Single-pulse suppression (Foreman / Zhang Fig 7c), wind-up (Zhang Fig 3a), A-fibre conditioning
-(Zhang Fig 5b), the segment gate, DC-collateral depression and the Crodelle 2019 rate model. Each
+(Zhang Fig 5b), the segment gate, DC-collateral depression, the Crodelle 2019 rate model and
+surround inhibition by receptive-field position (Gilbert 2022, on the whole pipeline). Each
 ``protocol_*`` function takes ``quick`` (fewer seeds) and returns ``{"metrics": {...}, "details": {...},
 "figure": {...}}``; :data:`scs_sim.validation.protocols.PROTOCOLS` merges this module's :data:`TABLE`
 into the one table.
@@ -15,8 +16,8 @@ import numpy as np
 
 from scs_sim.validation.references import FOREMAN_MEAN, PSTH_BIN_S, PSTH_N_BINS
 
-__all__ = ["TABLE", "protocol_conditioning", "protocol_foreman", "protocol_foreman_segment", "protocol_gate",
-           "protocol_rate", "protocol_stp", "protocol_windup"]
+__all__ = ["SURROUND_FACTORS", "TABLE", "all_surround_area", "protocol_conditioning", "protocol_foreman", "protocol_foreman_segment",
+           "protocol_gate", "protocol_rate", "protocol_stp", "protocol_surround", "protocol_windup", "surround_lead"]
 
 
 def _psth(wdr_t: np.ndarray, pulses: np.ndarray) -> tuple[np.ndarray, float, float]:
@@ -285,6 +286,99 @@ def protocol_gate(quick: bool) -> dict:
 
 
 #: This module's protocols (name -> function); :mod:`scs_sim.validation.protocols` merges the tables.
+#: Amplitudes of the surround-inhibition sweep, as multiples of each seed's perception threshold.
+SURROUND_FACTORS: tuple[float, ...] = (0.5, 0.7, 0.85, 1.0, 1.2, 1.5, 2.0, 2.5)
+#: Dermatomes in the painful area of the surround lead, and the surround width used there.
+SURROUND_AREA_SIZE, SURROUND_WIDTH = 3, 1
+
+
+def surround_lead(fibers, first_fiber: int, *, n_area: int = SURROUND_AREA_SIZE) -> list[str]:
+    """A painful area that puts the lead over its receptive-field surround.
+
+    The ``n_area`` dermatomes next to the dermatome of ``first_fiber`` (the lowest-threshold DC fibre):
+    caudal ones, or rostral ones when there is no room caudally. With ``surround_dermatomes >= 1`` that
+    fibre drives the surround; fibres of the painful dermatomes join in-field as the amplitude rises.
+    """
+    from scs_sim.fibers.anatomy import DERMATOMES
+
+    d1 = int(fibers.dermatomes()[first_fiber])
+    step = 1 if d1 + n_area < len(DERMATOMES) else -1
+    return [DERMATOMES[d1 + step * k] for k in range(1, n_area + 1)]
+
+
+def all_surround_area(fibers, fiber_mask: np.ndarray) -> list[str]:
+    """One dermatome outside the dermatomes of the fibres in ``fiber_mask`` and as close as possible to
+    all of them: with ``surround_dermatomes = 10`` (the maximum) every such fibre drives the surround
+    (none is in-field), when they span at most 10 dermatomes on either side of it."""
+    from scs_sim.fibers.anatomy import DERMATOMES
+
+    own = np.unique(fibers.dermatomes()[fiber_mask])
+    cand = [d for d in range(len(DERMATOMES)) if d not in set(own.tolist())]
+    best = min(cand, key=lambda d: (np.abs(own - d).max(), d))
+    return [DERMATOMES[best]]
+
+
+def protocol_surround(quick: bool) -> dict:
+    """Gilbert et al. 2022 surround inhibition: relief vs amplitude for a lead over the surround.
+
+    Default patient, ``tonic_90hz_subperception`` (90 Hz, 210 µs), 3 s runs; per seed the painful area is
+    :func:`surround_lead` of the first fibre the program recruits (``surround_dermatomes`` =
+    :data:`SURROUND_WIDTH`) and the amplitude steps through :data:`SURROUND_FACTORS` × the perception
+    threshold. Metrics: the best relief below the perception threshold; the drop from the best relief
+    to the relief at the highest amplitude (an optimum amplitude gives a drop > 0); and, at 1.2 × the
+    threshold, relief with every recruited DC fibre in-field (their own dermatomes as the painful area)
+    minus relief with every one of them in the surround (:func:`all_surround_area`, width 10): the same
+    fibres, the same spikes, the same network apart from their role.
+    """
+    from scs_sim.config.loader import load_patient, load_program
+    from scs_sim.fibers.anatomy import DERMATOMES, build_fibers
+    from scs_sim.fibers.recruitment import recruit
+    from scs_sim.fibers.threshold import threshold
+    from scs_sim.simulation import simulate
+    from scs_sim.stim.programs import pulse_train
+
+    seeds = [1] if quick else [1, 2, 3]
+    dur = 3.0
+    pat = load_patient("default")
+    prog, _ = load_program("tonic_90hz_subperception")
+    curves, below, drops, infield_minus, areas, pts = [], [], [], [], [], []
+    for s in seeds:
+        fib = build_fibers(pat.anatomy, np.random.default_rng(np.random.SeedSequence(s).spawn(4)[0]))
+        pt = threshold(prog, fib, s, which="perception")
+        first = threshold(prog, fib, s, which="recruitment")
+        rec = recruit(pulse_train(prog.model_copy(update={"amplitude_ma": first})), fib,
+                      np.random.default_rng(s), 0.5)
+        f1 = int(np.nonzero(rec.recruited & ~rec.is_dr)[0][0])
+        area = surround_lead(fib, f1)
+
+        def patient(painful, width=SURROUND_WIDTH, pat=pat):
+            return pat.model_copy(update={"pain": pat.pain.model_copy(
+                update={"painful_area": painful, "surround_dermatomes": width})})
+
+        def relief(factor, painful, width=SURROUND_WIDTH, pt=pt, s=s):
+            amp = prog.model_copy(update={"amplitude_ma": factor * pt})
+            return simulate(amp, patient(painful, width), duration_s=dur, seed=s)
+
+        row = [relief(f, area).metrics["relief_pct"] for f in SURROUND_FACTORS]
+        curves.append(row)
+        below.append(max([r for f, r in zip(SURROUND_FACTORS, row, strict=True) if f < 1.0]))
+        drops.append(max(row) - row[-1])
+        r12 = relief(1.2, area).recruitment
+        dc = r12.recruited & ~r12.is_dr
+        own = sorted({DERMATOMES[d] for d in fib.dermatomes()[dc]})
+        infield_minus.append(relief(1.2, own).metrics["relief_pct"]
+                             - relief(1.2, all_surround_area(fib, dc), 10).metrics["relief_pct"])
+        areas.append(area)
+        pts.append(pt)
+    return {"metrics": {"subpt_surround_relief": float(np.mean(below)), "optimum_drop_pp": float(np.mean(drops)),
+                        "infield_minus_surround_pp": float(np.nanmean(infield_minus))},
+            "details": {"factors_of_pt": list(SURROUND_FACTORS), "relief_pct": np.round(np.array(curves), 1),
+                        "perception_threshold_ma": np.round(pts, 2), "painful_areas": areas, "seeds": seeds,
+                        "surround_dermatomes": SURROUND_WIDTH, "duration_s": dur,
+                        "infield_minus_surround_pp": np.round(infield_minus, 1)},
+            "figure": {"factors": np.array(SURROUND_FACTORS), "relief": np.array(curves)}}
+
+
 TABLE: dict[str, Callable[[bool], dict]] = {
     "gate": protocol_gate,
     "stp": protocol_stp,
@@ -293,4 +387,5 @@ TABLE: dict[str, Callable[[bool], dict]] = {
     "windup": protocol_windup,
     "conditioning": protocol_conditioning,
     "rate": protocol_rate,
+    "surround": protocol_surround,
 }

@@ -14,29 +14,33 @@ from typing import Any
 import numpy as np
 
 __all__ = ["TABLE", "COFIRING_WINDOW_S", "pairwise_cofiring", "protocol_clinical_recruitment", "protocol_desync",
-           "protocol_strength_duration"]
+           "protocol_perception_frequency", "protocol_strength_duration"]
 
 INF = math.inf
 
 
 def protocol_strength_duration(quick: bool) -> dict:
     from scs_sim.fibers.anatomy import Anatomy, build_fibers
-    from scs_sim.fibers.threshold import fit_strength_duration, strength_duration
+    from scs_sim.fibers.threshold import fit_strength_duration, fit_strength_duration_weiss, strength_duration
     from scs_sim.stim.programs import tonic
 
     # Same procedure as the calibration (docs/MODEL.md §2 (calibration)): tonic 50 Hz, noise seed 7.
     pws = np.array([60, 150, 300, 600, 1000.0]) if quick else np.array([60, 90, 150, 210, 300, 450, 600, 1000.0])
     seeds = [1] if quick else list(range(1, 11))  # calibration used anatomy seeds 1-10
-    rows, fits = [], []
+    rows, fits, weiss = [], [], []
     for s in seeds:
         pop = build_fibers(Anatomy(), np.random.default_rng(s))
         thr = strength_duration(tonic(), pop, 7, pws)
         rows.append(thr)
         fits.append(fit_strength_duration(pws, thr))
-    fits_a = np.array(fits)
-    return {"metrics": {"rheobase_ma": float(np.median(fits_a[:, 0])), "chronaxie_us": float(np.median(fits_a[:, 1]))},
+        weiss.append(fit_strength_duration_weiss(pws, thr))
+    fits_a, weiss_a = np.array(fits), np.array(weiss)
+    return {"metrics": {"rheobase_ma": float(np.median(fits_a[:, 0])), "chronaxie_us": float(np.median(fits_a[:, 1])),
+                        "weiss_rheobase_ma": float(np.median(weiss_a[:, 0])),
+                        "weiss_chronaxie_us": float(np.median(weiss_a[:, 1]))},
             "details": {"anatomy_seeds": seeds, "pulse_widths_us": pws, "per_seed_rheobase_ma": fits_a[:, 0],
-                        "per_seed_chronaxie_us": fits_a[:, 1]},
+                        "per_seed_chronaxie_us": fits_a[:, 1], "fit": "Lapicque (exponential), the calibrated form; "
+                        "the Weiss (hyperbolic) fit of the same thresholds is in the metrics"},
             "figure": {"pws": pws, "thresholds": np.array(rows), "fits": fits_a}}
 
 
@@ -70,13 +74,16 @@ def protocol_clinical_recruitment(quick: bool) -> dict:
     def summ(prog, dur=1.0, rng_seed=11):
         return recruit(pulse_train(prog), pop, np.random.default_rng(rng_seed), dur).summary()
 
+    shown = ("recruited_dc_fibers", "paresthesia", "perceived_intensity", "sync_drive_hz", "volley_fraction")
     s_hf = summ(hf, 0.5)
     m["hf_volley_fraction"] = s_hf["volley_fraction"]
-    det["hf_10khz_3ma"] = {k: s_hf[k] for k in ("recruited_dc_fibers", "paresthesia", "volley_fraction")}
+    m["hf_perceived_intensity"] = s_hf["perceived_intensity"]
+    det["hf_10khz_3ma"] = {k: s_hf[k] for k in shown}
     tp, _ = load_program("tonic_50hz")
     s_t = summ(tp)
     m["tonic_volley_fraction"] = s_t["volley_fraction"]
-    det["tonic_50hz_8ma"] = {k: s_t[k] for k in ("recruited_dc_fibers", "paresthesia", "volley_fraction")}
+    m["tonic_perceived_intensity"] = s_t["perceived_intensity"]
+    det["tonic_50hz_8ma"] = {k: s_t[k] for k in shown}
     sp_, _ = load_program("tonic_90hz_subperception")
     s_s = summ(sp_, 2.0)
     m["subperc_recruited_dc"] = float(s_s["recruited_dc_fibers"]) if not s_s["paresthesia"] else float("nan")
@@ -183,9 +190,48 @@ def protocol_desync(quick: bool) -> dict:
     return {"metrics": m, "details": det, "figure": {k: runs[0][k]["raster"] for k in keys}}
 
 
+#: Perception against frequency: tonic 300 µs thresholds at these rates (Hz) ...
+PT_FREQS_HZ = (40.0, 300.0, 650.0, 1200.0)
+#: ... and the perceived intensity at a constant amplitude over 2-455 Hz (Gmel et al. 2021 Front Neurosci
+#: 15:625835), tonic 210 µs at this amplitude (mA; about 1.2x the model patients' 50 Hz threshold).
+INTENSITY_FREQS_HZ = (2.0, 5.0, 10.0, 20.0, 40.0, 60.0, 100.0, 130.0, 200.0, 300.0, 455.0)
+INTENSITY_AMPLITUDE_MA = 8.0
+
+
+def protocol_perception_frequency(quick: bool) -> dict:
+    """Perception threshold and perceived intensity against frequency (docs/MODEL.md §2.3)."""
+    from scs_sim.fibers.anatomy import Anatomy, build_fibers
+    from scs_sim.fibers.recruitment import recruit
+    from scs_sim.fibers.threshold import threshold
+    from scs_sim.stim.programs import pulse_train, tonic
+
+    seeds = [1] if quick else [1, 2, 3]
+    thr, inten = [], []
+    for s in seeds:
+        pop = build_fibers(Anatomy(), np.random.default_rng(s))
+        thr.append([threshold(tonic(frequency_hz=f, pulse_width_us=300.0), pop, 7) for f in PT_FREQS_HZ])
+        inten.append([recruit(pulse_train(tonic(frequency_hz=f, amplitude_ma=INTENSITY_AMPLITUDE_MA)), pop,
+                              np.random.default_rng(7), 2.0, max_spikes=0).summary()["perceived_intensity"]
+                      for f in INTENSITY_FREQS_HZ])
+    thr_a, int_a = np.array(thr), np.array(inten)
+    logf = np.log(INTENSITY_FREQS_HZ)
+    corr = [float(np.corrcoef(logf, row)[0, 1]) if np.ptp(row) > 0 else float("nan") for row in int_a]
+    m = {"pt_ratio_1200_40": float(np.max(thr_a[:, -1] / thr_a[:, 0])),
+         "intensity_log_corr": float(np.min(corr)),
+         "intensity_rise_455_2": float(np.min(int_a[:, -1] - int_a[:, 0]))}
+    det = {"anatomy_seeds": seeds, "noise_seed": 7, "pt_freqs_hz": list(PT_FREQS_HZ),
+           "perception_threshold_ma": thr_a.round(3).tolist(), "intensity_freqs_hz": list(INTENSITY_FREQS_HZ),
+           "intensity_amplitude_ma": INTENSITY_AMPLITUDE_MA, "perceived_intensity": int_a.round(3).tolist(),
+           "note": "worst case over anatomy seeds: largest 1.2 kHz / 40 Hz threshold ratio, smallest correlation "
+           "of intensity with log(frequency), smallest rise from 2 to 455 Hz"}
+    return {"metrics": m, "details": det, "figure": {"pt_freqs_hz": PT_FREQS_HZ, "thresholds": thr_a,
+                                                     "intensity_freqs_hz": INTENSITY_FREQS_HZ, "intensity": int_a}}
+
+
 #: This module's protocols (name -> function); :mod:`scs_sim.validation.protocols` merges the tables.
 TABLE: dict[str, Callable[[bool], dict]] = {
     "strength_duration": protocol_strength_duration,
     "clinical_recruitment": protocol_clinical_recruitment,
     "desync": protocol_desync,
+    "perception_frequency": protocol_perception_frequency,
 }

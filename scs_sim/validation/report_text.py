@@ -43,9 +43,9 @@ LIMITATIONS = """\
   (kind "independent" there means "not fitted to a number", not "emergent"); `collateral_depression` is a
   design check of an assumption. The CSF ordering follows from the point-source geometry.
 * **GABA_A dependence is built in.** In the Zhang wiring the surround IN acts only through GABA_A, and
-  with the default coverage 0 every recruited DC collateral acts through it; so `gaba_block_psth` and the
-  `*_needs_gaba` experiments are design checks (relief with GABA_A blocked is exactly 0 with common random
-  numbers). They confirm the wiring matches Gilbert 2022 / Meuwissen 2020, not an emergent property.
+  recruited DC collaterals of the surround act only through it (in-field ones, of the painful dermatomes,
+  excite the WDR and drive the local IN's glycine too); so `gaba_block_psth` and the `*_needs_gaba`
+  experiments are design checks (with GABA_A blocked, what relief remains comes from in-field fibres). They confirm the wiring matches Gilbert 2022 / Meuwissen 2020, not an emergent property.
 * **Sub-perception programs do nothing here.** The tonic_90hz_subperception preset recruits no DC fibre in
   the default patient (`subperception_few_fibres` passes with 0), so the model cannot show the rapid
   sub-perception relief of Gilbert 2022, which needs "a small number" of irregularly firing DC axons.
@@ -94,10 +94,13 @@ FAIL_NOTES: dict[str, str] = {
     "psth_recovering_segment": "same as psth_recovering, on the segment network.",
     "hf10_vs_tonic": "10 kHz at 3 mA recruits no DC fibre, so the model gives no relief; the clinical ordering "
     "(SENZA) needs a mechanism the model does not have, and the report says so rather than faking one.",
-    "burst_vs_tonic": "at the preset amplitudes burst_dr (2.2 mA, sub-perception) gives 13 % relief vs 42 % "
+    "burst_vs_tonic": "at the preset amplitudes burst_dr (2.2 mA, sub-perception) gives 12 % relief vs 32 % "
     "for tonic_50hz (8 mA, supra-perception). Burst acts in the model only through the DC fibres it recruits "
-    "(same surround GABA_A route as tonic); no burst-specific mechanism (e.g. a medial/affective pathway) "
-    "is modelled.",
+    "(same routes as tonic: surround GABA_A, in-field Aβ-like); no burst-specific mechanism (e.g. a "
+    "medial/affective pathway) is modelled.",
+    "surround_optimum_amplitude": "relief rises monotonically with amplitude for a lead over the surround: the "
+    "in-field route (local Aβ pathways, also onto the local IN) inhibits less than the surround but does not "
+    "excite in the spiking circuit, and more surround than in-field fibres join as the amplitude rises.",
     "burst_relief_needs_gaba": "n/a when the burst_dr preset gives no relief to remove.",
 }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from scs_sim._params import Limit
 from scs_sim.app.cli.common import (
     EXIT_OK,
     RECRUIT_DURATION,
@@ -19,14 +20,22 @@ from scs_sim.app.cli.common import (
     use_agg,
 )
 from scs_sim.errors import ConfigError
+from scs_sim.stim.limits import AMPLITUDE_MA
 
 __all__ = ["cmd_recruit", "cmd_run", "cmd_threshold", "register"]
 
 #: The fibre commands: name -> (help, default simulated seconds).
 _FIBER_COMMANDS = {
     "recruit": ("which fibres a program recruits (counts, rate, synchrony, paresthesia)", 1.0, RECRUIT_DURATION),
-    "threshold": ("perception and discomfort thresholds (amplitude bisection)", 0.5, THRESHOLD_DURATION),
+    "threshold": ("perception, discomfort or first-fibre thresholds (amplitude bisection)", 0.5, THRESHOLD_DURATION),
 }
+
+#: ``threshold --ceiling-ma``: the search ceiling stays within the amplitudes a program may have
+#: (``program.amplitude_ma``; devices deliver at most 25.5 mA, the default ceiling is 25 mA).
+CEILING = Limit(0.0, AMPLITUDE_MA.hi, "mA", "the search ceiling is an amplitude: " + AMPLITUDE_MA.why,
+                lo_open=True)
+#: ``threshold --criterion`` values (``recruitment`` = the old name of ``first-fibre``).
+_CRITERION_CHOICES = ("perception", "discomfort", "first-fibre", "recruitment")
 
 #: Metrics ``run`` prints as text (the JSON holds them all), in this order.
 _RUN_KEYS = ("program", "patient", "model", "circuit", "duration_s", "seed", "wdr_rate_hz", "baseline_wdr_rate_hz",
@@ -43,6 +52,12 @@ def register(sub, commands: dict) -> None:
         sp.add_argument("--duration", type=bounded(limit), default=duration_s,
                         help=f"simulated seconds of stimulation ({limit.allowed()}; default {duration_s:g})")
         sp.add_argument("--seed", type=seed_arg, default=1, help=f"root seed ({SEED.allowed()}; default 1)")
+        if name == "threshold":
+            sp.add_argument("--criterion", action="append", choices=_CRITERION_CHOICES, metavar="CRITERION",
+                            help="perception | discomfort | first-fibre (repeatable; default: perception and "
+                            "discomfort)")
+            sp.add_argument("--ceiling-ma", type=bounded(CEILING), default=None,
+                            help=f"highest amplitude searched ({CEILING.allowed()}; default 25 mA)")
 
     sp = add_command(sub, "run", "simulate a run config: WDR pain signal with and without stimulation")
     sp.add_argument("config", help="run config TOML (program + patient + [simulation]) or a program")
@@ -68,25 +83,47 @@ def _patient_and_fibers(args):
 def cmd_recruit(args) -> int:
     import numpy as np
 
-    from scs_sim.fibers.recruitment import recruit
+    from scs_sim.fibers.models import recruit_function
 
     program, train = load_program_and_train(args.program)
     patient, fibers, rngs = _patient_and_fibers(args)
-    rec = recruit(train, fibers, np.random.default_rng(rngs[1]), args.duration)
+    run = recruit_function(patient.fibers.fiber_model)
+    rec = run(train, fibers, np.random.default_rng(rngs[1]), args.duration, params=patient.fibers.excitation(),
+              perception=patient.perception)
     row = {"program": program.name, "patient": patient.name, "duration_s": args.duration, **rec.summary()}
     print_row(row, args.json)
     return EXIT_OK
 
 
-def cmd_threshold(args) -> int:
-    from scs_sim.fibers.threshold import CEILING_MA, threshold
+def _not_reached(ceiling_ma: float) -> str:
+    return f"not reached below {ceiling_ma:g} mA"
 
-    program, train = load_program_and_train(args.program)
+
+def cmd_threshold(args) -> int:
+    import math
+
+    from scs_sim.fibers.threshold import CEILING_MA, canonical_criterion, threshold
+
+    program, _ = load_program_and_train(args.program)
     patient, fibers, _ = _patient_and_fibers(args)
-    # None (JSON null) / inf: no threshold below the search ceiling.
-    row = {"program": program.name, "patient": patient.name, "search_ceiling_ma": CEILING_MA}
-    for which in ("perception", "discomfort"):
-        row[f"{which}_threshold_ma"] = threshold(program, fibers, args.seed, which=which, duration_s=args.duration)
+    ceiling = CEILING_MA if args.ceiling_ma is None else float(args.ceiling_ma)
+    criteria = list(dict.fromkeys(canonical_criterion(c) for c in (args.criterion or ["perception", "discomfort"])))
+    row = {"program": program.name, "patient": patient.name, "search_ceiling_ma": ceiling}
+    found = {}
+    for which in criteria:
+        key = which.replace("-", "_")
+        thr = threshold(program, fibers, args.seed, which=which, duration_s=args.duration, ceiling_ma=ceiling,
+                        params=patient.fibers.excitation(), perception=patient.perception,
+                        fiber_model=patient.fibers.fiber_model)
+        if math.isfinite(thr):
+            row[f"{key}_threshold_ma"] = found[which] = thr
+        else:  # JSON: null plus the reason; text: the reason in place of the number
+            row[f"{key}_threshold_ma"] = None if args.json else _not_reached(ceiling)
+            row[f"{key}_not_reached"] = _not_reached(ceiling)
+    if "perception" in found and "discomfort" in found:
+        row["usage_range"] = found["discomfort"] / found["perception"]
+    if not args.json:
+        row = {k: v for k, v in row.items() if not k.endswith("_not_reached")}
     print_row(row, args.json)
     return EXIT_OK
 

@@ -120,13 +120,35 @@ def cmd_report(args) -> int:
         raise ConfigError(f"--out must end in .html (got '{out.name}')")
     t0 = time.perf_counter()
     path = write_report(store, out, title=args.title, best_run_s=args.best_duration)
+    indices, why = _sensitivity(store)
     if args.json:
+        sens = {"error": why} if why else None
+        if indices is not None:
+            sens = {**indices.attrs, "indices": indices.to_dict("records")}
         print_json(
-            {"report": str(path), "store": str(store), "wall_s": time.perf_counter() - t0, "sweep": ran}
+            {"report": str(path), "store": str(store), "wall_s": time.perf_counter() - t0, "sweep": ran,
+             "sensitivity": sens}
         )
     else:
         print(path)
+        if indices is not None:
+            from scs_sim.study.sensitivity import format_sensitivity
+
+            print(format_sensitivity(indices))
+        elif why:
+            print(f"scs-sim: sensitivity indices not computed: {why}", file=sys.stderr)
     return EXIT_OK
+
+
+def _sensitivity(store: Path):
+    """``(indices DataFrame, None)`` for a saltelli / morris store, ``(None, None)`` for other designs,
+    ``(None, reason)`` when the indices cannot be computed (the report says so too)."""
+    from scs_sim.app.report_sensitivity import sensitivity_table
+
+    try:
+        return sensitivity_table(store), None
+    except ConfigError as exc:
+        return None, str(exc)
 
 
 def cmd_explore(args) -> int:

@@ -42,22 +42,29 @@ def register(sub, commands: dict) -> None:
     cp = add_command(
         sub,
         "compare",
-        "rank programs by relief (CI over replicates), charge, paresthesia, battery; Pareto front",
+        "rank programs by relief over a virtual cohort (responders, paired differences), charge, "
+        "paresthesia, battery; Pareto front",
         description="Compare program files (an implicit sweep over them) or run a sweep SPEC, and rank "
-        "its points by relief.",
+        "its points by relief. With a spec, --patient/--device/--duration/--replicates/--seed/--patients "
+        "override the spec's keys (as -s would).",
     )
     cp.add_argument(
         "inputs", nargs="+", metavar="PROGRAM|SPEC", help="program files / presets, or one sweep spec"
     )
     cp.add_argument("--out", default="results/compare", help="output folder (default: results/compare)")
-    cp.add_argument("--patient", help="patient file or preset (program mode; default patient otherwise)")
-    cp.add_argument("--device", help="device file or preset (program mode)")
+    cp.add_argument("--patient", help="patient file or preset (a spec: sets its patient, the cohort's centre)")
+    cp.add_argument("--device", help="device file or preset (a spec: sets its device)")
     cp.add_argument(
-        "--duration", type=bounded(DURATION_S), default=10.0,
-        help=f"simulated seconds per run (program mode; {DURATION_S.allowed()}; 10)"
+        "--duration", type=bounded(DURATION_S), default=None,
+        help=f"simulated seconds per run ({DURATION_S.allowed()}; programs: 10; a spec: simulation.duration_s)"
     )
-    cp.add_argument("--replicates", type=int, default=3, help="seeds per program (program mode; 3)")
-    cp.add_argument("--seed", type=seed_arg, default=1, help="root seed (program mode; 1)")
+    cp.add_argument("--replicates", type=int, default=None,
+                    help="noise seeds per program and patient (programs: 3; a spec: sweep.replicates)")
+    cp.add_argument("--seed", type=seed_arg, default=None, help="root seed (programs: 1; a spec: sweep.seed)")
+    cp.add_argument("--patients", type=int, default=None, metavar="N",
+                    help="virtual patients (programs: none, the one patient; a spec: sweep.cohort.patients)")
+    cp.add_argument("--reference", metavar="PROGRAM",
+                    help="program the paired differences are taken against (cohorts; default: the first)")
     cp.add_argument("--report", metavar="FILE.html", help="also write a self-contained HTML report")
     add_run_options(cp)
     commands.update({"sweep": cmd_sweep, "compare": cmd_compare})
@@ -86,19 +93,49 @@ def _sweep_command(args, *, resume: bool) -> str:
 
 def _compare_command(args) -> str:
     words = ["scs-sim", "compare", *args.inputs, "--out", args.out]
-    for flag, value in (("--patient", args.patient), ("--device", args.device)):
+    for flag, value in (("--patient", args.patient), ("--device", args.device), ("--reference", args.reference)):
         if value is not None:
             words += [flag, value]
-    if not (len(args.inputs) == 1 and is_sweep_spec(args.inputs[0])):
-        words += [
-            "--duration",
-            repr(args.duration),
-            "--replicates",
-            str(args.replicates),
-            "--seed",
-            str(args.seed),
-        ]
+    for flag, value in (("--duration", args.duration), ("--replicates", args.replicates),
+                        ("--seed", args.seed), ("--patients", args.patients)):
+        if value is not None:
+            words += [flag, repr(value)]
     return shlex.join(words + _run_options(args))
+
+
+def _check_run_options(args) -> None:
+    """Refuse run options that would not apply (exit 2 naming them), never ignore them."""
+    if args.workers is not None and args.backend == "serial":
+        raise ConfigError("--workers: --backend serial runs every row in this process; drop --workers "
+                          "or use --backend processes / dask")
+    if args.scheduler is not None and args.backend != "dask":
+        raise ConfigError(f"--scheduler needs --backend dask (got --backend {args.backend})")
+    if args.scheduler is not None and args.workers is not None:
+        raise ConfigError("--workers: with --scheduler the cluster's workers run the rows; drop one of them")
+
+
+def _ref(value: str) -> str:
+    return str(Path(value).resolve()) if Path(value).is_file() else value
+
+
+def _spec_overrides(args) -> list[str]:
+    """The compare options as -s overrides of a spec's keys (they override the spec, never ignored)."""
+    out = []
+    for key, value in (
+        ("patient", args.patient),
+        ("device", args.device),
+        ("simulation.duration_s", args.duration),
+        ("sweep.replicates", args.replicates),
+        ("sweep.seed", args.seed),
+        ("sweep.cohort.patients", args.patients),
+    ):
+        if value is None:
+            continue
+        if isinstance(value, str):
+            out.append(f"{key}={json.dumps(_ref(value))}")
+        else:
+            out.append(f"{key}={value!r}")
+    return out
 
 
 def _interrupted(exc, again: str) -> int:
@@ -116,6 +153,7 @@ def cmd_sweep(args) -> int:
     from scs_sim.study.executors import WorkerLost
     from scs_sim.study.runner import SweepInterrupted
 
+    _check_run_options(args)
     again = _sweep_command(args, resume=True)
     try:
         summary = run_sweep(
@@ -148,7 +186,10 @@ def cmd_sweep(args) -> int:
 
 
 def _implicit_spec(args) -> dict:
-    if args.duration is None or not (args.duration > 0 and math.isfinite(args.duration)):
+    args.duration = 10.0 if args.duration is None else args.duration
+    args.replicates = 3 if args.replicates is None else args.replicates
+    args.seed = 1 if args.seed is None else args.seed
+    if not (args.duration > 0 and math.isfinite(args.duration)):
         raise ConfigError(f"--duration: must be > 0 seconds (got {args.duration!r})")
     if args.replicates < 1:
         raise ConfigError(f"--replicates: must be >= 1 (got {args.replicates})")
@@ -162,7 +203,7 @@ def _implicit_spec(args) -> dict:
         )
     if args.seed < 0:
         raise ConfigError(f"--seed: must be >= 0 (got {args.seed})")
-    refs = [str(Path(r).resolve()) if Path(r).is_file() else r for r in args.inputs]
+    refs = [_ref(r) for r in args.inputs]
     data: dict = {
         "program": refs[0],
         "simulation": {"duration_s": float(args.duration), "seed": int(args.seed)},
@@ -174,9 +215,11 @@ def _implicit_spec(args) -> dict:
         },
     }
     if args.patient:
-        data["patient"] = str(Path(args.patient).resolve()) if Path(args.patient).is_file() else args.patient
+        data["patient"] = _ref(args.patient)
     if args.device:
-        data["device"] = str(Path(args.device).resolve()) if Path(args.device).is_file() else args.device
+        data["device"] = _ref(args.device)
+    if args.patients is not None:
+        data["sweep"]["cohort"] = {"patients": args.patients}
     return data
 
 
@@ -198,8 +241,13 @@ def cmd_compare(args) -> int:
     from scs_sim.study import load_spec, run_sweep
     from scs_sim.study.compare import compare
 
+    _check_run_options(args)
+    overrides = list(args.overrides)
     if len(args.inputs) == 1 and is_sweep_spec(args.inputs[0]):
         spec = args.inputs[0]
+        if args.replicates is not None and args.replicates < 1:
+            raise ConfigError(f"--replicates: must be >= 1 (got {args.replicates})")
+        overrides = _spec_overrides(args) + overrides  # -s given explicitly wins
     else:
         for ref in args.inputs:
             if is_sweep_spec(ref):
@@ -210,7 +258,10 @@ def cmd_compare(args) -> int:
     from scs_sim.study.runner import SweepInterrupted
     from scs_sim.study.store import load_results
 
-    sp = load_spec(spec, args.overrides, evaluate=args.evaluator)  # its hash covers every file it read
+    try:
+        sp = load_spec(spec, overrides, evaluate=args.evaluator)  # its hash covers every file it read
+    except ConfigError as exc:
+        raise _name_option(exc, args) from None
     out = Path(args.out)
     store = out / f"sweep-{sp.hash[:12]}"  # an edited program file gives a new store, never old rows
     again = _compare_command(args)
@@ -236,13 +287,74 @@ def cmd_compare(args) -> int:
             return _interrupted(exc, again)
         except WorkerLost as exc:
             raise _worker_lost(exc, again) from None
-        return _write_comparison(args, out, store, summary, compare(load_results(store)))
+        table = compare(load_results(store), reference=args.reference)
+        return _write_comparison(args, out, store, summary, table, sp)
 
 
-def _write_comparison(args, out: Path, store: Path, summary: dict, table) -> int:
+def _name_option(exc: ConfigError, args) -> ConfigError:
+    """A spec refusing an option's value: say which option it came from."""
+    where = {"sweep.replicates": "--replicates", "sweep.seed": "--seed", "simulation.duration_s": "--duration",
+             "sweep.cohort.patients": "--patients", "patient": "--patient", "device": "--device"}
+    key = exc.key or ""
+    for k, option in where.items():
+        if getattr(args, option[2:]) is not None and (key == k or key.startswith(k + ".") or key == f"-s {k}"):
+            return ConfigError(f"{option}: {exc.detail}", file=exc.file, key=exc.key)
+    return exc
+
+
+def _interval(lo, hi, fmt: str, scale: float = 1.0) -> str | None:
+    if lo is None or hi is None or not (math.isfinite(lo) and math.isfinite(hi)):
+        return None
+    return f"[{format(lo * scale, fmt)}, {format(hi * scale, fmt)}]"
+
+
+def _display_rows(rows: list[dict]) -> list[dict]:
+    """Table cells of the comparison rows: intervals as ``[low, high]``, rates in %."""
+    out = []
+    for r in rows:
+        d = dict(r)
+        d["relief_ci"] = _interval(r.get("relief_pct_ci_low"), r.get("relief_pct_ci_high"), ".1f")
+        d["responder_pct"] = None if r.get("responder_rate") is None else 100.0 * r["responder_rate"]
+        d["responder_ci"] = _interval(r.get("responder_ci_low"), r.get("responder_ci_high"), ".0f", 100.0)
+        d["diff_ci"] = _interval(r.get("relief_diff_ci_low"), r.get("relief_diff_ci_high"), ".1f")
+        out.append(d)
+    return out
+
+
+def _cohort_lines(sp, table) -> list[str]:
+    """What the cohort is and where the spread comes from (stderr notes under the table)."""
+    c = sp.cohort
+    dur = sp.base["simulation"]["duration_s"]
+    drawn = ", ".join(d.key.removeprefix("patient.") for d in c.draws) or "anatomy seed only"
+    ref = table["reference"].iloc[0] if len(table) else "-"
+    between = table["relief_sd_between"].dropna()
+    within = table["relief_sd_within"].dropna()
+    spread = (
+        f"spread of one run's relief (SD, percentage points, median over programs): between patients "
+        f"{between.median():.1f} (anatomy, lead offset, pain state), within a patient "
+        + (f"{within.median():.1f} (spiking and recruitment noise, {sp.replicates} noise seeds per patient)"
+           if len(within) else "not measured (1 noise seed per patient: set --replicates >= 2)")
+        if len(between) else "spread: not measured (1 patient)"
+    )
+    return [
+        f"virtual cohort: {c.patients} patients (cohort seed {c.seed}; drawn: {drawn}; docs/MODEL.md §6) x "
+        f"{sp.replicates} noise seed{'s' if sp.replicates != 1 else ''} x {dur:g} s per program, the same patients and seeds for every program",
+        "relief %: mean over patients, 95 % bootstrap CI (BCa) over patients; resp. %: patients with relief "
+        f">= 50 %, Wilson 95 % CI; Δ relief: paired difference per patient to {ref}, bootstrap 95 % CI",
+        spread,
+    ]
+
+
+def _write_comparison(args, out: Path, store: Path, summary: dict, table, sp=None) -> int:
+    from scs_sim.study.compare import COHORT_COMPARE_COLUMNS, best_feasible
+
     battery = _battery_key(table)
+    cohort = "responder_rate" in table.columns
     keep = ["program", "relief_pct_mean", "relief_pct_ci95", "paresthesia", "shannon_k", battery, "pareto"]
-    extra = [c for c in ("charge_per_s_uc", "battery_power_uw", "n") if c in table.columns]
+    if cohort:
+        keep += list(COHORT_COMPARE_COLUMNS)
+    extra = [c for c in ("charge_per_s_uc", "battery_power_uw", "feasible", "infeasible_reasons", "n")
+             if c in table.columns]
     cols = [c for c in keep if c in table.columns] + extra
     rows = _records(table[cols])
     try:
@@ -259,18 +371,50 @@ def _write_comparison(args, out: Path, store: Path, summary: dict, table) -> int
     if args.json:
         print_json(rows)
         return 0
-    columns = [
-        ("program", "program", ""),
-        ("relief_pct_mean", "relief %", ".1f"),
-        ("relief_pct_ci95", "±95% CI", ".1f"),
-        ("paresthesia", "paresth.", ".2f"),
-        ("shannon_k", "Shannon k", ".2f"),
-        ("charge_per_s_uc", "µC/s", ".1f"),
-        ("battery_power_uw", "battery µW", ".0f"),
-        (battery, "life days" if battery == "battery_life_days" else "recharge min/d", ".1f"),
-        ("pareto", "Pareto", ""),
-    ]
-    print(format_table(rows, [c for c in columns if c[0] in table.columns]))
+    life = (battery, "life days" if battery == "battery_life_days" else "recharge min/d", ".1f")
+    if cohort:
+        columns = [
+            ("program", "program", ""),
+            ("relief_pct_mean", "relief %", ".1f"),
+            ("relief_ci", "95% CI", ""),
+            ("responder_pct", "resp. %", ".0f"),
+            ("responder_ci", "95% CI", ""),
+            ("relief_diff_pct", "Δ relief", ".1f"),
+            ("diff_ci", "95% CI", ""),
+            ("relief_sd_between", "SD pat.", ".1f"),
+            ("relief_sd_within", "SD noise", ".1f"),
+            ("paresthesia", "paresth.", ".2f"),
+            ("shannon_k", "Shannon k", ".2f"),
+            ("battery_power_uw", "battery µW", ".0f"),
+            life,
+            ("feasible", "feasible", ""),
+            ("pareto", "Pareto", ""),
+        ]
+    else:
+        columns = [
+            ("program", "program", ""),
+            ("relief_pct_mean", "relief %", ".1f"),
+            ("relief_pct_ci95", "±95% CI", ".1f"),
+            ("paresthesia", "paresth.", ".2f"),
+            ("shannon_k", "Shannon k", ".2f"),
+            ("charge_per_s_uc", "µC/s", ".1f"),
+            ("battery_power_uw", "battery µW", ".0f"),
+            life,
+            ("feasible", "feasible", ""),
+            ("pareto", "Pareto", ""),
+        ]
+    shown = _display_rows(rows)
+    present = set(table.columns) | {"relief_ci", "responder_pct", "responder_ci", "diff_ci"}
+    print(format_table(shown, [c for c in columns if c[0] in present]))
+    best = best_feasible(table)
+    among = " among the feasible programs" if "feasible" in table.columns else ""
+    if best is not None:
+        print(f"best{among}: {best['program']} ({best['relief_pct_mean']:.1f} % mean relief)")
+    elif among:
+        print("best: none (no feasible program)")
+    notes = _cohort_lines(sp, table) if cohort and sp is not None and sp.cohort is not None else []
+    for line in notes:
+        print(line, file=sys.stderr)
     print(
         f"{summary['rows']} runs ({summary['new_rows']} new, {summary['wall_s']:.1f} s); "
         f"wrote {out / 'comparison.csv'} and {out / 'comparison.json'}; runs in {store}",
