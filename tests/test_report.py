@@ -314,3 +314,25 @@ def test_comparison_bars_are_limited_shortened_and_inside_the_figure():
     tb = ax.title.get_window_extent(fig.canvas.get_renderer())
     assert tb.x0 >= fb.x0 and tb.x1 <= fb.x1
     plt.close(fig)
+
+
+def test_feasibility_of_a_cohort_program_counts_every_patient():
+    import pandas as pd
+
+    from scs_sim.study.feasibility import feasibility_columns
+
+    # two programs (cohort.point 0, 1) on three virtual patients each (points 0-2 and 3-5)
+    t = pd.DataFrame({
+        "cohort.point": [0, 0, 0, 1, 1, 1],
+        "point": [0, 1, 2, 3, 4, 5],
+        "relief_pct": [50.0, 60.0, 70.0, 20.0, 30.0, 40.0],
+        "feasible": [True] * 6,
+        "infeasible_reasons": [""] * 6,
+        "discomfort": [False, True, True, False, False, True],  # program 0: 2 of 3 patients
+    })
+    cmp = pd.DataFrame({"program": ["a", "b"], "cohort.point": [0, 1], "point": [0, 3]})
+    cols = feasibility_columns(cmp, t)
+    assert cols["feasible"] == [False, True]
+    assert cols["discomfort"] == pytest.approx([2 / 3, 1 / 3])
+    assert cols["infeasible_reasons"] == ["discomfort in 67% of runs", None]
+    assert feasibility_columns(cmp, t.drop(columns=["feasible"])) == {}  # no flags: compare adds nothing

@@ -324,8 +324,8 @@ def write_report(
     )
     from scs_sim.plots.sweeps import MAX_BARS
     from scs_sim.simulation import simulate_config
-    from scs_sim.study.compare import compare
-    from scs_sim.study.feasibility import best_feasible
+    from scs_sim.study.compare import compare, pareto_front
+    from scs_sim.study.feasibility import best_feasible, feasibility_columns
     from scs_sim.study.store import load_results
 
     t_start = time.perf_counter()
@@ -336,6 +336,10 @@ def write_report(
     man = json.loads((store / "manifest.json").read_text())
     spec = spec_from_store(store)
     cmp = compare(table)
+    if "feasible" not in cmp.columns:  # a store written before the flags: judge it from its figures
+        cmp = cmp.assign(**feasibility_columns(cmp, table, derive=True))
+        if "feasible" in cmp.columns and "battery_power_uw" in cmp.columns:
+            cmp["pareto"] = pareto_front(cmp["relief_pct_mean"], cmp["battery_power_uw"], feasible=cmp["feasible"])
     figures: list[tuple[str, str, str]] = []  # (section, caption, base64)
 
     def add(section: str, caption: str, fig) -> None:

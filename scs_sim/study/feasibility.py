@@ -89,17 +89,18 @@ def _group_index(cmp, table) -> tuple[str, str] | None:
     return None
 
 
-def feasibility_columns(cmp, table) -> dict:
+def feasibility_columns(cmp, table, *, derive: bool = False) -> dict:
     """Feasibility columns for ``cmp`` (a :func:`~scs_sim.study.compare.compare` table of ``table``).
 
-    Returns ``{"feasible": [bool], "infeasible_reasons": [str, "" when feasible]}`` plus, when the
+    Returns ``{"feasible": [bool], "infeasible_reasons": [str, None when feasible]}`` plus, when the
     runs report it, ``"discomfort"`` (the share of each program's runs with discomfort), one entry
-    per row of ``cmp``; ``{}`` when its rows cannot be matched to the table's. ``compare`` adds them
-    and takes its Pareto front among the feasible rows
-    (:func:`~scs_sim.study.compare.pareto_front` with a mask).
+    per row of ``cmp``; ``{}`` when its rows cannot be matched to the table's, or when the table
+    carries no ``feasible`` flags and ``derive`` is False (with ``derive``, old stores are judged
+    from the figures they hold). ``compare`` adds them and takes its Pareto front among the feasible
+    rows (:func:`~scs_sim.study.compare.pareto_front` with a mask).
     """
     idx = _group_index(cmp, table)
-    if idx is None:
+    if idx is None or ("feasible" not in table.columns and not derive):
         return {}
     ccol, tcol = idx
     feasible, reasons, discomfort = row_feasibility(table)
@@ -113,7 +114,7 @@ def feasibility_columns(cmp, table) -> dict:
         if too_much:
             why.append(f"discomfort in {share:.0%} of runs")
         ok_col.append(bool(sel.size) and bool(feasible[sel].all()) and not too_much)
-        why_col.append("; ".join(why))
+        why_col.append("; ".join(why) or None)
         dis_col.append(share)
     out = {"feasible": ok_col, "infeasible_reasons": why_col}
     if "discomfort" in table.columns:
