@@ -260,6 +260,14 @@ def _crowded_comparison(n=40, seed=3):
     }).sort_values("relief_pct_mean", ascending=False).reset_index(drop=True)
 
 
+def test_bar_rows_keep_the_best_feasible_and_some_infeasible():
+    from scs_sim.plots.sweeps import bar_rows
+
+    assert bar_rows([False] * 30 + [True] * 30, 20).tolist() == list(range(5)) + list(range(30, 45))
+    assert bar_rows([False] * 30 + [True] * 3, 20).tolist() == list(range(17)) + [30, 31, 32]
+    assert bar_rows([True] * 30, 20).tolist() == list(range(20))
+
+
 def test_pareto_labels_never_overlap_and_stay_inside_the_axes():
     import matplotlib.pyplot as plt
 
@@ -298,7 +306,12 @@ def test_comparison_bars_are_limited_shortened_and_inside_the_figure():
     assert len(ax.patches) == len(labels) == MAX_BARS
     texts = [t.get_text() for t in labels]
     assert all(len(t) <= LABEL_CHARS + len("#64 ") + len(" (infeasible)") for t in texts)
-    assert sum(t.endswith("(infeasible)") for t in texts) == int((~cmp["feasible"].iloc[:MAX_BARS]).sum())
+    # the best feasible programs first; the best infeasible ones get a quarter of the bars
+    assert int(cmp["feasible"].sum()) >= MAX_BARS
+    assert sum(t.endswith("(infeasible)") for t in texts) == MAX_BARS // 4
+    ranks = sorted(int(t.split(" ")[0][1:]) for t in texts)
+    ok = cmp["feasible"].to_numpy()
+    assert [r - 1 for r in ranks if ok[r - 1]] == [i for i in range(len(cmp)) if ok[i]][: MAX_BARS - MAX_BARS // 4]
     fb = fig.bbox
     for t in labels:
         bb = t.get_window_extent(fig.canvas.get_renderer())

@@ -56,6 +56,7 @@ GRID = {
         "method": "grid",
         "replicates": 2,
         "seed": 1,
+        "cohort": {"patients": 3},  # the widest table: bootstrap CI, responder rate, paired difference
         "axes": {"program": ["tonic_50hz", "burst_dr", "hf_10khz", "hd_1khz", "tonic_90hz_subperception"],
                  "program.amplitude_ma": [3.0, 9.0, 30.0]},
     },
@@ -148,6 +149,8 @@ def test_grid_report_renders_in_chromium_with_infeasible_programs_marked(browser
     # 30 mA: out of compliance on the 12 V device (and more); > 12 mA: discomfort in every run
     assert info["infeasibleRows"] >= 5
     assert info["best"].startswith("Best feasible program:") and "infeasible" in info["best"]
+    text = html.read_text(encoding="utf-8")
+    assert "<th class=\"num\">95 % CI</th>" in text and "Δ vs ref." in text
 
 
 def test_sobol_report_renders_in_chromium(browser, tmp_path_factory, tmp_path):

@@ -32,6 +32,9 @@ _TABLE_COLUMNS = [
     ("program", "program", None),
     ("relief_pct_mean", "relief %", "{:.1f}"),
     ("relief_pct_ci95", "± 95 % CI", "{:.1f}"),
+    ("relief_ci", "95 % CI", None),
+    ("responder_rate", "resp.", "{:.0%}"),
+    ("relief_diff_pct", "Δ vs ref.", "{:+.1f}"),
     ("paresthesia", "paresth.", "{:.2f}"),
     ("discomfort", "discomf.", "{:.2f}"),
     ("shannon_k", "Shannon k", "{:.2f}"),
@@ -40,7 +43,6 @@ _TABLE_COLUMNS = [
     ("battery_power_uw", "battery µW", "{:.0f}"),
     ("battery_life_days", "battery life (days)", "{:.0f}"),
     ("recharge_min_per_day", "recharge (min/day)", "{:.1f}"),
-    ("n", "runs", "{:d}"),
     ("pareto", "Pareto", None),
 ]
 
@@ -48,8 +50,8 @@ _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;
 color:#222;line-height:1.45}
 h1{font-size:1.6em}h2{font-size:1.25em;border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:1.8em}
-table.cmp{border-collapse:collapse;font-size:.85em;width:100%}table.cmp th,table.cmp td{border:1px solid #ccc;
-padding:.25em .45em;text-align:right}
+table.cmp{border-collapse:collapse;font-size:.82em;width:100%}table.cmp th,table.cmp td{border:1px solid #ccc;
+padding:.25em .4em;text-align:right}
 table.cmp tr.pareto{background:#fff1f0}figure{margin:1em 0}figure img{max-width:100%;border:1px solid #eee}
 figcaption{font-size:.85em;color:#555}.note{background:#fff8e1;border-left:4px solid #f0b400;padding:.6em 1em}
 code{background:#f4f4f4;padding:0 .25em}.meta{font-size:.85em;color:#555}
@@ -134,7 +136,7 @@ def _table_html(cmp) -> str:
         f'<th class="{"name" if k == "program" else "num"}">{html.escape(h)}</th>' for k, h, _ in cols
     )
     if feas:
-        head += '<th class="num">feasible</th>'
+        head += '<th class="num">feas&shy;ible</th>'
     width = len(cols) + 1 + feas
     rows = []
     for i, r in enumerate(cmp.to_dict("records")):
@@ -336,6 +338,11 @@ def write_report(
     man = json.loads((store / "manifest.json").read_text())
     spec = spec_from_store(store)
     cmp = compare(table)
+    if {"relief_pct_ci_low", "relief_pct_ci_high"} <= set(cmp.columns):  # a cohort's bootstrap interval
+        cmp["relief_ci"] = [
+            f"[{lo:.1f}, {hi:.1f}]" if math.isfinite(lo) and math.isfinite(hi) else None
+            for lo, hi in zip(cmp["relief_pct_ci_low"].astype(float), cmp["relief_pct_ci_high"].astype(float), strict=True)
+        ]
     if "feasible" not in cmp.columns:  # a store written before the flags: judge it from its figures
         cmp = cmp.assign(**feasibility_columns(cmp, table, derive=True))
         if "feasible" in cmp.columns and "battery_power_uw" in cmp.columns:
@@ -359,8 +366,8 @@ def write_report(
     n = min(len(cmp), MAX_BARS)
     fig, ax = plt.subplots(figsize=(7.5, 1.2 + 0.34 * n), layout="constrained")
     plot_comparison_bars(cmp, ax=ax)
-    shown = f"the {n} best of {len(cmp)} programs" if len(cmp) > n else "every program"
-    add("Comparison", f"Relief, mean ± 95 % CI over replicates, {shown} (#: row of the table; "
+    shown = f"{n} of {len(cmp)} programs, the best feasible ones first" if len(cmp) > n else "every program"
+    add("Comparison", f"Relief, mean and 95 % CI (over virtual patients for a cohort, else replicates), {shown} (#: row of the table; "
         "red: Pareto front among feasible programs; grey hatched: infeasible).", fig)
     if "battery_power_uw" in cmp.columns:
         fig, ax = plt.subplots(figsize=(7.5, 4.8), layout="constrained")

@@ -93,7 +93,10 @@ def plot_design_scatter(table, x: str, metric: str = "relief_pct", ax=None, *, f
     if (~ok).any():
         ax.scatter(xv[~ok], yv[~ok], s=14, color="0.45", marker="x", lw=0.8, label="run (infeasible)", zorder=3)
     if _log_axis(xv):
+        from matplotlib.ticker import NullFormatter
+
         ax.set_xscale("log")
+        ax.xaxis.set_minor_formatter(NullFormatter())  # minor labels (2×10¹ …) pile up in a small panel
     ax.set_xlabel(_label(x), fontsize=8)
     ax.set_ylabel(_label(metric), fontsize=8)
     ax.tick_params(labelsize=7)

@@ -14,6 +14,7 @@ from scs_sim.plots._common import get_ax
 __all__ = [
     "MAX_BARS",
     "axis_label",
+    "bar_rows",
     "battery_column",
     "short_label",
     "grid_means",
@@ -324,6 +325,15 @@ def plot_pareto(
     return ax
 
 
+def bar_rows(feasible, max_bars: int = MAX_BARS) -> np.ndarray:
+    """Rows (table order) drawn as bars when there are too many: the best feasible ones, and the best
+    infeasible ones for at most a quarter of the bars (fewer feasible: more infeasible)."""
+    ok = np.asarray(feasible, dtype=bool)
+    good, bad = np.flatnonzero(ok), np.flatnonzero(~ok)
+    n_bad = min(bad.size, max(max_bars // 4, max_bars - good.size))
+    return np.sort(np.concatenate([good[: max_bars - n_bad], bad[:n_bad]]))
+
+
 def plot_comparison_bars(
     comparison,
     ax=None,
@@ -335,14 +345,17 @@ def plot_comparison_bars(
 ):
     """Horizontal bars of relief (mean ± 95 % CI) per program, best on top; Pareto programs in red.
 
-    At most ``max_bars`` rows (the first ones of the table: best relief) are drawn; labels are
+    At most ``max_bars`` rows are drawn (:func:`bar_rows`: the best feasible ones first); labels are
     ``"#row name"`` cut to :data:`LABEL_CHARS` characters; relief error bars end at 100 %. Infeasible
     programs are grey and hatched,
     their label ends in "(infeasible)". Returns the Axes; its bar widths equal ``comparison[metric]``
     in table order (top to bottom).
     """
     ax = get_ax(ax)
-    comparison = comparison.iloc[:max_bars]
+    rank = np.arange(len(comparison))
+    if len(comparison) > max_bars:
+        rank = bar_rows(_feasible(comparison), max_bars)
+    comparison = comparison.iloc[rank]
     n = len(comparison)
     vals = _numeric(comparison[metric]).to_numpy(dtype=float)
     err = None
@@ -369,11 +382,11 @@ def plot_comparison_bars(
             b.set_edgecolor("0.4")
     labels = [
         f"#{i + 1} " + short_label(p, LABEL_CHARS - (13 if not f else 0)) + ("" if f else " (infeasible)")
-        for i, (p, f) in enumerate(zip(comparison["program"], ok, strict=True))
+        for i, p, f in zip(rank, comparison["program"], ok, strict=True)
     ]
     ax.set_yticks(ypos, labels, fontsize=8 if n <= 12 else 7)
     ax.axvline(0, color="0.4", lw=0.7)
-    ax.set_xlabel("relief (%, mean ± 95 % CI over replicates)")
+    ax.set_xlabel("relief (%, mean and 95 % CI)")
     ax.set_title("relief per program (red: Pareto front; hatched: infeasible)", fontsize=10)
     ax.grid(alpha=0.3, axis="x")
     return ax
