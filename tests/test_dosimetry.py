@@ -96,3 +96,67 @@ def test_duty_scales_per_second_figures_not_per_phase():
     dosed = dosimetry(P.high_frequency(modifiers={"dose_duty_pct": 14.0}))
     assert dosed.charge_per_phase_uc == full.charge_per_phase_uc
     assert dosed.tissue_power_uw == pytest.approx(0.14 * full.tissue_power_uw, rel=FORMULA_RTOL)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Feasibility flags (docs/MODEL.md §1 Dosimetry, Feasibility)
+# ---------------------------------------------------------------------------------------------------
+
+
+def test_clinical_tonic_is_feasible_and_says_so_in_its_dict():
+    d = dosimetry(P.tonic(amplitude_ma=5.0, pulse_width_us=300.0, frequency_hz=50.0))
+    assert d.feasible and d.infeasible_reasons == ""
+    row = d.as_dict()
+    assert row["feasible"] is True and row["infeasible_reasons"] == ""
+
+
+def test_shannon_k_1_97_is_infeasible():
+    # the "best program" of the issue: 8.157 mA × 413.2 µs = 3.37 µC on 0.1225 cm² → k = 1.97
+    d = dosimetry(P.tonic(amplitude_ma=8.157, pulse_width_us=413.2, frequency_hz=69.1))
+    assert d.shannon_k == pytest.approx(1.97, abs=0.005)
+    assert d.density_safe and d.within_compliance  # only the Shannon line is crossed
+    assert not d.feasible
+    assert d.infeasible_reasons.startswith("Shannon k 1.97 >= 1.85")
+
+
+def test_recharge_over_24_hours_a_day_is_infeasible():
+    # 30 mA at 10 kHz: 1642 min/day of recharging on the illustrative rechargeable device (a day has 1440);
+    # a 50 V compliance isolates the recharge check from the compliance one.
+    d = dosimetry(P.high_frequency(amplitude_ma=30.0), Device(compliance_v=50.0))
+    assert d.within_compliance and d.shannon_safe
+    assert d.recharge_min_per_day > 1440.0
+    assert not d.feasible
+    assert d.infeasible_reasons == f"needs {d.recharge_min_per_day:.0f} min/day of recharging (a day has 1440)"
+    # the same program at 3 mA needs ~55 min/day: feasible
+    assert dosimetry(P.high_frequency(amplitude_ma=3.0)).feasible
+
+
+def test_out_of_compliance_is_infeasible_with_the_voltage_needed():
+    d = dosimetry(P.tonic(amplitude_ma=100.0, pulse_width_us=10.0))
+    assert d.shannon_safe and d.density_safe and not d.within_compliance
+    assert not d.feasible
+    assert "needs 101 V" in d.infeasible_reasons and "compliance is 12 V" in d.infeasible_reasons
+
+
+def test_density_limit_binds_on_a_small_contact_and_is_marked_as_assumed_for_scs():
+    small = Device(contact_length_mm=0.5, contact_diameter_mm=0.5)  # 0.00785 cm²
+    d = dosimetry(P.tonic(amplitude_ma=1.0, pulse_width_us=300.0), small)
+    assert d.charge_density_uc_per_cm2 > 30.0 and d.shannon_safe
+    assert not d.feasible
+    assert "assumed for SCS" in d.infeasible_reasons and "Shannon" not in d.infeasible_reasons
+
+
+def test_primary_cell_life_below_the_device_minimum_is_infeasible():
+    prim = Device(battery="primary", capacity_mah=4000.0, cell_voltage_v=3.2)
+    prog = P.tonic(amplitude_ma=8.0, pulse_width_us=210.0, frequency_hz=50.0)
+    d = dosimetry(prog, prim)
+    assert 180.0 < d.battery_life_days  # lasts longer than the default minimum
+    assert d.feasible
+    strict = dosimetry(prog, prim.model_copy(update={"min_battery_life_days": 2 * d.battery_life_days}))
+    assert not strict.feasible and "primary cell lasts" in strict.infeasible_reasons
+
+
+def test_reasons_are_one_phrase_per_failed_check():
+    d = dosimetry(P.tonic(amplitude_ma=30.0, pulse_width_us=1000.0, frequency_hz=400.0))
+    parts = d.infeasible_reasons.split("; ")
+    assert [p.split(" ")[0] for p in parts] == ["Shannon", "charge", "needs", "needs"]

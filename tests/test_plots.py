@@ -317,14 +317,19 @@ def test_pareto_and_bars_match_comparison(sweep_table, tmp_path):
     ticks = sorted(
         zip(ax.get_yticks(), [t.get_text() for t in ax.get_yticklabels()], strict=True), reverse=True
     )
-    assert [lab for _, lab in ticks] == list(cmp["program"])  # best on top
+    labels = [lab for _, lab in ticks]  # best on top: "#row name" (cut with "…"), "(infeasible)" marked
+    assert len(labels) == len(cmp)
+    for i, (lab, name, ok) in enumerate(zip(labels, cmp["program"], cmp["feasible"], strict=True)):
+        assert lab.startswith(f"#{i + 1} ") and lab.endswith("(infeasible)") != bool(ok)
+        assert name.startswith(lab[len(f"#{i + 1} "):].removesuffix(" (infeasible)").removesuffix("…"))
     save(ax.figure, tmp_path / "b.png")
     _assert_png(tmp_path / "b.png")
     ax = plot_pareto(cmp)
     allpts, front = ax.collections[0], ax.collections[1]
-    assert len(allpts.get_offsets()) == len(cmp)
+    ok = cmp["feasible"].to_numpy(dtype=bool)  # the first collection: the feasible programs
+    assert len(allpts.get_offsets()) == int(ok.sum())
     assert len(front.get_offsets()) == int(cmp["pareto"].sum()) >= 1
-    np.testing.assert_allclose(allpts.get_offsets()[:, 1], cmp["relief_pct_mean"])
+    np.testing.assert_allclose(allpts.get_offsets()[:, 1], cmp["relief_pct_mean"][ok])
     assert "recharge" in ax.get_xlabel() or "battery" in ax.get_xlabel()
 
 

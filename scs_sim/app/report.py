@@ -32,14 +32,17 @@ _TABLE_COLUMNS = [
     ("program", "program", None),
     ("relief_pct_mean", "relief %", "{:.1f}"),
     ("relief_pct_ci95", "± 95 % CI", "{:.1f}"),
-    ("paresthesia", "paresthesia", "{:.2f}"),
+    ("relief_ci", "95 % CI", None),
+    ("responder_rate", "resp.", "{:.0%}"),
+    ("relief_diff_pct", "Δ vs ref.", "{:+.1f}"),
+    ("paresthesia", "paresth.", "{:.2f}"),
+    ("discomfort", "discomf.", "{:.2f}"),
     ("shannon_k", "Shannon k", "{:.2f}"),
     ("charge_per_phase_uc", "µC/phase", "{:.3g}"),
     ("charge_per_s_uc", "µC/s", "{:.1f}"),
     ("battery_power_uw", "battery µW", "{:.0f}"),
     ("battery_life_days", "battery life (days)", "{:.0f}"),
     ("recharge_min_per_day", "recharge (min/day)", "{:.1f}"),
-    ("n", "runs", "{:d}"),
     ("pareto", "Pareto", None),
 ]
 
@@ -47,11 +50,17 @@ _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;
 color:#222;line-height:1.45}
 h1{font-size:1.6em}h2{font-size:1.25em;border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:1.8em}
-table.cmp{border-collapse:collapse;font-size:.88em}table.cmp th,table.cmp td{border:1px solid #ccc;
-padding:.25em .55em;text-align:right}table.cmp td:first-child,table.cmp th:first-child{text-align:left}
+table.cmp{border-collapse:collapse;font-size:.82em;width:100%}table.cmp th,table.cmp td{border:1px solid #ccc;
+padding:.25em .4em;text-align:right}
 table.cmp tr.pareto{background:#fff1f0}figure{margin:1em 0}figure img{max-width:100%;border:1px solid #eee}
 figcaption{font-size:.85em;color:#555}.note{background:#fff8e1;border-left:4px solid #f0b400;padding:.6em 1em}
 code{background:#f4f4f4;padding:0 .25em}.meta{font-size:.85em;color:#555}
+table.cmp tr.infeasible{color:#888;background:#f4f4f4}table.cmp tr.why td{border-top:none;text-align:left;
+font-size:.88em;color:#8a1c1c;background:#f9f4f4}table.cmp tr.infeasible td{border-bottom:none}
+table.cmp td.num{white-space:nowrap}table.cmp th{vertical-align:bottom}table.cmp td.name,table.cmp th.name{text-align:left;
+overflow-wrap:break-word;min-width:9em}.tablewrap{overflow-x:auto}.best{font-size:1.05em}
+.limits{background:#eef4fb;border-left:4px solid #4a7fb5;padding:.4em 1em;font-size:.88em;margin:1em 0}
+.limits ul{margin:.3em 0;padding-left:1.2em}
 """
 
 
@@ -120,14 +129,149 @@ def _fmt_cell(v, fmt) -> str:
 
 
 def _table_html(cmp) -> str:
+    """The comparison table; an infeasible program's reasons go in a full-width row below it."""
     cols = [(k, h, f) for k, h, f in _TABLE_COLUMNS if k in cmp.columns and cmp[k].notna().any()]
-    head = "".join(f"<th>{html.escape(h)}</th>" for _, h, _ in cols)
+    feas = "feasible" in cmp.columns
+    head = '<th class="num">#</th>' + "".join(
+        f'<th class="{"name" if k == "program" else "num"}">{html.escape(h)}</th>' for k, h, _ in cols
+    )
+    if feas:
+        head += '<th class="num">feas&shy;ible</th>'
+    width = len(cols) + 1 + feas
     rows = []
-    for r in cmp.to_dict("records"):
-        cls = ' class="pareto"' if r.get("pareto") else ""
-        cells = "".join(f"<td>{_fmt_cell(r.get(k), f)}</td>" for k, _, f in cols)
-        rows.append(f"<tr{cls}>{cells}</tr>")
-    return f'<table class="cmp" id="comparison"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+    for i, r in enumerate(cmp.to_dict("records")):
+        ok = bool(r.get("feasible", True))
+        cls = "prog" + (" pareto" if r.get("pareto") else "") + ("" if ok else " infeasible")
+        cells = f'<td class="num">{i + 1}</td>' + "".join(
+            f'<td class="{"name" if k == "program" else "num"}">{_fmt_cell(r.get(k), f)}</td>' for k, _, f in cols
+        )
+        if feas:
+            cells += f'<td class="num">{"yes" if ok else "no"}</td>'
+        rows.append(f'<tr class="{cls}">{cells}</tr>')
+        if feas and not ok:
+            why = html.escape(str(r.get("infeasible_reasons") or "infeasible"))
+            rows.append(f'<tr class="why"><td></td><td class="why" colspan="{width - 1}">✗ {why}</td></tr>')
+    return (
+        '<div class="tablewrap"><table class="cmp" id="comparison"><thead><tr>'
+        f'{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
+    )
+
+
+def _best_html(cmp, best_pos) -> str:
+    """One sentence naming the best feasible program (and how many programs are infeasible)."""
+    n_bad = int((~cmp["feasible"].to_numpy(dtype=bool)).sum()) if "feasible" in cmp.columns else 0
+    bad = f" {n_bad} of {len(cmp)} programs are infeasible and excluded from “best” and the front." if n_bad else ""
+    if best_pos is None:
+        return f'<p class="best" id="best">No feasible program in this sweep.{bad}</p>'
+    r = cmp.iloc[best_pos]
+    ci = r.get("relief_pct_ci95")
+    ci_txt = f" ± {ci:.1f}" if isinstance(ci, float) and math.isfinite(ci) else ""
+    return (
+        f'<p class="best" id="best"><b>Best feasible program:</b> #{best_pos + 1} '
+        f"{html.escape(str(r['program']))}, relief {r['relief_pct_mean']:.1f}{ci_txt} % (model estimate).{bad}</p>"
+    )
+
+
+#: Known model limits printed beside the ranking (from docs/VALIDATION.md and docs/MODEL.md, Known limitations).
+_LIMITS_HTML = """<div class="limits" id="limits"><b>Read the ranking with the model's known limits</b>
+(docs/VALIDATION.md, docs/MODEL.md §2.6, Known limitations):
+<ul>
+<li>Relief is the drop of a point-neuron gate model's WDR rate, not a pain score; the model does not predict
+trial outcomes (responder rates, VAS).</li>
+<li>10 kHz and sub-perception programs recruit no dorsal-column fibre at clinical amplitudes in this model, so
+their relief is near 0 by construction, not because they fail clinically.</li>
+<li>Inhibition lasts tens of ms (GABA_A and glycine only); a homogeneous point-source conductor (no CSF layer,
+dura or vertebra): thresholds depend strongly on the CSF thickness.</li>
+<li>Feasibility uses an illustrative device; the 30 µC/cm² density limit is a DBS manufacturer limit assumed
+for SCS. Few seeds give wide, noisy intervals.</li>
+</ul></div>"""
+
+
+def _row_ok(cmp, pos: int) -> bool:
+    return bool(cmp["feasible"].iloc[pos]) if "feasible" in cmp.columns else True
+
+
+def _waveform_points(cmp, table, spec) -> list:
+    """(row position, RunConfig) of each distinct program name's best feasible row (else its best row)."""
+    name_col = "program_name" if "program_name" in table.columns else "program"
+    if "point" not in cmp.columns or "point" not in table.columns or name_col not in table.columns:
+        return [(0, spec.config(0, 0))]
+    names = table.drop_duplicates("point").set_index("point")[name_col].astype(str)
+    chosen: dict[str, int] = {}
+    for pos in range(len(cmp)):
+        name = names.get(int(cmp["point"].iloc[pos]), "")
+        if name not in chosen or (not _row_ok(cmp, chosen[name]) and _row_ok(cmp, pos)):
+            chosen[name] = pos
+    order = sorted(chosen.values())[:MAX_WAVEFORMS]
+    return [(pos, spec.config(int(cmp["point"].iloc[pos]), 0)) for pos in order]
+
+
+def _is_grid(spec) -> bool:
+    """True for enumerated designs (grid): every combination of the axis values, so lines and heatmaps fit."""
+    from scs_sim.study.samplers import SAMPLERS
+
+    return spec.method in SAMPLERS and not SAMPLERS[spec.method].sized
+
+
+def _grid_figures(table, num: list[str], add) -> None:
+    """Frequency response (lines, one per value of a small axis) and a heatmap of a grid sweep."""
+    import matplotlib.pyplot as plt
+
+    from scs_sim.plots import plot_frequency_response, plot_heatmap
+    from scs_sim.study.feasibility import row_feasibility
+
+    freq = [k for k in num if k.endswith("frequency_hz")]
+    if freq or len(num) == 1:
+        x = freq[0] if freq else num[0]
+        others = [k for k in num if k != x and table[k].nunique() <= 6]
+        names = [c for c in ("program_name", "program") if c in table.columns and 1 < table[c].nunique() <= 8]
+        by = others[0] if others else (names[0] if names and len(num) == 1 else None)
+        feasible, _, discomfort = row_feasibility(table)
+        fig, ax = plt.subplots(figsize=(7.5, 4.2), layout="constrained")
+        plot_frequency_response(table, x=x, by=by, ax=ax, feasible=feasible & ~discomfort)
+        add("Sweep", f"Relief against {x}" + (f", one line per {by}" if by else "")
+            + " (mean, 95 % CI band over replicates; crosses: infeasible or uncomfortable).", fig)
+    if len(num) >= 2:
+        x, y = (freq[0], next(k for k in num if k != freq[0])) if freq else (num[1], num[0])
+        fig, ax = plt.subplots(figsize=(7.5, 4.8), layout="constrained")
+        plot_heatmap(table, x=x, y=y, ax=ax)
+        add(
+            "Sweep",
+            f"Mean relief over replicates on {y} × {x}"
+            + (" (averaged over the other axes)" if len(num) > 2 else "")
+            + ".",
+            fig,
+        )
+
+
+def _design_figures(table, num: list[str], add) -> None:
+    """Scattered designs: every run against each parameter with its main effect, and the top pair."""
+    import matplotlib.pyplot as plt
+
+    from scs_sim.plots.designs import effect_spread, plot_design_pair, plot_design_scatter
+    from scs_sim.study.feasibility import row_feasibility
+
+    feasible, _, discomfort = row_feasibility(table)
+    ok = feasible & ~discomfort
+    ncol = min(3, len(num))
+    nrow = math.ceil(len(num) / ncol)
+    fig, axs = plt.subplots(nrow, ncol, figsize=(7.5, 2.6 * nrow + 0.4), layout="constrained", squeeze=False)
+    for ax, key in zip(axs.flat, num, strict=False):
+        plot_design_scatter(table, key, ax=ax, feasible=ok)
+    for ax in list(axs.flat)[len(num):]:
+        ax.set_visible(False)
+    handles, labels = axs.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=len(labels), fontsize=7)
+    add("Sweep", "Every run's relief against each parameter (points; grey crosses: infeasible or uncomfortable) "
+        "and its main effect: the mean in equal-count bins of that parameter, averaged over the other "
+        "parameters (line; band: 95 % CI over the runs in the bin). In this design every point varies in "
+        "every parameter, so no line is drawn through the points.", fig)
+    if len(num) >= 2:
+        top = sorted(num, key=lambda k: -effect_spread(table, k))[:2]
+        fig, ax = plt.subplots(figsize=(7.5, 4.8), layout="constrained")
+        plot_design_pair(table, top[0], top[1], ax=ax, feasible=ok)
+        add("Sweep", f"Design points on the two parameters with the largest main effects ({top[1]} × {top[0]}), "
+            "coloured by mean relief over replicates; X: infeasible.", fig)
 
 
 def _numeric_axes(table, axes: list[str]) -> list[str]:
@@ -176,14 +320,14 @@ def write_report(
     from scs_sim.plots import (
         plot_circuit_schematic,
         plot_comparison_bars,
-        plot_frequency_response,
-        plot_heatmap,
         plot_pareto,
         plot_waveforms,
         run_figure,
     )
+    from scs_sim.plots.sweeps import MAX_BARS
     from scs_sim.simulation import simulate_config
-    from scs_sim.study.compare import compare
+    from scs_sim.study.compare import compare, pareto_front
+    from scs_sim.study.feasibility import best_feasible, feasibility_columns
     from scs_sim.study.store import load_results
 
     t_start = time.perf_counter()
@@ -194,69 +338,72 @@ def write_report(
     man = json.loads((store / "manifest.json").read_text())
     spec = spec_from_store(store)
     cmp = compare(table)
+    if {"relief_pct_ci_low", "relief_pct_ci_high"} <= set(cmp.columns):  # a cohort's bootstrap interval
+        cmp["relief_ci"] = [
+            f"[{lo:.1f}, {hi:.1f}]" if math.isfinite(lo) and math.isfinite(hi) else None
+            for lo, hi in zip(cmp["relief_pct_ci_low"].astype(float), cmp["relief_pct_ci_high"].astype(float), strict=True)
+        ]
+    if "feasible" not in cmp.columns:  # a store written before the flags: judge it from its figures
+        cmp = cmp.assign(**feasibility_columns(cmp, table, derive=True))
+        if "feasible" in cmp.columns and "battery_power_uw" in cmp.columns:
+            cmp["pareto"] = pareto_front(cmp["relief_pct_mean"], cmp["battery_power_uw"], feasible=cmp["feasible"])
     figures: list[tuple[str, str, str]] = []  # (section, caption, base64)
 
     def add(section: str, caption: str, fig) -> None:
         figures.append((section, caption, fig_to_base64(fig, dpi=dpi)))
 
-    # waveforms: the first point of each distinct program name
-    name_col = "program_name" if "program_name" in table.columns else "program"
-    first_rows = (
-        table.drop_duplicates(subset=[name_col]).head(MAX_WAVEFORMS)
-        if name_col in table.columns
-        else table.head(1)
-    )
-    for _, row in first_rows.iterrows():
-        cfg = spec.config(int(row["point"]), 0) if "point" in row else spec.config(0, 0)
+    best_pos = best_feasible(cmp)
+    # waveforms: per distinct program name (best rank first), its best feasible point
+    for pos, cfg in _waveform_points(cmp, table, spec):
+        state = "" if _row_ok(cmp, pos) else " (INFEASIBLE: no feasible point of this program)"
         add(
             "Waveforms",
-            f"{cfg.program.name or cfg.program.kind}: one pulse (charge per phase, gap, recharge) "
-            "and a window of the train",
+            f"#{pos + 1} {cfg.program.name or cfg.program.kind}{state}: one pulse (charge per phase, gap, "
+            "recharge) and a window of the train",
             plot_waveforms(cfg.program),
         )
     # comparison
-    n = len(cmp)
-    fig, ax = plt.subplots(figsize=(7.5, 1.2 + 0.42 * n), layout="constrained")
+    n = min(len(cmp), MAX_BARS)
+    fig, ax = plt.subplots(figsize=(7.5, 1.2 + 0.34 * n), layout="constrained")
     plot_comparison_bars(cmp, ax=ax)
-    add("Comparison", "Relief per program, mean ± 95 % CI over replicates (red: Pareto front).", fig)
+    shown = f"{n} of {len(cmp)} programs, the best feasible ones first" if len(cmp) > n else "every program"
+    add("Comparison", f"Relief, mean and 95 % CI (over virtual patients for a cohort, else replicates), {shown} (#: row of the table; "
+        "red: Pareto front among feasible programs; grey hatched: infeasible).", fig)
     if "battery_power_uw" in cmp.columns:
         fig, ax = plt.subplots(figsize=(7.5, 4.8), layout="constrained")
-        plot_pareto(cmp, ax=ax, label_points=n <= 25)
-        add("Comparison", "Relief against battery cost; circled: the relief–power Pareto front.", fig)
-    # sweep-axis figures
-    axes = [a.key for a in spec.axes]
-    num = _numeric_axes(table, axes)
-    freq = [k for k in num if k.endswith("frequency_hz")]
-    if freq:
-        others = [k for k in num if k != freq[0] and table[k].nunique() <= 6]
-        fig, ax = plt.subplots(figsize=(7.5, 4.2), layout="constrained")
-        plot_frequency_response(table, x=freq[0], by=others[0] if others else None, ax=ax)
-        add("Sweep", f"Relief against {freq[0]} (mean, 95 % CI band over replicates).", fig)
-    if len(num) >= 2:
-        x, y = (freq[0], next(k for k in num if k != freq[0])) if freq else (num[1], num[0])
-        fig, ax = plt.subplots(figsize=(7.5, 4.8), layout="constrained")
-        plot_heatmap(table, x=x, y=y, ax=ax)
+        plot_pareto(cmp, ax=ax, label_points=True)
+        missing = sum(lab is None for lab in getattr(ax, "point_labels", []))
         add(
-            "Sweep",
-            f"Mean relief over replicates on {y} × {x}"
-            + (" (averaged over the other axes)" if len(num) > 2 else "")
+            "Comparison",
+            "Relief against battery cost; circled: the relief–power Pareto front among feasible "
+            "programs; crosses: infeasible. Labels: program (or its row number in the table)"
+            + (f"; {missing} label(s) left out where points crowd" if missing else "")
             + ".",
             fig,
         )
-    # best program: a short re-run
-    best = cmp.iloc[0]
-    best_point = int(best["point"]) if "point" in cmp.columns else 0
-    cfg = _short_run_config(spec.config(best_point, 0), best_run_s, model)
-    result = simulate_config(cfg)
-    add(
-        "Best program",
-        f"{best['program']}: dorsal-horn raster and population rates over "
-        f"{cfg.simulation.duration_s:g} s (model {cfg.simulation.model}; shaded: stimulation on).",
-        run_figure(result),
-    )
-    fig, ax = plt.subplots(figsize=(7.5, 4.2), layout="constrained")
-    plot_circuit_schematic(result, ax=ax)
-    add("Best program", f"{best['program']}: the gate circuit coloured by mean rate in that run.", fig)
+    # sweep-axis figures: grids as lines/heatmaps, scattered designs as scatter + main effects
+    axes = [a.key for a in spec.axes]
+    num = _numeric_axes(table, axes)
+    if _is_grid(spec):
+        _grid_figures(table, num, add)
+    elif num:
+        _design_figures(table, num, add)
+    # best feasible program: a short re-run
+    if best_pos is not None:
+        best = cmp.iloc[best_pos]
+        best_point = int(best["point"]) if "point" in cmp.columns else 0
+        cfg = _short_run_config(spec.config(best_point, 0), best_run_s, model)
+        result = simulate_config(cfg)
+        add(
+            "Best program",
+            f"#{best_pos + 1} {best['program']} (best feasible): dorsal-horn raster and population rates over "
+            f"{cfg.simulation.duration_s:g} s (model {cfg.simulation.model}; shaded: stimulation on).",
+            run_figure(result),
+        )
+        fig, ax = plt.subplots(figsize=(7.5, 4.2), layout="constrained")
+        plot_circuit_schematic(result, ax=ax)
+        add("Best program", f"#{best_pos + 1} {best['program']}: the gate circuit coloured by mean rate in that run.",
+            fig)
 
     # assemble
     title = title or f"scs_sim report: {Path(man.get('spec_file') or store.name).stem}"
@@ -282,8 +429,11 @@ def write_report(
         "programs within the model, they do not predict a patient's relief.</p>",
         "<h2>Comparison</h2>",
         "<p>Programs ranked by mean relief (WDR rate reduction against the paired "
-        "no-stimulation baseline, same seed). Shaded rows: on the relief–battery-power Pareto front.</p>",
+        "no-stimulation baseline, same seed). Shaded rows: on the relief–battery-power Pareto front "
+        "among feasible programs; grey rows: infeasible (the reasons in the line below).</p>",
+        _best_html(cmp, best_pos),
         _table_html(cmp),
+        _LIMITS_HTML,
     ]
     for sec in ("Comparison", "Sweep", "Waveforms", "Best program"):
         if sec in sections:
@@ -323,7 +473,7 @@ inhibitory interneurons, excitatory interneurons, WDR projection neurons) after 
 (J Neurophysiol 112:552), as a spiking AdEx network or a rate model. Relief is the drop of the WDR rate
 against the paired run without stimulation (same seed: common random numbers).</li>
 <li><b>Statistics</b>: means over replicates (seeds) with 95 % confidence half-widths from the t-distribution;
-the Pareto front is over mean relief and battery power.</li>
+the Pareto front is over mean relief and battery power, among feasible programs only (Shannon k &lt; 1.85, charge density &le; 30 µC/cm², compliance, recharge &le; 24 h/day or primary-cell life, discomfort in at most half the runs; docs/MODEL.md §1 Dosimetry, Feasibility). Relief error bars end at 100 % (the WDR rate cannot fall below 0).</li>
 <li>Parameters, equations, defaults and sources: <code>docs/MODEL.md</code>. Short simulated durations make
 noisy estimates; treat small differences with their confidence intervals.</li>
 <li><b>Not for clinical decisions.</b> scs_sim is an engineering and teaching tool.</li>

@@ -14,7 +14,11 @@ are not. Formulas and their sources: ``docs/MODEL.md`` §1 (Dosimetry).
 - battery-side power ``Σ V_H·|I|·w / η`` over actively driven phases per second, with the supply
   ``V_H`` either fixed at the compliance limit or adaptive (``|I|·Z`` plus headroom);
 - battery drain ``P_bat / V_cell + quiescent``; primary-cell life ``capacity / drain``; rechargeable
-  recharge minutes per day ``24 h · drain / (charge current · charge efficiency)``.
+  recharge minutes per day ``24 h · drain / (charge current · charge efficiency)``;
+- feasibility: ``feasible`` is False when any of the device-side checks fails (Shannon k, charge
+  density, compliance, recharge time above 24 h per day, primary-cell life below the device's
+  ``min_battery_life_days``); ``infeasible_reasons`` says which, in words with the numbers. Discomfort
+  needs a run: :mod:`scs_sim.study.feasibility` combines these flags with the run metrics.
 
 Device defaults are illustrative assumptions, not the specification of any product.
 """
@@ -22,7 +26,7 @@ Device defaults are illustrative assumptions, not the specification of any produ
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from enum import StrEnum
 from typing import Annotated
 
@@ -31,12 +35,24 @@ from pydantic import Field, model_validator
 from scs_sim._params import Limit, Params, limited
 from scs_sim.stim.programs import PulseTrain, pulse_train
 
-__all__ = ["Battery", "Device", "Dosimetry", "SupplyMode", "dosimetry", "SHANNON_K_LIMIT", "DENSITY_LIMIT"]
+__all__ = [
+    "Battery",
+    "Device",
+    "Dosimetry",
+    "SupplyMode",
+    "dosimetry",
+    "feasibility_reasons",
+    "SHANNON_K_LIMIT",
+    "DENSITY_LIMIT",
+    "MINUTES_PER_DAY",
+]
 
 #: Shannon (1992) damage line: k >= 1.85 is flagged unsafe.
 SHANNON_K_LIMIT = 1.85
 #: Manufacturer per-phase charge-density warning level, µC/cm² (DBS manuals; assumed for SCS).
 DENSITY_LIMIT = 30.0
+#: A day's minutes: a program needing more recharge time per day than this cannot run on the device.
+MINUTES_PER_DAY = 1440.0
 
 
 _SANE = "an implant's figure is far inside this; beyond it the number is a typo"
@@ -53,6 +69,7 @@ _LIMITS = {
     "quiescent_ua": Limit(0.0, 10_000.0, "µA", _SANE),
     "charge_current_ma": Limit(0.0, 1000.0, "mA", "inductive recharge delivers tens to hundreds of mA",
                                lo_open=True),
+    "min_battery_life_days": Limit(0.0, 36_500.0, "days", _SANE),
 }
 
 
@@ -69,6 +86,7 @@ _Capacity = Annotated[float, _lim("capacity_mah")]
 _CellVoltage = Annotated[float, _lim("cell_voltage_v")]
 _Quiescent = Annotated[float, _lim("quiescent_ua")]
 _ChargeCurrent = Annotated[float, _lim("charge_current_ma")]
+_MinLife = Annotated[float, _lim("min_battery_life_days")]
 
 
 class Battery(StrEnum):
@@ -100,6 +118,13 @@ class Device(Params):
     quiescent_ua: _Quiescent = Field(10.0, ge=0, description="Housekeeping drain, µA (illustrative).")
     charge_current_ma: _ChargeCurrent = Field(80.0, gt=0, description="Recharge current, mA (illustrative).")
     charge_efficiency: float = Field(0.8, gt=0, le=1, description="Charge transfer efficiency (illustrative).")
+    min_battery_life_days: _MinLife = Field(
+        180.0,
+        ge=0,
+        description="Primary cell: a program that empties the battery sooner is flagged infeasible, days "
+        "([assumption]: replacing a primary IPG, a surgery, more than twice a year is not a practical "
+        "therapy).",
+    )
 
     @model_validator(mode="after")
     def _check(self):
@@ -138,11 +163,46 @@ class Dosimetry:
     battery_life_days: float | None
     recharge_min_per_day: float | None
     days_per_charge: float | None
+    feasible: bool = True
+    infeasible_reasons: str = ""
 
     def as_dict(self) -> dict:
         """JSON-ready dict (the keys of ``scs-sim show --json``); absent battery figures omitted."""
         d = asdict(self)
         return {k: v for k, v in d.items() if v is not None}
+
+
+def feasibility_reasons(d: Dosimetry, device: Device) -> list[str]:
+    """Why a program cannot (or should not) run on ``device``: one phrase per failed check, [] if none.
+
+    Checks (docs/MODEL.md §1 Dosimetry, Feasibility): Shannon ``k < 1.85`` (Shannon 1992 IEEE Trans
+    Biomed Eng 39:424); charge density ``<= 30 µC/cm²`` per phase (a DBS manufacturer limit, assumed
+    for SCS); load voltage plus headroom within the compliance voltage; recharge time per day at most
+    24 h (rechargeable); primary-cell life at least ``device.min_battery_life_days``.
+    """
+    out = []
+    if not d.shannon_safe:
+        out.append(f"Shannon k {d.shannon_k:.2f} >= {SHANNON_K_LIMIT} (tissue-damage line, Shannon 1992)")
+    if not d.density_safe:
+        out.append(
+            f"charge density {d.charge_density_uc_per_cm2:.1f} µC/cm² > {DENSITY_LIMIT:g} per phase "
+            "(DBS manufacturer limit, assumed for SCS)"
+        )
+    if not d.within_compliance:
+        out.append(
+            f"needs {d.load_voltage_v + device.headroom_v:.3g} V (I·Z + headroom) but the device's "
+            f"compliance is {device.compliance_v:g} V: it cannot deliver {d.peak_current_ma:.4g} mA"
+        )
+    if d.recharge_min_per_day is not None and d.recharge_min_per_day > MINUTES_PER_DAY:
+        out.append(
+            f"needs {d.recharge_min_per_day:.0f} min/day of recharging (a day has {MINUTES_PER_DAY:.0f})"
+        )
+    if d.battery_life_days is not None and d.battery_life_days < device.min_battery_life_days:
+        out.append(
+            f"primary cell lasts {d.battery_life_days:.0f} days (< {device.min_battery_life_days:g} "
+            "days acceptable on this device)"
+        )
+    return out
 
 
 def _phase_rows(train: PulseTrain):
@@ -201,7 +261,7 @@ def dosimetry(program, device: Device | None = None, *, train: PulseTrain | None
         recharge = daily_mah / (device.charge_current_ma * device.charge_efficiency) * 60.0
         per_charge = device.capacity_mah / daily_mah
     name = getattr(program, "name", None) or program.kind
-    return Dosimetry(
+    d = Dosimetry(
         name=name,
         kind=program.kind,
         pulses_per_s=train.pulses_per_s,
@@ -222,3 +282,5 @@ def dosimetry(program, device: Device | None = None, *, train: PulseTrain | None
         recharge_min_per_day=recharge,
         days_per_charge=per_charge,
     )
+    reasons = feasibility_reasons(d, device)
+    return replace(d, feasible=not reasons, infeasible_reasons="; ".join(reasons))

@@ -13,6 +13,7 @@ Modules, each owning one part (they import one another directly, never this pack
 - :mod:`~scs_sim.study.lock`: one writer per store (an exclusive ``flock`` held for the whole run);
 - :mod:`~scs_sim.study.inputs`: the files a spec reads, by content (their sha256 is part of its hash);
 - :mod:`~scs_sim.study.compare`: :func:`compare`, :func:`pareto_front`;
+- :mod:`~scs_sim.study.feasibility`: the feasibility of compared programs (dosimetry flags plus discomfort);
 - :mod:`~scs_sim.study.sensitivity`: :func:`sensitivity` (Sobol' indices of a saltelli store, Morris
   screening of a morris store, with bootstrap CIs).
 """

@@ -29,6 +29,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from scs_sim.errors import ConfigError
+from scs_sim.study.feasibility import feasibility_columns
 
 __all__ = ["compare", "pareto_front", "ci95_halfwidth", "best_feasible", "COMPARE_COLUMNS", "COHORT_COMPARE_COLUMNS"]
 
@@ -87,15 +88,23 @@ def ci95_halfwidth(values) -> float:
     return float(stats.t.ppf(0.975, n - 1) * x.std(ddof=1) / math.sqrt(n))
 
 
-def pareto_front(relief, power) -> np.ndarray:
+def pareto_front(relief, power, feasible=None) -> np.ndarray:
     """Boolean mask of the points not dominated on (maximal ``relief``, minimal ``power``).
 
     A point is dominated when another has relief >= and power <=, one of them strictly. Points with
-    a NaN in either value are never on the front.
+    a NaN in either value are never on the front. With ``feasible`` (a boolean mask), the front is
+    taken among the feasible points only: an infeasible point is never on it and dominates no one.
+
+    Examples
+    --------
+    >>> pareto_front([50.0, 40.0, 60.0], [10.0, 5.0, 1.0], feasible=[True, True, False]).tolist()
+    [True, True, False]
     """
     r = np.asarray(relief, dtype=float)
     p = np.asarray(power, dtype=float)
     ok = np.isfinite(r) & np.isfinite(p)
+    if feasible is not None:
+        ok &= np.asarray(feasible, dtype=bool)
     front = ok.copy()
     for i in np.flatnonzero(ok):
         better = ok & (r >= r[i]) & (p <= p[i]) & ((r > r[i]) | (p < p[i]))
@@ -301,7 +310,8 @@ def compare(table, by: str | Sequence[str] = "program", *, reference: str | None
         rows.append(row)
     out = pd.DataFrame(rows)
     power = out["battery_power_uw"] if "battery_power_uw" in out.columns else pd.Series(np.zeros(len(out)))
-    out["pareto"] = pareto_front(out["relief_pct_mean"], power)
+    out = out.assign(**feasibility_columns(out, table))  # feasible, infeasible_reasons, discomfort
+    out["pareto"] = pareto_front(out["relief_pct_mean"], power, feasible=out.get("feasible"))
     out = out.sort_values("relief_pct_mean", ascending=False, kind="stable", na_position="last")
     return out.reset_index(drop=True)
 

@@ -63,12 +63,21 @@ def cmd_show(args) -> int:
         ("tissue_power_uw", "tissue µW", ".0f"),
         ("battery_power_uw", "battery µW", ".0f"),
         (battery, "life days" if battery == "battery_life_days" else "recharge min/d", ".1f"),
+        ("feasible", "feasible", ""),
     ]
     print(
         f"device: {device.name} ({device.battery}, {device.impedance_ohm:g} Ω, "
         f"contact {device.contact_area_cm2:.4f} cm²)"
     )
     print(format_table(rows, cols))
+    bad = [r for r in rows if not r["feasible"]]
+    for r in bad:
+        print(f"INFEASIBLE {r['name']}: {r['infeasible_reasons']}")
+    print(
+        f"{len(rows) - len(bad)} of {len(rows)} feasible on this device (Shannon k < 1.85, charge density "
+        "<= 30 µC/cm², compliance, recharge <= 24 h/day or primary-cell life); discomfort needs a run "
+        "(scs-sim run / compare)."
+    )
     return EXIT_OK
 
 
