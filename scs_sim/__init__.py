@@ -3,7 +3,8 @@
 Not a clinical decision tool. See README.md and docs/MODEL.md.
 
 Public API (README "Python"; renaming any of it is a breaking change): :func:`load`, :func:`simulate`,
-:func:`sweep`, :func:`dosimetry` and the :mod:`scs_sim.programs` constructors. ``simulate`` and ``sweep`` load the numba kernels on first
+:func:`sweep`, :func:`load_results` (a store as a pandas DataFrame), :func:`to_dataset` (a grid store as
+an xarray Dataset), :func:`dosimetry` and the :mod:`scs_sim.programs` constructors. ``simulate`` and ``sweep`` load the numba kernels on first
 use, so ``import scs_sim`` stays light for config-only work.
 """
 
@@ -22,7 +23,7 @@ from scs_sim.stim.dosimetry import Device, dosimetry
 sys.modules[f"{__name__}.programs"] = programs
 
 __all__ = ["ConfigError", "Device", "ScsSimError", "SimulationError", "__version__", "dosimetry", "load",
-           "programs", "simulate", "sweep"]
+           "load_results", "programs", "simulate", "sweep", "to_dataset"]
 
 
 def __getattr__(name: str):
@@ -34,4 +35,8 @@ def __getattr__(name: str):
         from scs_sim.study import run_sweep
 
         return run_sweep
+    if name in ("load_results", "to_dataset"):
+        import scs_sim.study as study
+
+        return getattr(study, name)
     raise AttributeError(f"module 'scs_sim' has no attribute {name!r}")

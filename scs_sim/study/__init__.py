@@ -14,12 +14,14 @@ Modules, each owning one part (they import one another directly, never this pack
 - :mod:`~scs_sim.study.inputs`: the files a spec reads, by content (their sha256 is part of its hash);
 - :mod:`~scs_sim.study.compare`: :func:`compare`, :func:`pareto_front`;
 - :mod:`~scs_sim.study.feasibility`: the feasibility of compared programs (dosimetry flags plus discomfort);
+- :mod:`~scs_sim.study.results`: :func:`to_dataset` (a grid sweep as an ``xarray.Dataset``);
 - :mod:`~scs_sim.study.sensitivity`: :func:`sensitivity` (Sobol' indices of a saltelli store, Morris
   screening of a morris store, with bootstrap CIs).
 """
 
 from scs_sim.study.compare import ci95_halfwidth, compare, pareto_front
 from scs_sim.study.executors import EXECUTORS
+from scs_sim.study.results import to_dataset
 from scs_sim.study.runner import TIMING_COLUMNS, run_sweep, sweep
 from scs_sim.study.samplers import SAMPLERS, Sampler
 from scs_sim.study.sensitivity import sensitivity
@@ -38,6 +40,7 @@ __all__ = [
     "ci95_halfwidth",
     "compare",
     "load_results",
+    "to_dataset",
     "load_spec",
     "pareto_front",
     "run_sweep",
