@@ -467,13 +467,18 @@ illustrative device (impedance, supply, battery).</li>
 depth and diameter distributions); each pulse depolarises each fibre by a lumped activating-function
 coupling; a leaky-integrator excitation model with noise, refractoriness, accommodation and kHz block
 decides which fibre fires. Calibrated to the perception strength–duration curve of Hershey et al. 2010
-(Pain Physician 13:321; chronaxie {chronaxie_us:g} µs, rheobase {rheobase_ma:g} mA).</li>
+(Pain Physician 13:321; chronaxie {chronaxie_us:g} µs, rheobase {rheobase_ma:g} mA). Paresthesia is a
+population percept: synchronous dorsal-column spikes summed over 10 ms windows, intensity growing with
+their rate (docs/MODEL.md §2.3). Each fibre's dermatome (somatotopic lamination) decides whether it acts
+in the painful field (like local Aβ input) or in its surround (surround inhibition).</li>
 <li><b>Gate</b>: a dorsal-horn network (Aβ, Aδ, C and dorsal-column collateral inputs; local and surround
 inhibitory interneurons, excitatory interneurons, WDR projection neurons) after Zhang et al. 2014
 (J Neurophysiol 112:552), as a spiking AdEx network or a rate model. Relief is the drop of the WDR rate
 against the paired run without stimulation (same seed: common random numbers).</li>
-<li><b>Statistics</b>: means over replicates (seeds) with 95 % confidence half-widths from the t-distribution;
-the Pareto front is over mean relief and battery power, among feasible programs only (Shannon k &lt; 1.85, charge density &le; 30 µC/cm², compliance, recharge &le; 24 h/day or primary-cell life, discomfort in at most half the runs; docs/MODEL.md §1 Dosimetry, Feasibility). Relief error bars end at 100 % (the WDR rate cannot fall below 0).</li>
+<li><b>Statistics</b>: on a virtual cohort (the same patients and noise seeds for every program), mean
+relief over patients with a 95 % bootstrap interval, the responder rate (relief &ge; 50 %, Wilson
+interval) and the paired difference to the reference program (bootstrap interval; docs/MODEL.md §6);
+without a cohort, means over replicates (seeds) with 95 % t-intervals. The Pareto front is over mean relief and battery power, among feasible programs only (Shannon k &lt; 1.85, charge density &le; 30 µC/cm², compliance, recharge &le; 24 h/day or primary-cell life, discomfort in at most half the runs; docs/MODEL.md §1 Dosimetry, Feasibility). Relief error bars end at 100 % (the WDR rate cannot fall below 0).</li>
 <li>Parameters, equations, defaults and sources: <code>docs/MODEL.md</code>. Short simulated durations make
 noisy estimates; treat small differences with their confidence intervals.</li>
 <li><b>Not for clinical decisions.</b> scs_sim is an engineering and teaching tool.</li>
