@@ -103,3 +103,12 @@ def test_cli_explore_headless(tmp_path, capsys):
     assert out.stat().st_size > 5000
     assert '"update_s"' in capsys.readouterr().out
     assert cli_main(["explore", "--headless"]) == 2
+
+
+def test_safety_flags_are_shown(ex):
+    """Burst at 20 mA x 1000 µs (20 µC/phase) is flagged, not shown as plain 'relief 100 %'."""
+    ex.set(kind="tonic", frequency_hz=50.0, amplitude_ma=3.0, pulse_width_us=210.0)
+    assert ex.ax_wave.get_title().endswith(": feasible"), ex.ax_wave.get_title()
+    ex.set(kind="burst", amplitude_ma=20.0, pulse_width_us=1000.0)
+    title = ex.ax_wave.get_title()
+    assert "INFEASIBLE" in title and "Shannon k" in title, title

@@ -294,6 +294,7 @@ class Explorer:
         else:
             r = self.result
             plot_train(program, ax=self.ax_wave)
+            self._safety_title(r)
             plot_fiber_raster(r.recruitment, ax=self.ax_rec, t1=min(self.duration_s, 0.25))
             m = r.metrics
             self.ax_rec.set_title(
@@ -311,6 +312,22 @@ class Explorer:
             fontsize=10,
         )
         self.fig.canvas.draw_idle()
+
+    def _safety_title(self, r) -> None:
+        """Charge, Shannon k and the feasibility flags (docs/MODEL.md §1) above the pulse train."""
+        d = r.dosimetry
+        train = self.ax_wave.get_title()  # plot_train's "N pulses/s"
+        head = f"{train + '; ' if train else ''}{d['charge_per_phase_uc']:.2g} µC/phase, Shannon k {d['shannon_k']:.2f}"
+        if d.get("feasible", True) and not r.metrics.get("discomfort"):
+            self.ax_wave.set_title(head + ": feasible", fontsize=9)
+            return
+        why = [d["infeasible_reasons"]] if d.get("infeasible_reasons") else []
+        if r.metrics.get("discomfort"):
+            why.append("discomfort")
+        text = "; ".join(why)
+        if len(text) > 70:
+            text = text[:67] + "..."
+        self.ax_wave.set_title(f"{head}: INFEASIBLE ({text})", fontsize=8, color="C3")
 
     def _plot_wdr(self, r) -> None:
         ax = self.ax_wdr
