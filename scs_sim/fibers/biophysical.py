@@ -488,18 +488,13 @@ def recruit_biophysical(train, fibers, rng: np.random.Generator, duration_s: flo
     """
     import time
 
-    from scs_sim.fibers.params import PerceptionParams
+    from scs_sim.fibers.params import PerceptionParams, check_recruit_args
     from scs_sim.fibers.recruitment import Recruitment
 
     wall0 = time.perf_counter()
     p = _as_params(params)
     perception = perception or PerceptionParams()
-    if not isinstance(rng, np.random.Generator):
-        raise ConfigError(f"rng must be a numpy.random.Generator (got {type(rng).__name__})", key="rng")
-    if not (isinstance(duration_s, int | float) and math.isfinite(duration_s) and duration_s > 0):
-        raise ConfigError(f"must be finite and > 0 (got {duration_s!r})", key="duration_s")
-    if int(max_spikes) < 0:
-        raise ConfigError(f"must be >= 0 (got {max_spikes!r})", key="max_spikes")
+    check_recruit_args(rng, duration_s, max_spikes)
     n, n_ch = fibers.n, len(train.channels)
     weights = np.array([fibers.contact_weights(ch.cathodes, ch.anodes,
                                                key="program" if n_ch == 1 else f"program.components.{i}")

@@ -10,13 +10,26 @@ and the calibration: ``docs/MODEL.md`` §2.
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
+import numpy as np
 from pydantic import Field, field_validator
 
 from scs_sim._params import Params
+from scs_sim.errors import ConfigError
 
-__all__ = ["FIBER_MODEL_NAMES", "ExcitationParams", "FiberParams", "PerceptionParams"]
+__all__ = ["FIBER_MODEL_NAMES", "ExcitationParams", "FiberParams", "PerceptionParams", "check_recruit_args"]
+
+
+def check_recruit_args(rng, duration_s, max_spikes) -> None:
+    """The checks every fibre model's ``recruit`` makes on its run arguments (ConfigError naming the key)."""
+    if not isinstance(rng, np.random.Generator):
+        raise ConfigError(f"rng must be a numpy.random.Generator (got {type(rng).__name__})", key="rng")
+    if not (isinstance(duration_s, int | float) and math.isfinite(duration_s) and duration_s > 0):
+        raise ConfigError(f"must be finite and > 0 (got {duration_s!r})", key="duration_s")
+    if int(max_spikes) < 0:
+        raise ConfigError(f"must be >= 0 (got {max_spikes!r})", key="max_spikes")
 
 _ASSUMPTION = "scs_sim assumption"
 _CAL = "calibrated (docs/MODEL.md §2.5)"

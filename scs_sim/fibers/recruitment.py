@@ -34,11 +34,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from scs_sim._jit import njit
-from scs_sim.errors import ConfigError
 from scs_sim.fibers.anatomy import FiberPopulation
 from scs_sim.fibers.kernel_types import FiberArrays, FiberState, Phases, SpikeBuffer, kernel_params
 from scs_sim.fibers.kernel_types import KernelParams as KernelParams  # re-exported beside the kernel
-from scs_sim.fibers.params import ExcitationParams, PerceptionParams
+from scs_sim.fibers.params import ExcitationParams, PerceptionParams, check_recruit_args
 from scs_sim.fibers.percept import SummationWindows, on_time_s, perceived_intensity, sync_counts
 
 __all__ = ["RecruitStream", "Recruitment", "recruit"]
@@ -453,12 +452,7 @@ class RecruitStream:
                  max_spikes: int = 2_000_000, record_s: float = math.inf):
         params = params or ExcitationParams()
         perception = perception or PerceptionParams()
-        if not isinstance(rng, np.random.Generator):
-            raise ConfigError(f"rng must be a numpy.random.Generator (got {type(rng).__name__})", key="rng")
-        if not (isinstance(duration_s, int | float) and math.isfinite(duration_s) and duration_s > 0):
-            raise ConfigError(f"must be finite and > 0 (got {duration_s!r})", key="duration_s")
-        if int(max_spikes) < 0:
-            raise ConfigError(f"must be >= 0 (got {max_spikes!r})", key="max_spikes")
+        check_recruit_args(rng, duration_s, max_spikes)
         n = fibers.n
         self.train, self.fibers, self.rng, self.duration_s = train, fibers, rng, float(duration_s)
         self.perception, self.max_spikes = perception, int(max_spikes)
