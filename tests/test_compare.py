@@ -111,3 +111,19 @@ def test_compare_carries_feasibility_when_present():
     from scs_sim.study.compare import best_feasible
 
     assert best_feasible(out.reset_index())["program"] == "tonic"  # hf10k has more relief, infeasible
+
+
+def test_compare_prints_why_a_program_is_infeasible(tmp_path, capsys):
+    """A program over the Shannon line is marked infeasible in the table, with the reason on its own line."""
+    from scs_sim.app.cli import main
+
+    hot = tmp_path / "hot.toml"  # 8.5 mA x 500 µs: 4.25 µC/phase, Shannon k 2.17
+    hot.write_text('[program]\nname = "hot"\nkind = "tonic"\nfrequency_hz = 60.0\npulse_width_us = 500.0\n'
+                   'amplitude_ma = 8.5\n')
+    rc = main(["compare", "tonic_50hz", str(hot), "--duration", "0.3", "--replicates", "1",
+               "--out", str(tmp_path / "cmp")])
+    out = capsys.readouterr().out
+    assert rc == 0
+    assert "INFEASIBLE hot: Shannon k 2.17" in out, out
+    assert "INFEASIBLE tonic_50hz" not in out
+    assert "best among the feasible programs: tonic_50hz" in out

@@ -406,6 +406,9 @@ def _write_comparison(args, out: Path, store: Path, summary: dict, table, sp=Non
     shown = _display_rows(rows)
     present = set(table.columns) | {"relief_ci", "responder_pct", "responder_ci", "diff_ci"}
     print(format_table(shown, [c for c in columns if c[0] in present]))
+    if "feasible" in table.columns and "infeasible_reasons" in table.columns:
+        for _, row in table[table["feasible"] == False].iterrows():  # noqa: E712 (a pandas mask)
+            print(f"INFEASIBLE {row['program']}: {row['infeasible_reasons']}")
     best = best_feasible(table)
     among = " among the feasible programs" if "feasible" in table.columns else ""
     if best is not None:
