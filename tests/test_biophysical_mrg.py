@@ -104,3 +104,25 @@ def test_mrg_spike_amplitude_and_conduction_velocity():
                                    t_stop_ms=0.1 + 0.01 * k, params=MRG, rec=30, state=st)
         peak = max(peak, st.v[30])
     assert 90.0 <= peak <= 140.0  # overshoot to +10..+60 mV from -80 mV (MRG nodal spikes overshoot to ~+30-40 mV)
+
+
+def test_mrg_fiber_model_selection_and_bad_value():
+    from scs_sim.config import parse
+    from scs_sim.fibers.anatomy import Anatomy, build_fibers
+    from scs_sim.fibers.models import recruit_function
+    from scs_sim.stim.programs import pulse_train, tonic
+
+    base = {"program": {"kind": "tonic", "amplitude_ma": 16.0, "frequency_hz": 50.0, "pulse_width_us": 300.0},
+            "simulation": {"duration_s": 0.1, "seed": 2}}
+    cfg = parse(base | {"patient": {"fibers": {"fiber_model": "biophysical_mrg"}}})
+    fn = recruit_function(cfg.patient.fibers.fiber_model)
+    assert fn is bio.recruit_biophysical_mrg
+    with pytest.raises(ConfigError, match="biophysical_mrg"):
+        parse(base | {"patient": {"fibers": {"fiber_model": "mrg"}}})
+    pop = build_fibers(Anatomy(dc_count=8, dr_count=2), np.random.default_rng(4))
+    tr = pulse_train(tonic(amplitude_ma=25.0, pulse_width_us=300.0, frequency_hz=100.0))
+    a = fn(tr, pop, np.random.default_rng(3), 0.03, params=cfg.patient.fibers.excitation())
+    b = bio.recruit_biophysical(tr, pop, np.random.default_rng(3), 0.03, params=bio.BiophysicalParams(node="mrg"))
+    c = bio.recruit_biophysical(tr, pop, np.random.default_rng(3), 0.03)
+    np.testing.assert_array_equal(a.spike_times_s, b.spike_times_s)
+    assert a.spike_count.sum() > 0 and not np.array_equal(a.spike_times_s, c.spike_times_s)  # MRG is not FH

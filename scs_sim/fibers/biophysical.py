@@ -1,11 +1,11 @@
-"""A biophysical reference fibre: a SENN-type myelinated-axon cable with Frankenhaeuser-Huxley nodes.
+"""A biophysical reference fibre: a SENN-type myelinated-axon cable with Frankenhaeuser-Huxley (or MRG) nodes.
 
 This module owns :class:`BiophysicalParams`, the numba cable kernel ``_cable_kernel`` with its named
 bundles (:class:`Kinetics`, :class:`Cable`, :class:`Numerics`, :class:`CableState`, :class:`CablePhases`,
 :class:`CableSpikes`), the single-fibre API (:func:`simulate_fiber`, :func:`single_pulse_threshold`,
-:func:`reilly_potentials`) and :func:`recruit_biophysical`, the drop-in replacement of
-:func:`scs_sim.fibers.recruitment.recruit` behind ``fiber_model = "biophysical"``. Equations,
-parameters, sources and the reference checks against Reilly et al. 1985 are in ``docs/MODEL.md`` §2.7.
+:func:`reilly_potentials`) and :func:`recruit_biophysical` / :func:`recruit_biophysical_mrg`, drop-in
+replacements of :func:`scs_sim.fibers.recruitment.recruit` behind ``fiber_model = "biophysical"`` /
+``"biophysical_mrg"``. Equations, parameters, sources and the reference checks are in ``docs/MODEL.md`` §2.7.
 
 Model (McNeal 1976 IEEE TBME 23:329; Reilly, Freeman & Larkin 1985 IEEE TBME 32:1001), per node ``j``::
 
@@ -14,13 +14,11 @@ Model (McNeal 1976 IEEE TBME 23:329; Reilly, Freeman & Larkin 1985 IEEE TBME 32:
 
 ``V`` is the membrane potential relative to rest (mV), ``Ve`` the extracellular potential (mV) from
 the volume conductor, the internodes are pure axial resistance (perfectly insulating myelin), the ends
-are sealed. ``i_ion`` is the Frankenhaeuser-Huxley (1964 J Physiol 171:302) node (``node = "fh"``, the
-default): GHK sodium, potassium and non-specific currents plus a leak, rates Q10-scaled from 20 °C; or
-(``node = "mrg"``) the MRG mammalian node membrane of :mod:`scs_sim.fibers.biophysical_mrg` on the same
-SENN cable (MRG node kinetics with a perfectly insulating internode, not the double-cable MRG model). Integration: the gates
-by exponential Euler at the old voltage, the voltage by backward Euler with the ionic current
-linearised around the old voltage (one tridiagonal solve per step); a fine step in and shortly after
-phases, a coarse step later, and a jump to the next phase once the fibre is back at rest.
+are sealed. ``i_ion``: ``node = "fh"`` (default) the Frankenhaeuser-Huxley (1964 J Physiol 171:302) node,
+GHK Na, K and non-specific currents plus a leak, rates Q10-scaled from 20 °C; ``"mrg"`` the MRG node
+membrane of :mod:`scs_sim.fibers.biophysical_mrg` (not the double-cable MRG model). Integration: gates by
+exponential Euler at the old voltage, voltage by backward Euler with the ionic current linearised (one
+tridiagonal solve per step); fine steps in and after phases, coarse later, a jump once back at rest.
 
 A spike is the upward crossing of ``v_detect_mv`` at a recording node near the rostral end of the
 simulated stretch (a propagated action potential, so a blocked or local response does not count).
@@ -40,8 +38,8 @@ from scs_sim._params import Params
 from scs_sim.errors import ConfigError
 from scs_sim.fibers.biophysical_mrg import MRG_SOURCE, mrg_constants, mrg_ionic, mrg_rates
 
-__all__ = ["BiophysicalParams", "recruit_biophysical", "reilly_potentials", "simulate_fiber",
-           "single_pulse_threshold", "kinetics", "rest_state"]
+__all__ = ["BiophysicalParams", "recruit_biophysical", "recruit_biophysical_mrg", "reilly_potentials",
+           "simulate_fiber", "single_pulse_threshold", "kinetics", "rest_state"]
 
 _FH = "Frankenhaeuser & Huxley 1964 J Physiol 171:302"
 _REILLY = "Reilly, Freeman & Larkin 1985 IEEE Trans Biomed Eng 32:1001"
@@ -59,9 +57,8 @@ class BiophysicalParams(Params):
         "fh", description=f"Node membrane: 'fh' Frankenhaeuser-Huxley ({_FH}, Q10-scaled); 'mrg' the mammalian node "
         f"of {MRG_SOURCE} at `celsius` with its own Q10s (q10 unused), on this SENN cable (no paranodes, no DAP).")
     mrg_internode_ms_cm2: float = Field(
-        45.0, ge=0, le=1000.0, description=f"node='mrg' only: lumped internodal-axolemma load, mS/cm² of node area, "
-        f"reversal at rest ({_ASSUMPTION}: MRG's MYSA+FLUT+STIN leak of one internode at D = 10 µm over this node's "
-        "area; the MRG node alone is unstable at -80 mV; docs/MODEL.md §2.7).")
+        45.0, ge=0, le=1000.0, description=f"node='mrg': lumped internodal load, mS/cm² of node area, reversal at rest "
+        f"({_ASSUMPTION}: MRG's MYSA+FLUT+STIN leak of one 10 µm internode; docs/MODEL.md §2.7).")
     rho_a_ohm_cm: float = Field(110.0, gt=0, le=1000.0, description=f"Axoplasm resistivity, Ω·cm ({_REILLY}).")
     axon_ratio: float = Field(0.7, gt=0, le=1.0, description=f"Axon / fibre diameter d/D ({_REILLY}).")
     node_length_um: float = Field(2.5, gt=0, le=20.0, description=f"Node length, µm ({_REILLY}).")
@@ -101,8 +98,7 @@ class BiophysicalParams(Params):
 
 
 # --- the kernel's named bundles ---------------------------------------------------------------------
-#: Node constants as the kernel reads them (mV, ms, mS/cm², µF/cm², cm/s, mM): ``node`` 0 = FH (GHK fields),
-#: 1 = MRG (``g_naf``, ``g_nap``, ``g_ks``, ``e_na``, ``e_k`` and ``q`` / ``q_h`` / ``q_s``; zero for FH).
+#: Node constants (mV, ms, mS/cm², µF/cm², cm/s, mM); ``node`` 0 = FH (GHK fields), 1 = MRG (fields after node).
 Kinetics = namedtuple("Kinetics", ["p_na", "p_k", "p_p", "g_l", "e_l", "na_i", "na_o", "k_i", "k_o",
                                    "v_rest", "rt_f", "q", "cm", "faraday", "node", "g_naf", "g_nap", "g_ks",
                                    "e_na", "e_k", "q_h", "q_s", "g_in"])
@@ -118,15 +114,13 @@ CablePhases = namedtuple("CablePhases", ["start", "width", "current", "channel"]
 CableSpikes = namedtuple("CableSpikes", ["t", "count"])
 
 
-def kinetics(celsius: float = 20.0, q10: float = 3.0, cm_uf_cm2: float = 2.0, node: str = "fh",
-             g_in: float = 45.0) -> Kinetics:
+def kinetics(celsius: float = 20.0, q10: float = 3.0, cm_uf_cm2: float = 2.0, node: str = "fh", g_in=45.0) -> Kinetics:
     """Node constants at ``celsius``, leak reversal set for zero net current at rest: ``node`` "fh" (rates x
     q10^((T-20)/10)) or "mrg" (biophysical_mrg.mrg_constants; q10 unused; ``g_in`` internodal load, mS/cm²)."""
     rt_f = GAS_R * (celsius + 273.15) / FARADAY * 1e3  # mV
     kin = Kinetics(p_na=8e-3, p_k=1.2e-3, p_p=0.54e-3, g_l=30.3, e_l=0.0, na_i=13.74, na_o=114.5, k_i=120.0,
                    k_o=2.5, v_rest=-70.0, rt_f=rt_f, q=q10 ** ((celsius - 20.0) / 10.0), cm=cm_uf_cm2,
-                   faraday=FARADAY, node=0, g_naf=0.0, g_nap=0.0, g_ks=0.0, e_na=0.0, e_k=0.0, q_h=0.0, q_s=0.0,
-                   g_in=0.0)
+                   faraday=FARADAY, node=0, **dict.fromkeys(Kinetics._fields[15:], 0.0))
     if node == "mrg":
         kin = kin._replace(node=1, p_na=0.0, p_k=0.0, p_p=0.0, g_in=float(g_in), **mrg_constants(celsius))
     elif node != "fh":
@@ -584,6 +578,12 @@ def recruit_biophysical(train, fibers, rng: np.random.Generator, duration_s: flo
         channel_volleys=np.bincount(pulse_channel[volley], minlength=n_ch).astype(np.int64),
         perception=perception,
     )
+
+
+def recruit_biophysical_mrg(train, fibers, rng, duration_s, *, params=None, **kw):
+    """:func:`recruit_biophysical` with the MRG node (``node = "mrg"``; ``fiber_model = "biophysical_mrg"``)."""
+    p = _as_params(params).model_copy(update={"node": "mrg"})
+    return recruit_biophysical(train, fibers, rng, duration_s, params=p, **kw)
 
 
 def fiber_threshold(fibers, f: int, pw_us: float, params: BiophysicalParams | None = None, *,
