@@ -126,3 +126,14 @@ def test_mrg_fiber_model_selection_and_bad_value():
     c = bio.recruit_biophysical(tr, pop, np.random.default_rng(3), 0.03)
     np.testing.assert_array_equal(a.spike_times_s, b.spike_times_s)
     assert a.spike_count.sum() > 0 and not np.array_equal(a.spike_times_s, c.spike_times_s)  # MRG is not FH
+
+
+def test_chronaxie_fits_recover_known_curves():
+    from scs_sim.validation.protocols_biophysical import PWS_US, chronaxies
+
+    pw = np.array(PWS_US)
+    lap, _ = chronaxies(pw, 2.0 / -np.expm1(-pw / 300.0))  # Lapicque, tau 300 µs
+    assert lap == pytest.approx(300.0 * np.log(2.0), rel=3e-3)
+    _, weiss = chronaxies(pw, 1.5 * (1.0 + 120.0 / pw))  # Weiss, c 120 µs
+    assert weiss == pytest.approx(120.0, rel=1e-9)
+    assert np.isnan(chronaxies(pw, np.array([1.0, 2.0, np.inf, 1.0, 1.0]))[0])
