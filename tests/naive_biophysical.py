@@ -8,6 +8,11 @@ backward Euler solved as a dense linear system with :func:`numpy.linalg.solve`. 
 jump to the next phase once at rest) follows the kernel's documented rules. Only the physical
 constants come from :func:`scs_sim.fibers.biophysical.kinetics` (the kinetics' own values are
 checked against the papers in tests/test_biophysical.py).
+
+The MRG node option (``kin.node == 1``): rate functions typed from ModelDB 3810 AXNODE.mod (McIntyre,
+Richardson & Grill 2002) in absolute millivolts, Q10 factors computed here from ``celsius``, the
+conductances and reversals typed from the paper; only the rest-holding leak reversal ``e_l``, the
+lumped internodal load ``g_in`` and ``v_rest`` come from the kinetics bundle.
 """
 
 from __future__ import annotations
@@ -52,12 +57,42 @@ def ionic(kin, v, g):
     return ina + ip + ik + kin.g_l * 1e-3 * (v - kin.e_l)
 
 
+def mrg_rates(v, celsius):
+    """(alpha, beta) of m, h, s, mp at V mV above -80 mV (AXNODE.mod, Q10 2.2 / 2.9 from 20 °C, 3.0 from 36 °C)."""
+    va = np.asarray(v, dtype=float) - 80.0
+    q1, q2, q3 = 2.2 ** ((celsius - 20) / 10), 2.9 ** ((celsius - 20) / 10), 3.0 ** ((celsius - 36) / 10)
+
+    def lin(a, x, c):  # a x / (1 - exp(-x / c)), its limit a c at x = 0
+        small = np.abs(x / c) < 1e-7
+        xs = np.where(small, 1.0, x)
+        return np.where(small, a * c * (1 + 0.5 * x / c), a * xs / (1 - np.exp(-xs / c)))
+
+    am, bm = lin(1.86, va + 21.4, 10.3), lin(0.086, -(va + 25.7), 9.16)
+    ah, bh = lin(0.062, -(va + 114.0), 11.0), 2.3 / (1 + np.exp(-(va + 31.8) / 13.4))
+    v2 = va + 80.0
+    a_s, b_s = 0.3 / (np.exp((v2 - 27) / -5) + 1), 0.03 / (np.exp((v2 + 10) / -1) + 1)
+    amp, bmp = lin(0.01, va + 27.0, 10.2), lin(0.00025, -(va + 34.0), 10.0)
+    return [(q1 * am, q1 * bm), (q2 * ah, q2 * bh), (q3 * a_s, q3 * b_s), (q1 * amp, q1 * bmp)]
+
+
+def mrg_ionic(kin, v, g):
+    """MRG node current density, mA/cm², plus the lumped internodal load; ``g`` = (m, h, s, mp), V above rest."""
+    m, h, s, mp = g
+    va = v + kin.v_rest
+    i = (3.0 * m**3 * h + 0.01 * mp**3) * (va - 50.0) + 0.08 * s * (va + 90.0)  # S/cm² * mV = mA/cm²
+    return i + 1e-3 * (kin.g_l * (v - kin.e_l) + kin.g_in * v)
+
+
 class NaiveFiber:
     """One fibre: V and gates per node; ``run`` advances it through phases like the kernel."""
 
-    def __init__(self, ve, kin, cab, num, rest):
+    def __init__(self, ve, kin, cab, num, rest, celsius=None):
         self.ve = np.atleast_2d(np.asarray(ve, dtype=float))
         self.kin, self.cab, self.num = kin, cab, num
+        self.mrg = kin.node == 1
+        self.celsius = celsius
+        if self.mrg and celsius is None:
+            raise ValueError("the MRG twin needs celsius")
         nn = self.ve.shape[1]
         self.rest = np.asarray(rest, dtype=float)
         self.v = np.zeros(nn)
@@ -78,13 +113,15 @@ class NaiveFiber:
     def step(self, ve_now, dt):
         kin, k_ax = self.kin, self.cab.k_axial
         v_old = self.v.copy()
-        for i, (a, b) in enumerate(fh_rates(v_old, kin.q)):
+        rates = mrg_rates(v_old, self.celsius) if self.mrg else fh_rates(v_old, kin.q)
+        cur = mrg_ionic if self.mrg else ionic
+        for i, (a, b) in enumerate(rates):
             tau = 1.0 / (a + b)
             inf = a * tau
             self.g[i] = inf + (self.g[i] - inf) * np.exp(-dt / tau)
-        i0 = ionic(kin, v_old, self.g) * 1e3  # µA/cm²
+        i0 = cur(kin, v_old, self.g) * 1e3  # µA/cm²
         eps = 1e-4
-        gi = (ionic(kin, v_old + eps, self.g) - ionic(kin, v_old - eps, self.g)) * 1e3 / (2 * eps)  # mS/cm²
+        gi = (cur(kin, v_old + eps, self.g) - cur(kin, v_old - eps, self.g)) * 1e3 / (2 * eps)  # mS/cm²
         c = kin.cm / dt
         # c (V' - V) = -(i0 + gi (V' - V)) + k (lap V' + lap Ve)
         mat = np.diag(c + gi) - k_ax * self.lap

@@ -1,11 +1,11 @@
-"""A biophysical reference fibre: a SENN-type myelinated-axon cable with Frankenhaeuser-Huxley nodes.
+"""A biophysical reference fibre: a SENN-type myelinated-axon cable with Frankenhaeuser-Huxley (or MRG) nodes.
 
 This module owns :class:`BiophysicalParams`, the numba cable kernel ``_cable_kernel`` with its named
 bundles (:class:`Kinetics`, :class:`Cable`, :class:`Numerics`, :class:`CableState`, :class:`CablePhases`,
 :class:`CableSpikes`), the single-fibre API (:func:`simulate_fiber`, :func:`single_pulse_threshold`,
-:func:`reilly_potentials`) and :func:`recruit_biophysical`, the drop-in replacement of
-:func:`scs_sim.fibers.recruitment.recruit` behind ``fiber_model = "biophysical"``. Equations,
-parameters, sources and the reference checks against Reilly et al. 1985 are in ``docs/MODEL.md`` §2.7.
+:func:`reilly_potentials`) and :func:`recruit_biophysical` / :func:`recruit_biophysical_mrg`, drop-in
+replacements of :func:`scs_sim.fibers.recruitment.recruit` behind ``fiber_model = "biophysical"`` /
+``"biophysical_mrg"``. Equations, parameters, sources and the reference checks are in ``docs/MODEL.md`` §2.7.
 
 Model (McNeal 1976 IEEE TBME 23:329; Reilly, Freeman & Larkin 1985 IEEE TBME 32:1001), per node ``j``::
 
@@ -14,11 +14,11 @@ Model (McNeal 1976 IEEE TBME 23:329; Reilly, Freeman & Larkin 1985 IEEE TBME 32:
 
 ``V`` is the membrane potential relative to rest (mV), ``Ve`` the extracellular potential (mV) from
 the volume conductor, the internodes are pure axial resistance (perfectly insulating myelin), the ends
-are sealed. ``i_ion`` is the Frankenhaeuser-Huxley (1964 J Physiol 171:302) node: GHK sodium,
-potassium and non-specific currents plus a leak, rates Q10-scaled from 20 °C. Integration: the gates
-by exponential Euler at the old voltage, the voltage by backward Euler with the ionic current
-linearised around the old voltage (one tridiagonal solve per step); a fine step in and shortly after
-phases, a coarse step later, and a jump to the next phase once the fibre is back at rest.
+are sealed. ``i_ion``: ``node = "fh"`` (default) the Frankenhaeuser-Huxley (1964 J Physiol 171:302) node,
+GHK Na, K and non-specific currents plus a leak, rates Q10-scaled from 20 °C; ``"mrg"`` the MRG node
+membrane of :mod:`scs_sim.fibers.biophysical_mrg` (not the double-cable MRG model). Integration: gates by
+exponential Euler at the old voltage, voltage by backward Euler with the ionic current linearised (one
+tridiagonal solve per step); fine steps in and after phases, coarse later, a jump once back at rest.
 
 A spike is the upward crossing of ``v_detect_mv`` at a recording node near the rostral end of the
 simulated stretch (a propagated action potential, so a blocked or local response does not count).
@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 from collections import namedtuple
+from typing import Literal
 
 import numpy as np
 from pydantic import Field
@@ -35,9 +36,10 @@ from pydantic import Field
 from scs_sim._jit import njit
 from scs_sim._params import Params
 from scs_sim.errors import ConfigError
+from scs_sim.fibers.biophysical_mrg import MRG_SOURCE, mrg_constants, mrg_ionic, mrg_rates
 
-__all__ = ["BiophysicalParams", "recruit_biophysical", "reilly_potentials", "simulate_fiber",
-           "single_pulse_threshold", "kinetics", "rest_state"]
+__all__ = ["BiophysicalParams", "recruit_biophysical", "recruit_biophysical_mrg", "reilly_potentials",
+           "simulate_fiber", "single_pulse_threshold", "kinetics", "rest_state"]
 
 _FH = "Frankenhaeuser & Huxley 1964 J Physiol 171:302"
 _REILLY = "Reilly, Freeman & Larkin 1985 IEEE Trans Biomed Eng 32:1001"
@@ -51,6 +53,12 @@ GAS_R = 8.314462
 class BiophysicalParams(Params):
     """Parameters of the SENN-type fibre (geometry, FH node, numerics, coupling to the conductor)."""
 
+    node: Literal["fh", "mrg"] = Field(
+        "fh", description=f"Node membrane: 'fh' Frankenhaeuser-Huxley ({_FH}, Q10-scaled); 'mrg' the mammalian node "
+        f"of {MRG_SOURCE} at `celsius` with its own Q10s (q10 unused), on this SENN cable (no paranodes, no DAP).")
+    mrg_internode_ms_cm2: float = Field(
+        45.0, ge=0, le=1000.0, description=f"node='mrg': lumped internodal load, mS/cm² of node area, reversal at rest "
+        f"({_ASSUMPTION}: MRG's MYSA+FLUT+STIN leak of one 10 µm internode; docs/MODEL.md §2.7).")
     rho_a_ohm_cm: float = Field(110.0, gt=0, le=1000.0, description=f"Axoplasm resistivity, Ω·cm ({_REILLY}).")
     axon_ratio: float = Field(0.7, gt=0, le=1.0, description=f"Axon / fibre diameter d/D ({_REILLY}).")
     node_length_um: float = Field(2.5, gt=0, le=20.0, description=f"Node length, µm ({_REILLY}).")
@@ -90,9 +98,10 @@ class BiophysicalParams(Params):
 
 
 # --- the kernel's named bundles ---------------------------------------------------------------------
-#: FH node constants as the kernel reads them (mV, ms, mS/cm², µF/cm², cm/s, mM).
+#: Node constants (mV, ms, mS/cm², µF/cm², cm/s, mM); ``node`` 0 = FH (GHK fields), 1 = MRG (fields after node).
 Kinetics = namedtuple("Kinetics", ["p_na", "p_k", "p_p", "g_l", "e_l", "na_i", "na_o", "k_i", "k_o",
-                                   "v_rest", "rt_f", "q", "cm", "faraday"])
+                                   "v_rest", "rt_f", "q", "cm", "faraday", "node", "g_naf", "g_nap", "g_ks",
+                                   "e_na", "e_k", "q_h", "q_s", "g_in"])
 #: Cable scalars: axial conductance per node area (mS/cm²), recording node, detection levels (mV).
 Cable = namedtuple("Cable", ["k_axial", "rec", "v_detect", "v_rearm"])
 #: Step control (ms, mV, gate units).
@@ -105,12 +114,17 @@ CablePhases = namedtuple("CablePhases", ["start", "width", "current", "channel"]
 CableSpikes = namedtuple("CableSpikes", ["t", "count"])
 
 
-def kinetics(celsius: float = 20.0, q10: float = 3.0, cm_uf_cm2: float = 2.0) -> Kinetics:
-    """FH node constants at ``celsius`` (rates x q10^((T-20)/10)); leak reversal set for zero net current at rest."""
+def kinetics(celsius: float = 20.0, q10: float = 3.0, cm_uf_cm2: float = 2.0, node: str = "fh", g_in=45.0) -> Kinetics:
+    """Node constants at ``celsius``, leak reversal set for zero net current at rest: ``node`` "fh" (rates x
+    q10^((T-20)/10)) or "mrg" (biophysical_mrg.mrg_constants; q10 unused; ``g_in`` internodal load, mS/cm²)."""
     rt_f = GAS_R * (celsius + 273.15) / FARADAY * 1e3  # mV
     kin = Kinetics(p_na=8e-3, p_k=1.2e-3, p_p=0.54e-3, g_l=30.3, e_l=0.0, na_i=13.74, na_o=114.5, k_i=120.0,
                    k_o=2.5, v_rest=-70.0, rt_f=rt_f, q=q10 ** ((celsius - 20.0) / 10.0), cm=cm_uf_cm2,
-                   faraday=FARADAY)
+                   faraday=FARADAY, node=0, **dict.fromkeys(Kinetics._fields[15:], 0.0))
+    if node == "mrg":
+        kin = kin._replace(node=1, p_na=0.0, p_k=0.0, p_p=0.0, g_in=float(g_in), **mrg_constants(celsius))
+    elif node != "fh":
+        raise ConfigError(f"node must be 'fh' or 'mrg' (got {node!r})", key="node")
     g = np.array([_gate_inf(kin, 0.0, i) for i in range(4)])
     i_ghk = _ionic(0.0, g[0], g[1], g[2], g[3], kin)[0]  # with e_l = 0: ghk part + g_l * 0
     return kin._replace(e_l=float(i_ghk * 1e3 / kin.g_l))  # mA/cm² -> µA/cm², / mS/cm² = mV
@@ -135,7 +149,9 @@ def _vtrap(x, y):
 
 @njit
 def _rates(kin, v, i):
-    """(alpha, beta), 1/ms, of gate i (0 m, 1 h, 2 n, 3 p) at V mV above rest (FH 1964, x Q10)."""
+    """(alpha, beta), 1/ms, of gate i (0 m, 1 h, 2 n, 3 p) at V mV above rest (FH 1964, x Q10; MRG if node 1)."""
+    if kin.node == 1:
+        return mrg_rates(kin, v, i)
     q = kin.q
     if i == 0:
         return q * 0.36 * _vtrap(22.0 - v, 3.0), q * 0.4 * _vtrap(v - 13.0, 20.0)
@@ -170,7 +186,9 @@ def _ghk(kin, v, ci, co):
 
 @njit
 def _ionic(v, m, h, n, p, kin):
-    """FH ionic current density and its V-derivative at fixed gates: (mA/cm², mS/cm²), outward +."""
+    """Ionic current density and its V-derivative at fixed gates: (mA/cm², mS/cm²), outward + (FH; MRG if node 1)."""
+    if kin.node == 1:
+        return mrg_ionic(v, m, h, n, p, kin)
     gna, dna = _ghk(kin, v, kin.na_i, kin.na_o)
     gk, dk = _ghk(kin, v, kin.k_i, kin.k_o)
     pna = kin.p_na * m * m * h + kin.p_p * p * p
@@ -303,7 +321,7 @@ def _cable_kernel(ph, ve, kin, cab, num, st, out, t_stop):
     ve : float64 array (n_channels, n_nodes)
         Extracellular potential per mA of channel current at each simulated node, mV/mA.
     kin : Kinetics
-        FH constants (see :func:`kinetics`).
+        Node constants, FH or MRG (see :func:`kinetics`).
     cab : Cable
         ``k_axial`` (mS/cm², d / (4 rho_a L l)), ``rec`` (int, recording node), ``v_detect`` and ``v_rearm``
         (mV above rest: spike threshold and re-arming level of the detector).
@@ -369,7 +387,7 @@ def cable_constants(diameter_um: float, params: BiophysicalParams, n_nodes: int,
     big_l_cm = 100.0 * diameter_um * 1e-4
     l_cm = p.node_length_um * 1e-4
     k_ax = d_cm / (4.0 * p.rho_a_ohm_cm * big_l_cm * l_cm) * 1e3  # mS/cm²
-    kin = kinetics(p.celsius, p.q10, p.cm_uf_cm2)
+    kin = kinetics(p.celsius, p.q10, p.cm_uf_cm2, p.node, p.mrg_internode_ms_cm2)
     r = n_nodes - 1 - p.record_margin if rec is None else int(rec)
     if not 0 <= r < n_nodes:
         raise ConfigError(f"recording node {r} is outside the {n_nodes} simulated nodes", key="rec")
@@ -560,6 +578,12 @@ def recruit_biophysical(train, fibers, rng: np.random.Generator, duration_s: flo
         channel_volleys=np.bincount(pulse_channel[volley], minlength=n_ch).astype(np.int64),
         perception=perception,
     )
+
+
+def recruit_biophysical_mrg(train, fibers, rng, duration_s, *, params=None, **kw):
+    """:func:`recruit_biophysical` with the MRG node (``node = "mrg"``; ``fiber_model = "biophysical_mrg"``)."""
+    p = _as_params(params).model_copy(update={"node": "mrg"})
+    return recruit_biophysical(train, fibers, rng, duration_s, params=p, **kw)
 
 
 def fiber_threshold(fibers, f: int, pw_us: float, params: BiophysicalParams | None = None, *,

@@ -18,10 +18,12 @@ from scs_sim.errors import ConfigError
 __all__ = ["FIBER_MODELS", "fiber_model_available", "recruit_function"]
 
 #: Fibre model name -> (module, function). "fast" = the event-driven integrator (docs/MODEL.md §2.2);
-#: "biophysical" = the nonlinear reference fibre (docs/MODEL.md §2.7).
+#: "biophysical" = the nonlinear reference fibre (docs/MODEL.md §2.7), FH nodes; "biophysical_mrg" = the same
+#: cable with MRG mammalian node kinetics (McIntyre, Richardson & Grill 2002; docs/MODEL.md §2.7).
 FIBER_MODELS: dict[str, tuple[str, str]] = {
     "fast": ("scs_sim.fibers.recruitment", "recruit"),
     "biophysical": ("scs_sim.fibers.biophysical", "recruit_biophysical"),
+    "biophysical_mrg": ("scs_sim.fibers.biophysical", "recruit_biophysical_mrg"),
 }
 
 

@@ -175,16 +175,17 @@ class PerceptionParams(Params):
 
 #: Fibre models a patient can select (``[patient.fibers] fiber_model``); the dispatch is
 #: :data:`scs_sim.fibers.models.FIBER_MODELS`.
-FIBER_MODEL_NAMES = ("fast", "biophysical")
+FIBER_MODEL_NAMES = ("fast", "biophysical", "biophysical_mrg")
 
 
 class FiberParams(ExcitationParams):
     """The ``[patient.fibers]`` table: the excitation parameters plus the choice of fibre model."""
 
-    fiber_model: Literal["fast", "biophysical"] = Field(
+    fiber_model: Literal["fast", "biophysical", "biophysical_mrg"] = Field(
         "fast",
         description="'fast': the event-driven leaky integrator (scs_sim.fibers.recruitment); 'biophysical': the "
-        "nonlinear reference fibre (scs_sim.fibers.biophysical), much slower.",
+        "nonlinear reference fibre (scs_sim.fibers.biophysical), much slower; 'biophysical_mrg': the same with MRG "
+        "mammalian node kinetics.",
     )
 
     @field_validator("fiber_model")

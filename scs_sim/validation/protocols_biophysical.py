@@ -17,7 +17,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-__all__ = ["EXPERIMENT_SPECS", "TABLE", "protocol_biophysical_agreement", "protocol_senn_reilly"]
+__all__ = ["EXPERIMENT_SPECS", "TABLE", "agreement", "chronaxies", "protocol_biophysical_agreement",
+           "protocol_biophysical_agreement_mrg", "protocol_senn_reilly"]
 
 #: Pulse widths (µs) and rates (Hz) of the agreement sweeps; the reference point is 300 µs (single pulse).
 PWS_US = (30.0, 60.0, 100.0, 300.0, 1000.0)
@@ -74,13 +75,12 @@ def _search(fires: Callable[[float], bool], start: float, rel_tol: float = 0.01,
 class _Models:
     """Both models on a one-fibre population, without noise: spike counts of a program."""
 
-    def __init__(self, pop1):
-        from scs_sim.fibers import biophysical as bio
+    def __init__(self, pop1, bio_params):
         from scs_sim.fibers.params import ExcitationParams
 
         self.pop1 = pop1
         self.fast_params = ExcitationParams(noise_sd=0.0)
-        self.bio_params = bio.BiophysicalParams(noise_sd=0.0)
+        self.bio_params = bio_params
 
     def spikes(self, model: str, program, duration_s: float):
         from scs_sim.fibers.biophysical import recruit_biophysical
@@ -101,7 +101,28 @@ def _hf(amp, rate, pw):
     return high_frequency(amplitude_ma=float(amp), frequency_hz=float(rate), pulse_width_us=float(pw))
 
 
-def _fiber_study(pop, f: int, quick: bool) -> dict:
+def chronaxies(pws_us, thr) -> tuple[float, float]:
+    """(Lapicque, Weiss) chronaxie, µs, of thresholds ``thr`` at widths ``pws_us`` (least squares in relative error).
+
+    Lapicque: I = I_rh / (1 - exp(-pw / tau)), chronaxie tau ln 2 (tau on a fine log grid); Weiss: charge
+    I pw = I_rh (pw + c), chronaxie c (weighted linear fit).
+    """
+    pw, y = np.asarray(pws_us, dtype=float), np.asarray(thr, dtype=float)
+    if not np.all(np.isfinite(y)):
+        return math.nan, math.nan
+    best = (math.inf, math.nan)
+    for tau in np.geomspace(1.0, 1e5, 4001):
+        shape = 1.0 / -np.expm1(-pw / tau)
+        r = shape / y  # I_rh minimising sum (I_rh shape / y - 1)^2
+        i_rh = r.sum() / (r * r).sum()
+        err = float(((i_rh * r - 1.0) ** 2).sum())
+        best = min(best, (err, tau * math.log(2.0)))
+    a = np.stack([pw, np.ones_like(pw)], axis=1) / (y * pw)[:, None]  # rows of (pw, 1) / Q: relative residuals
+    slope, icpt = np.linalg.lstsq(a, np.ones_like(pw), rcond=None)[0]
+    return float(best[1]), float(icpt / slope)
+
+
+def _fiber_study(pop, f: int, quick: bool, bio_params) -> dict:
     from scs_sim.fibers import biophysical as bio
     from scs_sim.fibers.params import ExcitationParams
 
@@ -111,9 +132,10 @@ def _fiber_study(pop, f: int, quick: bool) -> dict:
     # 1. single cathodic pulse vs width: fast model in closed form, biophysical by bisection.
     fast = np.array([ep.af_rheobase_mv * pop.threshold_factor[f] / (c * -math.expm1(-pw * 1e-3 / ep.tau_ms))
                      for pw in PWS_US])
-    biot = np.array([bio.fiber_threshold(pop, f, pw, bio.BiophysicalParams(noise_sd=0.0)) for pw in PWS_US])
+    biot = np.array([bio.fiber_threshold(pop, f, pw, bio_params) for pw in PWS_US])
     out["pw_fast_ma"], out["pw_bio_ma"] = fast, biot
-    m = _Models(_subpop(pop, [f]))
+    out["chronaxie_fast_us"], out["chronaxie_bio_us"] = chronaxies(PWS_US, fast), chronaxies(PWS_US, biot)
+    m = _Models(_subpop(pop, [f]), bio_params)
     # 2. rate: lowest amplitude that fires at least once in max(3 pulses, 20 ms) of biphasic 30 µs pulses.
     rates = RATES_HZ[1::2] if quick else RATES_HZ
     for model in ("fast", "bio"):
@@ -155,6 +177,20 @@ def _fiber_study(pop, f: int, quick: bool) -> dict:
 
 
 def protocol_biophysical_agreement(quick: bool) -> dict:
+    from scs_sim.fibers.biophysical import BiophysicalParams
+
+    return agreement(quick, BiophysicalParams(noise_sd=0.0))
+
+
+def protocol_biophysical_agreement_mrg(quick: bool) -> dict:
+    """The agreement protocol with the MRG node (``node = "mrg"``) instead of FH."""
+    from scs_sim.fibers.biophysical import BiophysicalParams
+
+    return agreement(quick, BiophysicalParams(noise_sd=0.0, node="mrg"))
+
+
+def agreement(quick: bool, bio_params) -> dict:
+    """Fast model vs the biophysical fibre with ``bio_params`` (no noise) on the default anatomy's best DC fibres."""
     from scs_sim.fibers.anatomy import Anatomy, build_fibers
 
     seeds = [1] if quick else [1, 2, 3]
@@ -165,7 +201,7 @@ def protocol_biophysical_agreement(quick: bool) -> dict:
         c = pop.channel_coupling()
         dc = np.flatnonzero(~pop.is_dr)
         for f in dc[np.argsort(-c[dc])][:per_seed]:
-            rows.append(_fiber_study(pop, int(f), quick) | {"seed": s})
+            rows.append(_fiber_study(pop, int(f), quick, bio_params) | {"seed": s})
     i300 = PWS_US.index(300.0)
     norm_fast = np.array([r["pw_fast_ma"] / r["pw_fast_ma"][i300] for r in rows])
     norm_bio = np.array([r["pw_bio_ma"] / r["pw_bio_ma"][i300] for r in rows])
@@ -182,6 +218,8 @@ def protocol_biophysical_agreement(quick: bool) -> dict:
         "rate_norm_max_dev": float(np.max(np.abs(rate_fast / rate_bio - 1.0))),
         "recovery_max_dev": float(np.max(np.abs(rec_f / rec_b - 1.0))),
         "khz_bio_rate_fraction_max": float(khz_frac.max()) if khz_frac.size else math.nan,
+        "chronaxie_lapicque_bio_us": float(np.median([r["chronaxie_bio_us"][0] for r in rows])),
+        "chronaxie_weiss_bio_us": float(np.median([r["chronaxie_bio_us"][1] for r in rows])),
     }
     det = {"fibers": [{k: (np.round(v, 4).tolist() if isinstance(v, np.ndarray) else v) for k, v in r.items()}
                       for r in rows],
