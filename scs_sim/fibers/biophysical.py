@@ -36,7 +36,7 @@ from pydantic import Field
 from scs_sim._jit import njit
 from scs_sim._params import Params
 from scs_sim.errors import ConfigError
-from scs_sim.fibers.biophysical_mrg import MRG_SOURCE, mrg_constants, mrg_ionic, mrg_rates
+from scs_sim.fibers.biophysical_mrg import MRG_SOURCE, mrg_constants, mrg_ionic, mrg_rates, vtrap
 
 __all__ = ["BiophysicalParams", "recruit_biophysical", "recruit_biophysical_mrg", "reilly_potentials",
            "simulate_fiber", "single_pulse_threshold", "kinetics", "rest_state"]
@@ -139,27 +139,18 @@ def rest_state(kin: Kinetics, n_nodes: int) -> CableState:
 
 
 @njit
-def _vtrap(x, y):
-    """x / (exp(x / y) - 1), continuous at x = 0 (FH rate form)."""
-    r = x / y
-    if abs(r) < 1e-7:
-        return y * (1.0 - 0.5 * r)
-    return x / math.expm1(r)
-
-
-@njit
 def _rates(kin, v, i):
     """(alpha, beta), 1/ms, of gate i (0 m, 1 h, 2 n, 3 p) at V mV above rest (FH 1964, x Q10; MRG if node 1)."""
     if kin.node == 1:
         return mrg_rates(kin, v, i)
     q = kin.q
     if i == 0:
-        return q * 0.36 * _vtrap(22.0 - v, 3.0), q * 0.4 * _vtrap(v - 13.0, 20.0)
+        return q * 0.36 * vtrap(22.0 - v, 3.0), q * 0.4 * vtrap(v - 13.0, 20.0)
     if i == 1:
-        return q * 0.1 * _vtrap(v + 10.0, 6.0), q * 4.5 / (1.0 + math.exp((45.0 - v) / 10.0))
+        return q * 0.1 * vtrap(v + 10.0, 6.0), q * 4.5 / (1.0 + math.exp((45.0 - v) / 10.0))
     if i == 2:
-        return q * 0.02 * _vtrap(35.0 - v, 10.0), q * 0.05 * _vtrap(v - 10.0, 10.0)
-    return q * 0.006 * _vtrap(40.0 - v, 10.0), q * 0.09 * _vtrap(v + 25.0, 20.0)
+        return q * 0.02 * vtrap(35.0 - v, 10.0), q * 0.05 * vtrap(v - 10.0, 10.0)
+    return q * 0.006 * vtrap(40.0 - v, 10.0), q * 0.09 * vtrap(v + 25.0, 20.0)
 
 
 @njit

@@ -22,7 +22,7 @@ import math
 
 from scs_sim._jit import njit
 
-__all__ = ["MRG_E_L", "MRG_SOURCE", "MRG_V_INIT", "mrg_constants", "mrg_ionic", "mrg_rates"]
+__all__ = ["MRG_E_L", "MRG_SOURCE", "MRG_V_INIT", "mrg_constants", "mrg_ionic", "mrg_rates", "vtrap"]
 
 MRG_SOURCE = "McIntyre, Richardson & Grill 2002 J Neurophysiol 87:995 (ModelDB 3810 AXNODE.mod)"
 
@@ -46,8 +46,8 @@ def mrg_constants(celsius: float = 37.0) -> dict:
 
 
 @njit
-def _vtrap(x, y):
-    """x / (exp(x / y) - 1), continuous at x = 0."""
+def vtrap(x, y):
+    """x / (exp(x / y) - 1), continuous at x = 0 (the rate form of both FH and MRG kinetics)."""
     r = x / y
     if abs(r) < 1e-7:
         return y * (1.0 - 0.5 * r)
@@ -59,14 +59,14 @@ def mrg_rates(kin, v, i):
     """(alpha, beta), 1/ms, of slot i (0 m, 1 h, 2 s, 3 mp) at V mV above rest (McIntyre et al. 2002, x Q10)."""
     va = v + kin.v_rest
     if i == 0:
-        return kin.q * 1.86 * _vtrap(-(va + 21.4), 10.3), kin.q * 0.086 * _vtrap(va + 25.7, 9.16)
+        return kin.q * 1.86 * vtrap(-(va + 21.4), 10.3), kin.q * 0.086 * vtrap(va + 25.7, 9.16)
     if i == 1:
-        return kin.q_h * 0.062 * _vtrap(va + 114.0, 11.0), kin.q_h * 2.3 / (1.0 + math.exp(-(va + 31.8) / 13.4))
+        return kin.q_h * 0.062 * vtrap(va + 114.0, 11.0), kin.q_h * 2.3 / (1.0 + math.exp(-(va + 31.8) / 13.4))
     if i == 2:
         v2 = va + 80.0  # AXNODE's "Traub convention", vtraub = -80 mV (fixed, not the rest)
         return (kin.q_s * 0.3 / (math.exp((v2 - 27.0) / -5.0) + 1.0),
                 kin.q_s * 0.03 / (math.exp((v2 + 10.0) / -1.0) + 1.0))
-    return kin.q * 0.01 * _vtrap(-(va + 27.0), 10.2), kin.q * 0.00025 * _vtrap(va + 34.0, 10.0)
+    return kin.q * 0.01 * vtrap(-(va + 27.0), 10.2), kin.q * 0.00025 * vtrap(va + 34.0, 10.0)
 
 
 @njit
