@@ -21,6 +21,7 @@ Volume conductor (v1, a deliberately simple reduction; every choice documented t
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -357,6 +358,17 @@ class FiberPopulation:
         w = self.contact_weights(cathodes, anodes, key=key)
         af = self.node_af @ w  # (n, n_nodes): depolarisation per mA of cathodic current
         return np.maximum(af.max(axis=1), 0.0)
+
+    def with_csf(self, csf_mm: float) -> FiberPopulation:
+        """The same fibres (positions, diameters, node phases) under a dorsal CSF thickness ``csf_mm``:
+        the volume conductor recomputed, nothing redrawn (cord motion, :mod:`scs_sim.fibers.motion`)."""
+        a = self.anatomy.model_copy(update={"csf_mm": float(csf_mm)})
+        internode = INTERNODE_PER_DIAMETER * self.diameter_um * 1e-3
+        node_af = _node_af(a, self.x_mm, self.depth_mm, internode, self.node_offset_mm)
+        coupling = np.maximum(node_af.max(axis=1), 0.0)
+        for arr in (node_af, coupling):
+            arr.setflags(write=False)
+        return dataclasses.replace(self, node_af=node_af, coupling=coupling, anatomy=a)
 
     def node_potentials(self, fiber: int) -> np.ndarray:
         """Extracellular potential (mV per +1 mA on each contact alone) at every node of one fibre.
