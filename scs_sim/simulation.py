@@ -78,6 +78,7 @@ class Result:
     window_t_s: np.ndarray = field(default_factory=lambda: np.zeros(0))
     window_rates_hz: dict[str, np.ndarray] = field(default_factory=dict)
     baseline_window_rates_hz: dict[str, np.ndarray] = field(default_factory=dict)
+    loop_log: Any = None  # closed-loop / cord-motion runs: scs_sim.fibers.closed_loop.LoopLog
 
     def save(self, out: str | Path) -> list[Path]:
         """Write ``arrays.npz`` (rates, spikes) and ``rates.csv``, ``metrics.json`` into folder ``out``."""
@@ -364,7 +365,13 @@ def simulate_config(cfg: RunConfig, *, baseline_result: Baseline | None = None) 
     sim = cfg.simulation
     train = pulse_train(cfg.program, base_dir=program_dir(cfg))
     fib = cfg.patient.fibers
-    if fib.fiber_model == "fast":
+    loop = cfg.program.closed_loop is not None or cfg.patient.motion is not None
+    if loop and fib.fiber_model != "fast":
+        raise ConfigError("closed-loop control and cord motion need fiber_model = 'fast'", file=cfg.source,
+                          key="patient.fibers.fiber_model")
+    if loop:
+        stream = _loop_stream(cfg, eng, train)
+    elif fib.fiber_model == "fast":
         stream = RecruitStream(train, eng.fibers, eng.rngs["recruit"], sim.duration_s, params=fib.excitation(),
                                perception=cfg.patient.perception, record_s=sim.record_s)
     else:  # another fibre model recruits the whole run at once; its spikes are given window by window
@@ -394,6 +401,7 @@ def simulate_config(cfg: RunConfig, *, baseline_result: Baseline | None = None) 
         "windup_index": track.windup(n_wdr),
         "baseline_windup_index": baseline_result.windup_index,
         **summary,
+        **(stream.log.metrics(sim.duration_s) if loop else {}),
         "wall_s": time.perf_counter() - t0,
     }
     out = track.recorded()
@@ -415,7 +423,29 @@ def simulate_config(cfg: RunConfig, *, baseline_result: Baseline | None = None) 
         window_t_s=out["window_t_s"],
         window_rates_hz=out["window_rates_hz"],
         baseline_window_rates_hz=baseline_result.window_rates_hz,
+        loop_log=stream.log if loop else None,
     )
+
+
+def _loop_stream(cfg: RunConfig, eng: _Engine, train):
+    """The pulse-by-pulse stream of a closed-loop or moving-cord run (:mod:`scs_sim.fibers.closed_loop`):
+    thresholds at the patient's own CSF thickness for the therapeutic window, ECAP noise from a fifth
+    child of the run's seed (the other four generators are untouched)."""
+    from scs_sim.fibers.closed_loop import LoopStream
+    from scs_sim.fibers.threshold import threshold
+
+    sim, fib = cfg.simulation, cfg.patient.fibers
+    prog = cfg.program.model_copy(update={"closed_loop": None})
+    thr = tuple(threshold(prog, eng.fibers, sim.seed, which=w, params=fib.excitation(),
+                          perception=cfg.patient.perception, duration_s=0.3) for w in ("perception", "discomfort"))
+    ecap_rng = np.random.default_rng(np.random.SeedSequence(sim.seed).spawn(5)[4])
+    try:
+        return LoopStream(train, eng.fibers, eng.rngs["recruit"], sim.duration_s, loop=cfg.program.closed_loop,
+                          motion=cfg.patient.motion, ecap_rng=ecap_rng, params=fib.excitation(),
+                          perception=cfg.patient.perception, record_s=sim.record_s, thresholds_ma=thr,
+                          snapshot_s=(0.0, sim.duration_s / 2, sim.duration_s * 0.999))
+    except ConfigError as exc:
+        raise exc.located(file=cfg.source) from None
 
 
 def _stim_periods(program, duration_s: float) -> list[tuple[float, float]]:

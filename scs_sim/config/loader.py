@@ -23,7 +23,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_serializer, model_validator
 
 from scs_sim._params import Limit, Params, limited
 from scs_sim.config.checks import check_run
@@ -33,6 +33,7 @@ from scs_sim.dorsal_horn.backends import BACKENDS, DEFAULT_BACKEND
 from scs_sim.dorsal_horn.params import PRESETS as CIRCUIT_PRESET_TABLE
 from scs_sim.errors import ConfigError, check_keys, suggest
 from scs_sim.fibers.anatomy import Anatomy
+from scs_sim.fibers.motion import Motion
 from scs_sim.fibers.params import FiberParams, PerceptionParams
 from scs_sim.stim.dosimetry import Device
 from scs_sim.stim.programs import Program, pulse_train
@@ -154,6 +155,12 @@ class Patient(Params):
                                 description="Fibre model and excitation parameters (docs/MODEL.md §2.2).")
     perception: PerceptionParams = Field(default_factory=PerceptionParams,
                                          description="Perception and discomfort criteria (docs/MODEL.md §2.3).")
+    motion: Motion | None = Field(None, description="Cord motion: posture, heartbeat, breathing (docs/MODEL.md §2.9).")
+
+    @model_serializer(mode="wrap")
+    def _drop_still(self, handler):  # no motion key when unset: dumps and baseline keys as before
+        d = handler(self)
+        return {k: v for k, v in d.items() if not (k == "motion" and v is None)}
 
 
 class RunConfig(Params):

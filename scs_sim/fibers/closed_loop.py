@@ -110,7 +110,7 @@ class LoopLog:
             "cl_current_max_ma": float(a["current_ma"].max()),
             "cl_ecap_mean_uv": float(ecap.mean()),
             "cl_ecap_sd_uv": float(ecap.std()),
-            "cl_ecap_abs_dev_uv": float(np.mean(np.abs(a["ecap_uv"] - self.target_uv)))
+            "cl_ecap_abs_dev_uv": float(np.nanmean(np.abs(a["ecap_uv"] - self.target_uv)))
             if math.isfinite(self.target_uv) else float("nan"),
             "cl_csf_min_mm": float(a["csf_mm"].min()),
             "cl_csf_max_mm": float(a["csf_mm"].max()),

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import Field, model_validator
+from pydantic import Field, model_serializer, model_validator
 
 from scs_sim._params import Params, limited
 from scs_sim.errors import ConfigError, suggest
@@ -34,6 +34,7 @@ from scs_sim.stim.limits import (
     REPEAT_PERIOD_MS,
     SCALE,
 )
+from scs_sim.stim.closed_loop import ClosedLoop
 from scs_sim.stim.train import Channel, Modifiers, PulseTrain, Recharge, Stream, stream_from_pulses
 
 __all__ = [
@@ -75,6 +76,12 @@ class _ProgramBase(Params):
         None, description="Anode contact indices (None: the patient's active contacts)."
     )
     modifiers: Modifiers = Field(default_factory=Modifiers, description="Cycling, dosing, ramp, start/stop.")
+    closed_loop: ClosedLoop | None = Field(None, description="ECAP feedback on the amplitude (None: open loop).")
+
+    @model_serializer(mode="wrap")
+    def _drop_open_loop(self, handler):  # no closed_loop key when unset: dumps and hashes as before
+        d = handler(self)
+        return {k: v for k, v in d.items() if not (k == "closed_loop" and v is None)}
 
     @model_validator(mode="after")
     def _contacts(self):
