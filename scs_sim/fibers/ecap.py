@@ -38,7 +38,7 @@ from pydantic import Field
 from scs_sim._params import Params
 from scs_sim.fibers.anatomy import INTERNODE_PER_DIAMETER, FiberPopulation
 
-__all__ = ["Detector", "EcapModel", "EcapParams", "growth_threshold", "n1p2", "nodal_ap"]
+__all__ = ["Detector", "EcapModel", "EcapParams", "growth_fit", "growth_threshold", "n1p2", "nodal_ap"]
 
 
 class EcapParams(Params):
@@ -92,19 +92,36 @@ def n1p2(traces: np.ndarray, t_ms: np.ndarray, start_ms: float) -> tuple[np.ndar
     return p2 - n1, t_ms[i0 + i_n1]
 
 
-def growth_threshold(current_ma: np.ndarray, amplitude_uv: np.ndarray, *, lo_frac: float = 0.2,
-                     hi_frac: float = 0.8) -> tuple[float, float]:
-    """ECAP threshold (mA) and slope (µV/mA) of a growth curve: the least-squares line through the points
-    between ``lo_frac`` and ``hi_frac`` of the largest amplitude, extrapolated to zero amplitude (the
-    clinical definition of the ECAP threshold from the growth curve). NaN with fewer than two points."""
+def growth_fit(current_ma: np.ndarray, amplitude_uv: np.ndarray, *, lo_frac: float = 0.25) -> tuple[float, float, float]:
+    """Least-squares line through the growth-curve points at or above ``lo_frac`` of the largest
+    amplitude: (slope µV/mA, intercept µV, R²). NaNs with fewer than three such points."""
     i = np.asarray(current_ma, dtype=np.float64)
     a = np.asarray(amplitude_uv, dtype=np.float64)
     top = float(a.max()) if a.size else 0.0
-    keep = (a >= lo_frac * top) & (a <= hi_frac * top)
-    if np.count_nonzero(keep) < 2 or top <= 0:
-        return float("nan"), float("nan")
+    keep = a >= lo_frac * top
+    if np.count_nonzero(keep) < 3 or top <= 0:
+        return float("nan"), float("nan"), float("nan")
     slope, icpt = np.polyfit(i[keep], a[keep], 1)
-    return (float(-icpt / slope) if slope > 0 else float("nan")), float(slope)
+    resid = a[keep] - (slope * i[keep] + icpt)
+    return float(slope), float(icpt), float(1.0 - resid.var() / a[keep].var())
+
+
+def growth_threshold(current_ma: np.ndarray, amplitude_uv: np.ndarray, floor_uv: float) -> float:
+    """ECAP threshold: the lowest current at which the growth curve (sorted by current) reaches
+    ``floor_uv``, interpolated linearly between the bracketing points; NaN if it never does (a
+    detection threshold, as the ECAP threshold is read clinically: the lowest current with a
+    discernible ECAP)."""
+    i = np.asarray(current_ma, dtype=np.float64)
+    a = np.asarray(amplitude_uv, dtype=np.float64)
+    order = np.argsort(i)
+    i, a = i[order], a[order]
+    above = np.flatnonzero(a >= floor_uv)
+    if above.size == 0:
+        return float("nan")
+    k = int(above[0])
+    if k == 0:
+        return float(i[0])
+    return float(i[k - 1] + (floor_uv - a[k - 1]) * (i[k] - i[k - 1]) / (a[k] - a[k - 1]))
 
 
 class EcapModel:

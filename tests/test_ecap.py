@@ -1,0 +1,198 @@
+"""ECAP model, cord motion and the closed loop (issue 17): growth, refractoriness, conduction velocity,
+posture, the controller against open loop, and bit-identity of runs without the new tables."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from scs_sim.errors import ConfigError
+from scs_sim.fibers.anatomy import Anatomy, build_fibers
+from scs_sim.fibers.closed_loop import LoopStream
+from scs_sim.fibers.ecap import EcapModel, EcapParams, growth_fit, growth_threshold, n1p2
+from scs_sim.fibers.motion import DriveTable, Motion, PostureStep
+from scs_sim.fibers.recruitment import RecruitStream, recruit
+from scs_sim.fibers.threshold import threshold
+from scs_sim.stim.closed_loop import ClosedLoop
+from scs_sim.stim.programs import pulse_train, tonic
+
+CONTACTS = [0, 1, 5, 6, 7]  # the default lead's non-stimulating contacts (cathode 3, anode 4)
+
+
+@pytest.fixture(scope="module")
+def pop():
+    return build_fibers(Anatomy(dc_count=1000, dr_count=40), np.random.default_rng(11))
+
+
+@pytest.fixture(scope="module")
+def model(pop):
+    return EcapModel(pop, pop.contact_weights(), CONTACTS)
+
+
+def _mean_ecap(pop, model, amp_ma, freq_hz, duration_s=0.4, seed=5):
+    """Mean noise-free N1-P2 (µV, contact 6) over the pulses of a tonic run, pulse by pulse."""
+    tr = pulse_train(tonic(amplitude_ma=amp_ma, frequency_hz=freq_hz, pulse_width_us=210.0))
+    st = RecruitStream(tr, pop, np.random.default_rng(seed), duration_s)
+    amps, period = [], 1.0 / freq_hz
+    for k in range(int(round(duration_s * freq_hz))):
+        t, f = st.advance((k + 1) * period)
+        dc = f < pop.n_dc
+        trace = model.trace(f[dc], (t[dc] - k * period) * 1e3)
+        amps.append(n1p2(trace[CONTACTS.index(6)], model.t_ms, 0.25 + model.params.blank_ms)[0] if dc.any() else 0.0)
+    return float(np.mean(amps))
+
+
+def test_single_fibre_waveform_is_triphasic_and_falls_with_distance(pop):
+    """P1 (+), N1 (-), P2 (+) in order on a far contact; a thicker CSF layer gives a smaller SFAP."""
+    f = int(np.argmax(pop.diameter_um[: pop.n_dc]))
+    m = EcapModel(pop, pop.contact_weights(), [7], active=np.arange(pop.n_dc) == f)
+    tr = m.templates[f, 0]
+    i_n1 = int(np.argmin(tr))
+    assert tr[i_n1] < 0 and tr[:i_n1].max() > 0 and tr[i_n1:].max() > 0
+    far = EcapModel(pop.with_csf(5.0), pop.contact_weights(), [7], active=np.arange(pop.n_dc) == f)
+    assert np.ptp(far.templates[f, 0]) < 0.7 * np.ptp(tr)
+
+
+@pytest.fixture(scope="module")
+def growth(pop, model):
+    amps = np.arange(2.0, 14.1, 1.0)
+    return amps, np.array([_mean_ecap(pop, model, a, 50.0) for a in amps])
+
+
+def test_ecap_grows_about_linearly_above_threshold(growth):
+    """Mean ECAP against current: none at 2 mA, then rising, and a line (R^2 > 0.95, positive slope)
+    through the points above a quarter of the largest (Gmel et al. 2021 Front Neurosci 15:625835:
+    linear growth above threshold)."""
+    amps, ecap = growth
+    assert ecap[0] == 0.0
+    assert np.all(np.diff(ecap) > -0.05 * ecap.max())
+    slope, _, r2 = growth_fit(amps, ecap)
+    assert slope > 0 and r2 > 0.95, (amps, ecap, r2)
+    assert np.count_nonzero(ecap >= 0.25 * ecap.max()) >= 6
+
+
+def test_ecap_is_smaller_at_higher_frequency(pop, model):
+    """Same current (10 mA), 20 Hz vs 200 Hz vs 500 Hz: refractoriness and accommodation shrink the
+    mean ECAP (Gmel et al. 2021 Front Neurosci 15:625835). The model's effect is weak below 200 Hz."""
+    low = _mean_ecap(pop, model, 10.0, 20.0, duration_s=0.5)
+    mid = _mean_ecap(pop, model, 10.0, 200.0, duration_s=0.5)
+    high = _mean_ecap(pop, model, 10.0, 500.0, duration_s=0.5)
+    assert low > 0 and high < mid < low and high < 0.9 * low, (low, mid, high)
+
+
+def test_ecap_threshold_relates_to_perception(pop, growth):
+    """The ECAP detection threshold (mean ECAP >= 2x the noise rms) lies within a factor 1.5 of the
+    perception threshold (Pilitsis et al. 2021 Front Neurosci: ECAP threshold near perception)."""
+    amps, ecap = growth
+    ecap_thr = growth_threshold(amps, ecap, 2.0 * EcapParams().noise_uv)
+    perc = threshold(tonic(pulse_width_us=210.0), pop, 7)
+    assert 1 / 1.5 < perc / ecap_thr < 1.5, (perc, ecap_thr)
+
+
+def test_conduction_velocity_from_n1_latency_across_contacts(pop, model):
+    """The slope of N1 latency against contact position recovers the recruited fibres' velocity
+    (k D, Hursh 1939) within 25 %."""
+    tr = pulse_train(tonic(amplitude_ma=10.0, frequency_hz=50.0))
+    rec = recruit(tr, pop, np.random.default_rng(5), 0.02)
+    fired = np.flatnonzero(rec.spike_count[: pop.n_dc] > 0)
+    assert fired.size >= 5
+    trace = model.trace(fired)
+    z = pop.anatomy.contact_z_mm()
+    rostral = [CONTACTS.index(c) for c in (5, 6, 7)]
+    _, lat = n1p2(trace[rostral], model.t_ms, 0.0)
+    cv = 1.0 / np.polyfit(z[[5, 6, 7]], lat, 1)[0]  # mm/ms = m/s
+    expected = EcapParams().cv_per_um * pop.diameter_um[fired].mean()
+    assert 0.75 * expected < cv < 1.25 * expected, (cv, expected)
+
+
+def test_motion_trace_and_drive_table():
+    pop = build_fibers(Anatomy(), np.random.default_rng(11))
+    m = Motion(steps=[PostureStep(at_s=2.0, posture="standing")], transition_s=1.0,
+               heart_amplitude_mm=0.0, breath_amplitude_mm=0.0)
+    c = m.csf_mm(3.0, np.array([0.0, 1.9, 2.5, 3.0, 10.0]))
+    assert np.allclose(c, [3.0, 3.0, 3.4, 3.8, 3.8])
+    tr = pulse_train(tonic())
+    tab = DriveTable(pop, tr.channels, 2.0, 2.8, 4.0, 0.1)
+    assert np.array_equal(tab.at(3.0), tab.drive[int(np.argmin(np.abs(tab.grid_mm - 3.0)))])
+    exact = pop.with_csf(3.45).channel_coupling() / 2.0
+    assert np.allclose(tab.at(3.45)[0], exact, rtol=2e-3, atol=1e-9)
+    assert tab.at(3.9)[0][: pop.n_dc].max() < tab.at(3.0)[0][: pop.n_dc].max()
+    with pytest.raises(ValueError):
+        Motion(steps=[PostureStep(at_s=2.0, posture="sitting"), PostureStep(at_s=1.0, posture="standing")])
+
+
+def test_still_open_loop_stream_equals_recruit_stream(pop):
+    """Without motion or feedback the pulse-by-pulse stream gives the plain stream's spikes exactly."""
+    tr = pulse_train(tonic(amplitude_ma=9.0))
+    a = LoopStream(tr, pop, np.random.default_rng(2), 1.0, loop=None, motion=None, ecap_rng=np.random.default_rng(3))
+    b = RecruitStream(tr, pop, np.random.default_rng(2), 1.0)
+    for t in (0.3, 0.65, 1.0):
+        ta, fa = a.advance(t, roots=True)
+        tb, fb = b.advance(t, roots=True)
+        assert np.array_equal(ta, tb) and np.array_equal(fa, fb)
+    assert np.array_equal(a.result().spike_count, b.result().spike_count)
+
+
+def test_scaled_drive_equals_scaled_current(pop):
+    """Scaling the couplings by g is the same pulse at g times the current (what the loop relies on)."""
+    g = 1.3
+    tr = pulse_train(tonic(amplitude_ma=7.0))
+    a = RecruitStream(tr, pop, np.random.default_rng(4), 0.3)
+    a.fib.coupling[...] *= g
+    b = RecruitStream(pulse_train(tonic(amplitude_ma=7.0 * g)), pop, np.random.default_rng(4), 0.3)
+    ta, fa = a.advance(0.3)
+    tb, fb = b.advance(0.3)
+    assert np.array_equal(fa, fb) and np.allclose(ta, tb, rtol=0, atol=1e-12)
+
+
+def _posture_run(pop, loop):
+    tr = pulse_train(tonic(amplitude_ma=9.0, frequency_hz=50.0))
+    mot = Motion(steps=[PostureStep(at_s=3.0, posture="standing")], transition_s=1.0)
+    st = LoopStream(tr, pop, np.random.default_rng(2), 10.0, loop=loop, motion=mot, ecap_rng=np.random.default_rng(3))
+    for t in np.arange(0.5, 10.01, 0.5):
+        st.advance(t, roots=True)
+    return st
+
+
+def test_controller_holds_ecap_in_band_through_posture_change_where_open_loop_leaves_it(pop):
+    """Band: ± 30 % of the pre-change level (mean noise-free ECAP over 1-3 s), on 1-s means. From 3 s
+    after standing up (CSF +0.8 mm) the closed loop is back in the band for every second, having raised
+    the current; open loop stays below the band."""
+    res = {}
+    for name, loop in (("open", ClosedLoop(enabled=False)), ("closed", ClosedLoop(max_ma=18.0))):
+        a = _posture_run(pop, loop).log.arrays()
+        sec = np.floor(a["t_s"]).astype(int)
+        ecap = np.array([a["ecap_true_uv"][sec == s].mean() for s in range(10)])
+        res[name] = (ecap, ecap[1:3].mean(), a)
+    ecap, ref, a = res["closed"]
+    assert np.all(np.abs(ecap[7:] - ref) <= 0.3 * ref), (ecap, ref)
+    assert a["current_ma"][-1] > 1.2 * 9.0
+    ecap, ref, a = res["open"]
+    assert np.all(ecap[7:] < 0.7 * ref), (ecap, ref)
+    assert np.all(a["current_ma"] == 9.0)
+
+
+def test_loop_config_errors(pop):
+    tr = pulse_train(tonic())
+    with pytest.raises(ConfigError, match="record_contact"):
+        LoopStream(tr, pop, np.random.default_rng(1), 1.0, loop=ClosedLoop(record_contact=3), motion=None,
+                   ecap_rng=np.random.default_rng(1))
+    from scs_sim.config import parse
+
+    with pytest.raises(ConfigError, match="program.closed_loop.max_ma"):
+        parse({"program": {"kind": "tonic", "amplitude_ma": 5.0, "frequency_hz": 50.0, "pulse_width_us": 200.0,
+                           "closed_loop": {"max_ma": 1e6}}})
+    with pytest.raises(ConfigError, match="patient.motion.heart_rate_hz"):
+        parse({"patient": {"motion": {"heart_rate_hz": -1.0}}})
+
+
+def test_cli_run_closed_loop_and_dumps_without_tables():
+    """scs-sim run takes the tables (exit 0, cl_* keys); a config without them dumps no new keys."""
+    from scs_sim.app.cli import main
+    from scs_sim.config import parse
+
+    cfg = parse({"program": "tonic_50hz", "patient": "default"})
+    dump = cfg.model_dump(mode="json")
+    assert "closed_loop" not in dump["program"] and "motion" not in dump["patient"]
+    assert main(["run", "configs/runs/tonic_default.toml", "-s", "simulation.duration_s=1.0", "-s",
+                 "program=tonic_50hz_closed_loop", "-s", "patient=posture", "--json"]) == 0
