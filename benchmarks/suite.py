@@ -40,7 +40,8 @@ if str(ROOT) not in sys.path:  # the NumPy references live in tests/, importable
     sys.path.insert(0, str(ROOT))
 
 SCHEMA = 1
-SECTIONS = ("recruitment", "circuit", "references", "scaling", "sweep", "startup", "memory", "peers", "memory_day")
+SECTIONS = ("recruitment", "circuit", "references", "scaling", "sweep", "startup", "memory", "closed_loop", "peers",
+            "memory_day")
 
 #: ``--check`` floors for numba / NumPy-reference speed ratios (per unit of work, same run).
 #: The performance budget (docs/PERFORMANCE.md) is 50×; the floors are half of it so a loaded, shared 2-core machine (a
@@ -72,20 +73,20 @@ PROFILES: dict[str, dict] = {
     "full": dict(rounds=5, rec_s=60.0, rec_naive_s=0.05, circ_s=10.0, circ_naive_s=0.05, zhang_naive_s=0.5,
                  rate_s=10.0, rate_naive_s=1.0, scales=(1, 2, 4, 8, 16), scale_s=1.0,
                  durations=(1.0, 2.0, 5.0, 10.0, 20.0), sweep=(60, 2, 10.0), startup_rounds=3,
-                 memory_s=(10.0, 60.0), peers_s=10.0),
+                 memory_s=(10.0, 60.0), peers_s=10.0, cl_s=60.0),
     "quick": dict(rounds=5, rec_s=6.0, rec_naive_s=0.02, circ_s=10.0, circ_naive_s=0.02, zhang_naive_s=0.2,
                   rate_s=10.0, rate_naive_s=0.3, scales=(1, 4, 16), scale_s=0.2,
                   durations=(1.0, 2.0, 5.0), sweep=(8, 2, 5.0), startup_rounds=1,
-                  memory_s=(10.0, 60.0), peers_s=2.0),
+                  memory_s=(10.0, 60.0), peers_s=2.0, cl_s=60.0),
     "tiny": dict(rounds=2, rec_s=0.2, rec_naive_s=0.002, circ_s=0.2, circ_naive_s=0.002, zhang_naive_s=0.02,
                  rate_s=0.2, rate_naive_s=0.02, scales=(1, 2), scale_s=0.05,
                  durations=(0.05, 0.1), sweep=(2, 1, 0.1), startup_rounds=1,
-                 memory_s=(0.2, 1.0), peers_s=0.2),
+                 memory_s=(0.2, 1.0), peers_s=0.2, cl_s=1.0),
 }
 #: Sections each profile runs by default (subprocess-heavy ones are left out of ``tiny``).
 DEFAULT_SECTIONS: dict[str, tuple[str, ...]] = {
     "full": SECTIONS[:-1],  # memory_day is opt-in
-    "quick": ("recruitment", "circuit", "references", "scaling", "sweep", "startup", "memory"),
+    "quick": ("recruitment", "circuit", "references", "scaling", "sweep", "startup", "memory", "closed_loop"),
     "tiny": ("recruitment", "circuit", "references", "scaling"),
 }
 
@@ -202,6 +203,12 @@ def bench_circuit(cfg: dict) -> dict:
     res["simulate_segment"] = {"duration_s": dur, "wall_s": median(walls), "realtime_factor": dur / median(walls),
                                "note": "scs_sim.simulate('tonic_50hz'): recruitment + stimulated + baseline run"}
     return res
+
+
+def bench_closed_loop(cfg: dict) -> dict:
+    from benchmarks.bench_closed_loop import measure
+
+    return measure(cfg["cl_s"], rounds=max(1, min(cfg["rounds"], 3)))
 
 
 def bench_references(cfg: dict) -> dict:
@@ -475,6 +482,10 @@ def headline(results: dict) -> list[dict]:
     s = _get(r, "circuit", "simulate_segment")
     if s:
         row("simulate(tonic_50hz) end to end (2 circuit runs)", s["realtime_factor"], "x real time", None, None, ".1f")
+    cl = _get(r, "closed_loop", "closed_loop_spiking")
+    if cl:
+        row("closed-loop ECAP run, 60 s (spiking, end to end)", cl["realtime_factor"], "x real time", ">= 10x",
+            cl["realtime_factor"] >= 10.0, ".1f")
     rt = ratios(r)
     for name, label in (("recruitment_numba_vs_numpy", "recruitment numba / NumPy ref"),
                         ("circuit_numba_vs_numpy", "circuit (segment) numba / NumPy ref"),
@@ -591,7 +602,8 @@ def run_suite(profile: str = "full", sections: tuple[str, ...] | None = None, *,
                     "machine": machine_info(), "results": {}, "section_wall_s": {}}
     funcs = {"recruitment": bench_recruitment, "circuit": bench_circuit, "references": bench_references,
              "scaling": bench_scaling, "sweep": bench_sweep, "startup": bench_startup, "memory": bench_memory,
-             "peers": lambda c: bench_peers(c, peers_python), "memory_day": bench_memory_day}
+             "peers": lambda c: bench_peers(c, peers_python), "memory_day": bench_memory_day,
+             "closed_loop": bench_closed_loop}
     for name in sections:
         _log(f"{name} ...")
         ts = time.perf_counter()

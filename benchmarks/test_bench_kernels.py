@@ -55,3 +55,15 @@ def test_simulate_segment_10s(benchmark):
     r = benchmark.pedantic(lambda: scs_sim.simulate("tonic_50hz", duration_s=10.0, seed=1), rounds=ROUNDS,
                            iterations=1, warmup_rounds=0)
     assert r.metrics["baseline_wdr_rate_hz"] > 0
+
+
+def test_closed_loop_60s(benchmark):
+    """Issue 17 acceptance: a 60 s closed-loop run (ECAPs, controller, moving cord, circuit + baseline)."""
+    from benchmarks.bench_closed_loop import config
+    from scs_sim.simulation import simulate_config
+
+    simulate_config(config(0.5))  # warm the JIT
+    cfg = config(60.0)
+    r = benchmark.pedantic(lambda: simulate_config(cfg), rounds=ROUNDS, iterations=1, warmup_rounds=0)
+    assert r.metrics["cl_pulses"] == 3000
+    benchmark.extra_info["simulated_s"] = 60.0

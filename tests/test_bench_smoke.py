@@ -86,3 +86,12 @@ def test_peers_skip_cleanly_without_brian2():
     assert "skipped" in res and "brian2" in res["skipped"] and "requirements-peers.txt" in res["skipped"]
     rows = suite.headline({"peers": res})
     assert rows and rows[0]["value"] == "skipped"
+
+
+def test_closed_loop_section_runs(tmp_path):
+    """The closed_loop section (issue 17) reports a real-time factor for the tiny size."""
+    rc = suite.main(["--profile", "tiny", "--only", "closed_loop", "--out", str(tmp_path / "c.json")])
+    assert rc == 0
+    r = json.loads((tmp_path / "c.json").read_text())
+    cl = r["results"]["closed_loop"]["closed_loop_spiking"]
+    assert cl["realtime_factor"] > 0 and cl["pulses"] == 50

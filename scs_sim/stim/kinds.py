@@ -21,6 +21,7 @@ from pydantic import Field, model_serializer, model_validator
 
 from scs_sim._params import Params, limited
 from scs_sim.errors import ConfigError, suggest
+from scs_sim.stim.closed_loop import ClosedLoop
 from scs_sim.stim.limits import (
     AMPLITUDE_MA,
     FREQUENCY_HZ,
@@ -34,7 +35,6 @@ from scs_sim.stim.limits import (
     REPEAT_PERIOD_MS,
     SCALE,
 )
-from scs_sim.stim.closed_loop import ClosedLoop
 from scs_sim.stim.train import Channel, Modifiers, PulseTrain, Recharge, Stream, stream_from_pulses
 
 __all__ = [
