@@ -74,9 +74,13 @@ class LoopLog:
     scale: list[float] = field(default_factory=list)          # effective-current scale (motion)
     charge_uc: list[float] = field(default_factory=list)      # cathodic charge of the pulse
     snapshots: dict[float, np.ndarray] = field(default_factory=dict)  # t_s -> recorded traces (contacts, n_t)
+    clean_snapshots: dict[float, np.ndarray] = field(default_factory=dict)  # the same pulses, noise-free ECAP
     target_uv: float = float("nan")
     perception_ma: float = float("nan")
     discomfort_ma: float = float("nan")
+    trace_t_ms: np.ndarray = field(default_factory=lambda: np.zeros(0))  # time base of the snapshots
+    trace_contacts: list[int] = field(default_factory=list)              # their rows' contacts
+    record_contact: int = -1                                              # the controller's contact
 
     def arrays(self) -> dict[str, np.ndarray]:
         return {k: np.asarray(getattr(self, k)) for k in
@@ -199,6 +203,7 @@ class LoopStream:
         self.err_prev = 0.0
         self.log = LoopLog(perception_ma=thresholds_ma[0], discomfort_ma=thresholds_ma[1])
         self.log.target_uv = lp.target_uv if lp.target_uv is not None else float("nan")
+        self.log.trace_t_ms, self.log.trace_contacts, self.log.record_contact = self.t_ms, self.contacts, rec
         self._snap = sorted(float(s) for s in snapshot_s)
         self._t_prev: float | None = None
 
@@ -305,7 +310,8 @@ class LoopStream:
             snap = bool(self._snap) and t >= self._snap[0]
             clean, rec = self._record(fired, delay_ms, csf, end_ms, slice(None) if snap else self.rec_row)
             if snap:
-                log.snapshots[self._snap.pop(0)] = rec
+                key = self._snap.pop(0)
+                log.snapshots[key], log.clean_snapshots[key] = rec, clean
                 clean, rec = clean[self.rec_row], rec[self.rec_row]
             amp = self._measure(rec, t, end_ms)
             amp_true = float(self.ecap_models[0].amplitude(clean, end_ms)[0]) if fired.size else 0.0
