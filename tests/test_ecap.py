@@ -9,7 +9,7 @@ import pytest
 from scs_sim.errors import ConfigError
 from scs_sim.fibers.anatomy import Anatomy, build_fibers
 from scs_sim.fibers.closed_loop import LoopStream
-from scs_sim.fibers.ecap import EcapModel, EcapParams, growth_fit, growth_threshold, n1p2
+from scs_sim.fibers.ecap import EcapModel, EcapParams, growth_fit, growth_threshold, mean_ecap, n1p2
 from scs_sim.fibers.motion import DriveTable, Motion, PostureStep
 from scs_sim.fibers.recruitment import RecruitStream, recruit
 from scs_sim.fibers.threshold import threshold
@@ -32,14 +32,7 @@ def model(pop):
 def _mean_ecap(pop, model, amp_ma, freq_hz, duration_s=0.4, seed=5):
     """Mean noise-free N1-P2 (µV, contact 6) over the pulses of a tonic run, pulse by pulse."""
     tr = pulse_train(tonic(amplitude_ma=amp_ma, frequency_hz=freq_hz, pulse_width_us=210.0))
-    st = RecruitStream(tr, pop, np.random.default_rng(seed), duration_s)
-    amps, period = [], 1.0 / freq_hz
-    for k in range(int(round(duration_s * freq_hz))):
-        t, f = st.advance((k + 1) * period)
-        dc = f < pop.n_dc
-        trace = model.trace(f[dc], (t[dc] - k * period) * 1e3)
-        amps.append(n1p2(trace[CONTACTS.index(6)], model.t_ms, 0.25 + model.params.blank_ms)[0] if dc.any() else 0.0)
-    return float(np.mean(amps))
+    return mean_ecap(tr, pop, model, np.random.default_rng(seed), duration_s, 6)
 
 
 def test_single_fibre_waveform_is_triphasic_and_falls_with_distance(pop):
@@ -196,3 +189,18 @@ def test_cli_run_closed_loop_and_dumps_without_tables():
     assert "closed_loop" not in dump["program"] and "motion" not in dump["patient"]
     assert main(["run", "configs/runs/tonic_default.toml", "-s", "simulation.duration_s=1.0", "-s",
                  "program=tonic_50hz_closed_loop", "-s", "patient=posture", "--json"]) == 0
+
+
+def test_ecap_validation_rows_pass_and_are_registered():
+    """The ECAP protocol's experiments pass (tolerances in validation/protocols_ecap.py); the closed-loop
+    rows are registered (their protocol runs in the full validation)."""
+    from scs_sim.validation.experiments import EXPERIMENTS_BY_ID
+    from scs_sim.validation.protocols import PROTOCOLS
+    from scs_sim.validation.protocols_ecap import EXPERIMENT_SPECS
+
+    out = PROTOCOLS["ecap"](True)["metrics"]
+    for spec in EXPERIMENT_SPECS:
+        e = EXPERIMENTS_BY_ID[spec["id"]]
+        assert e.protocol in PROTOCOLS
+        if e.protocol == "ecap":
+            assert e.lo <= out[e.metric] <= e.hi, (e.id, out[e.metric])

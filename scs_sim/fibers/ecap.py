@@ -38,7 +38,7 @@ from pydantic import Field
 from scs_sim._params import Params
 from scs_sim.fibers.anatomy import INTERNODE_PER_DIAMETER, FiberPopulation
 
-__all__ = ["Detector", "EcapModel", "EcapParams", "growth_fit", "growth_threshold", "n1p2", "nodal_ap"]
+__all__ = ["Detector", "EcapModel", "EcapParams", "growth_fit", "growth_threshold", "mean_ecap", "n1p2", "nodal_ap"]
 
 
 class EcapParams(Params):
@@ -245,3 +245,34 @@ class Detector:
     def amplitude(self, trace_uv: np.ndarray) -> float:
         """Estimated N1-P2 amplitude (µV) of one recorded trace (n_t,)."""
         return float(self.pinv @ np.asarray(trace_uv)[self.i0:])
+
+
+def mean_ecap(train, fibers: FiberPopulation, model: EcapModel, rng: np.random.Generator, duration_s: float,
+              contact: int) -> float:
+    """Mean noise-free N1-P2 (µV) on recording contact ``contact`` over the pulses of ``train`` in
+    ``[0, duration_s)``, pulse by pulse (each pulse's DC spikes with their delays), N1 searched after
+    the cathodic phase and the blanking. A pulse without DC spikes counts 0."""
+    from scs_sim.fibers.recruitment import RecruitStream
+
+    st = RecruitStream(train, fibers, rng, duration_s)
+    row = list(model.contacts).index(contact)
+    onsets, ends = [], []
+    for ch in train.chunks(0.0, duration_s):
+        local = ch.pulse - ch.first_pulse
+        cath = ch.current_ma < 0
+        end = np.zeros(ch.n_pulses)
+        np.maximum.at(end, local[cath], ch.start_s[cath] + ch.width_s[cath])
+        onsets.append(ch.onset_s)
+        ends.append(end - ch.onset_s)
+    if not onsets or sum(o.size for o in onsets) == 0:
+        return 0.0
+    onset, end_rel = np.concatenate(onsets), np.concatenate(ends)
+    bounds = np.append(onset[1:], duration_s)
+    amps = np.zeros(onset.size)
+    for k in range(onset.size):
+        t, f = st.advance(float(bounds[k]))
+        dc = f < fibers.n_dc
+        if dc.any():
+            tr = model.trace(f[dc], (t[dc] - onset[k]) * 1e3)[row]
+            amps[k] = n1p2(tr, model.t_ms, float(end_rel[k]) * 1e3 + model.params.blank_ms)[0]
+    return float(amps.mean())

@@ -23,6 +23,7 @@ import math
 from dataclasses import dataclass
 
 from scs_sim.validation.protocols_biophysical import EXPERIMENT_SPECS as _BIO_SPECS
+from scs_sim.validation.protocols_ecap import EXPERIMENT_SPECS as _ECAP_SPECS
 from scs_sim.validation.references import (
     FOREMAN_RECOVERING,
     FOREMAN_SPREAD_RMSE,
@@ -347,6 +348,7 @@ EXPERIMENTS: tuple[Experiment, ...] = (
       "Crodelle et al. 2019 PLoS Comput Biol 15:e1007106 [V-abs]; Melzack & Wall 1965 Science 150:971",
       0.0, 0.5, "P response with Aβ 40 Hz ≤ 0.5 × without", "Direction with a clear size.", None, "×"),
     *(E(**spec) for spec in _BIO_SPECS),  # biophysical reference fibre (protocols_biophysical)
+    *(E(**spec) for spec in _ECAP_SPECS),  # ECAP and closed loop (protocols_ecap)
 )
 del E
 

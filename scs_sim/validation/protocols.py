@@ -16,13 +16,14 @@ from collections.abc import Callable
 from scs_sim.validation import (
     protocols_biophysical,
     protocols_circuit,
+    protocols_ecap,
     protocols_pipeline,
     protocols_recruitment,
 )
 
 __all__ = ["PROTOCOLS"]
 
-_MODULES = (protocols_recruitment, protocols_circuit, protocols_pipeline, protocols_biophysical)
+_MODULES = (protocols_recruitment, protocols_circuit, protocols_pipeline, protocols_biophysical, protocols_ecap)
 
 
 def _merge() -> dict[str, Callable[[bool], dict]]:
