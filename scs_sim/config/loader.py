@@ -155,7 +155,7 @@ class Patient(Params):
                                 description="Fibre model and excitation parameters (docs/MODEL.md §2.2).")
     perception: PerceptionParams = Field(default_factory=PerceptionParams,
                                          description="Perception and discomfort criteria (docs/MODEL.md §2.3).")
-    motion: Motion | None = Field(None, description="Cord motion: posture, heartbeat, breathing (docs/MODEL.md §2.9).")
+    motion: Motion | None = Field(None, description="Cord motion: posture, heartbeat, breathing (docs/MODEL.md §7.2).")
 
     @model_serializer(mode="wrap")
     def _drop_still(self, handler):  # no motion key when unset: dumps and baseline keys as before

@@ -6,7 +6,7 @@ unchanged) that, before every pulse, sets the fibres' drive from the dorsal CSF 
 instant (:class:`~scs_sim.fibers.motion.DriveTable`) and the current the controller chose, records the
 pulse's ECAP (:class:`~scs_sim.fibers.ecap.EcapModel`) and updates the controller
 (:class:`~scs_sim.stim.closed_loop.ClosedLoop`); and :class:`LoopLog` with the run's metrics
-(:meth:`LoopLog.metrics`). Numba-free. docs/MODEL.md §2.8-2.10.
+(:meth:`LoopLog.metrics`). Numba-free. docs/MODEL.md §7.
 
 The current scales the drive: the kernel's drive is ``u = -I c_f``, so a pulse at ``g`` times the
 programmed current is the programmed pulse with every coupling ``c_f`` times ``g`` (exact, all phases).

@@ -4,7 +4,7 @@ This module owns :class:`EcapParams` (conduction, the nodal action potential, th
 :class:`EcapModel` (single-fibre templates on every recording contact, precomputed per fibre, summed
 pulse by pulse), :func:`n1p2` (the N1-P2 amplitude and N1 latency of traces) and
 :func:`growth_threshold` (the ECAP threshold extrapolated from a growth curve). Numba-free.
-Equations, defaults and sources: ``docs/MODEL.md`` §2.8.
+Equations, defaults and sources: ``docs/MODEL.md`` §7.1.
 
 Model (per DC fibre ``f`` that fires at time ``t_f`` after the pulse onset):
 
@@ -19,8 +19,8 @@ Model (per DC fibre ``f`` that fires at time ``t_f`` after the pulse onset):
 - the potential at contact ``c`` is ``phi_c = sum_n I_n Z_{n c}``, where ``Z_{n c}`` is the potential
   at node ``n`` per unit current on contact ``c`` (reciprocity: the same volume conductor, anisotropy
   and CSF thickness that drive the fibres, :meth:`FiberPopulation.node_potentials`); this is the
-  line-source / node-sum picture of extracellular fields of myelinated fibres (Plonsey 1977 Biophys J
-  19:309; Struijk 1997 Biophys J 72:2457) and gives the triphasic P1-N1-P2 shape.
+  node-sum picture of the extracellular field of a myelinated fibre (Struijk 1997 Biophys J 72:2457)
+  and gives the triphasic P1-N1-P2 shape.
 
 Each modelled fibre stands for ``fibre_density_per_mm2 * area / dc_count`` real fibres (the modelled
 DC fibres are a sample). The recorded trace adds a stimulus artefact ``k I exp(-(t - t_end) / tau)``
@@ -42,7 +42,7 @@ __all__ = ["Detector", "EcapModel", "EcapParams", "growth_fit", "growth_threshol
 
 
 class EcapParams(Params):
-    """Parameters of the ECAP model (docs/MODEL.md §2.8)."""
+    """Parameters of the ECAP model (docs/MODEL.md §7.1)."""
 
     cv_per_um: float = Field(6.0, gt=0, le=10.0,
                              description="Conduction velocity per fibre diameter, (m/s)/µm (Hursh 1939 Am J Physiol 127:131).")

@@ -3,7 +3,7 @@
 This module owns :class:`Motion` (``[patient.motion]``: posture steps, heartbeat and breathing),
 :meth:`Motion.csf_mm` (the dorsal CSF thickness at given times) and :class:`DriveTable` (every fibre's
 drive per mA of each program channel, precomputed over a grid of CSF thicknesses and interpolated
-linearly per pulse). Numba-free. Equations, defaults and sources: ``docs/MODEL.md`` §2.9.
+linearly per pulse). Numba-free. Equations, defaults and sources: ``docs/MODEL.md`` §7.2.
 
 Model::
 
@@ -32,8 +32,8 @@ __all__ = ["POSTURE_OFFSET_MM", "DriveTable", "Motion", "PostureStep", "channel_
 
 #: Dorsal CSF thickness change from supine, mm, per posture ([assumption]: the sign follows gravity
 #: (supine lets the cord settle dorsally, toward an epidural lead; sitting/standing and prone move it
-#: ventrally) and the perception thresholds that are lowest supine (Olin et al. 1998 Neuromodulation
-#: 1:171; Cameron & Alo 1998 Neuromodulation 1:68); the sizes are illustrative: a few tenths of a mm
+#: ventrally) and the paresthesia thresholds, lowest lying in 20 of 23 patients (Cameron & Alo 1998
+#: Neuromodulation 1:177); the sizes are illustrative: a few tenths of a mm
 #: to ~1 mm, the scale of the supine/prone cord shifts in MRI (Holsheimer et al. 1994 AJNR 15:951)).
 POSTURE_OFFSET_MM: dict[str, float] = {"supine": 0.0, "sitting": 0.6, "standing": 0.8, "prone": 1.2}
 
@@ -48,7 +48,7 @@ class PostureStep(Params):
 
 
 class Motion(Params):
-    """Cord motion (``[patient.motion]``): the dorsal CSF thickness over time (docs/MODEL.md §2.9)."""
+    """Cord motion (``[patient.motion]``): the dorsal CSF thickness over time (docs/MODEL.md §7.2)."""
 
     posture: Posture = Field("supine", description="Posture at t = 0.")
     steps: list[PostureStep] = Field(default_factory=list, max_length=100,

@@ -1,5 +1,5 @@
 """``[program.closed_loop]``: ECAP-controlled amplitude (the controller's settings; the loop itself runs
-in :mod:`scs_sim.fibers.closed_loop`). Numba-free. docs/MODEL.md §2.10.
+in :mod:`scs_sim.fibers.closed_loop`). Numba-free. docs/MODEL.md §7.3.
 
 The controller is the velocity form of a proportional-integral loop on the measured N1-P2 ECAP
 amplitude ``A_k`` of every pulse, with current limits and a slew-rate limit, as in the published
@@ -21,7 +21,7 @@ __all__ = ["ClosedLoop"]
 
 
 class ClosedLoop(Params):
-    """ECAP feedback on a program's amplitude (docs/MODEL.md §2.10; defaults are [assumption])."""
+    """ECAP feedback on a program's amplitude (docs/MODEL.md §7.3; defaults are [assumption])."""
 
     enabled: bool = Field(True, description="False: record ECAPs but keep the programmed current (open loop).")
     target_uv: float | None = Field(

@@ -1,4 +1,4 @@
-"""Validation protocols of the ECAP model and the closed loop (docs/MODEL.md §2.8-2.10).
+"""Validation protocols of the ECAP model and the closed loop (docs/MODEL.md §7).
 
 ``protocol_ecap``: the ECAP growth curve (linearity above threshold), ECAP against frequency at a
 constant current, the ECAP detection threshold against the perception threshold, and the conduction
@@ -146,6 +146,6 @@ EXPERIMENT_SPECS: tuple[dict, ...] = (
          reference="closed-loop patients spent most of the time inside the therapeutic window",
          citation="Mekhail et al. 2020 Lancet Neurol 19:123 [V-abs]", lo=10.0, hi=_INF,
          tolerance="time in window (closed) − (open) ≥ 10 pp through the posture change",
-         rationale="Window: effective current between the perception and discomfort thresholds (docs/MODEL.md §2.10).",
+         rationale="Window: effective current between the perception and discomfort thresholds (docs/MODEL.md §7.3).",
          unit="pp", quick=False),
 )
