@@ -177,6 +177,14 @@ def test_loop_config_errors(pop):
                            "closed_loop": {"max_ma": 1e6}}})
     with pytest.raises(ConfigError, match="patient.motion.heart_rate_hz"):
         parse({"patient": {"motion": {"heart_rate_hz": -1.0}}})
+    tonic_cl = {"kind": "tonic", "amplitude_ma": 5.0, "frequency_hz": 50.0, "pulse_width_us": 200.0,
+                "closed_loop": {"record_contact": 4}}
+    with pytest.raises(ConfigError, match="program.closed_loop.record_contact"):  # the default anode: at load time
+        parse({"program": tonic_cl})
+    with pytest.raises(ConfigError, match="single-channel"):
+        parse({"program": "multiplexed_dtm", "patient": "posture"})
+    with pytest.raises(ConfigError, match="fiber_model"):
+        parse({"program": "tonic_50hz_closed_loop", "patient": {"fibers": {"fiber_model": "biophysical"}}})
 
 
 def test_cli_run_closed_loop_and_dumps_without_tables():

@@ -285,3 +285,26 @@ def check_run(cfg, *, train=None, files: dict[str, str | None] | None = None) ->
                 channel_contacts(cfg.patient.anatomy, ch.cathodes, ch.anodes, key=key)
             except ConfigError as exc:
                 raise ConfigError(exc.detail, file=files.get("program", cfg.source), key=exc.key) from None
+    if cfg.program is not None and (cfg.program.closed_loop is not None or cfg.patient.motion is not None):
+        _check_loop(cfg, train, files.get("program", cfg.source))
+
+
+def _check_loop(cfg, train, file) -> None:
+    """A closed-loop or moving-cord run needs the fast fibre model, one channel and a recording contact."""
+    from scs_sim.stim.closed_loop import ClosedLoop, record_contact
+
+    key = "program.closed_loop" if cfg.program.closed_loop is not None else "patient.motion"
+    if cfg.patient.fibers.fiber_model != "fast":
+        raise ConfigError(f"{key} needs fiber_model = 'fast' (got {cfg.patient.fibers.fiber_model!r})",
+                          file=file, key="patient.fibers.fiber_model")
+    if train is not None and len(train.channels) != 1:
+        raise ConfigError(f"{key} needs a single-channel program (this one has {len(train.channels)} channels)",
+                          file=file, key=key)
+    if train is not None:
+        ch = train.channels[0]
+        cat, ano = channel_contacts(cfg.patient.anatomy, ch.cathodes, ch.anodes, key="program")
+        try:
+            record_contact(cfg.program.closed_loop or ClosedLoop(enabled=False), cat, ano,
+                           cfg.patient.anatomy.n_contacts)
+        except ConfigError as exc:
+            raise ConfigError(exc.detail, file=file, key=exc.key) from None

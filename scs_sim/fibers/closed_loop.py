@@ -25,9 +25,9 @@ from scs_sim.fibers.ecap import Detector, EcapModel, EcapParams
 from scs_sim.fibers.motion import DriveTable, Motion
 from scs_sim.fibers.params import ExcitationParams, PerceptionParams
 from scs_sim.fibers.recruitment import RecruitStream
-from scs_sim.stim.closed_loop import ClosedLoop
+from scs_sim.stim.closed_loop import ClosedLoop, record_contact
 
-__all__ = ["LoopLog", "LoopStream", "default_record_contact", "effective_scale"]
+__all__ = ["LoopLog", "LoopStream", "effective_scale"]
 
 #: CSF grid step of the ECAP templates (mm); between grid points the templates are interpolated.
 ECAP_GRID_MM = 0.2
@@ -36,21 +36,6 @@ ECAP_GRID_MM = 0.2
 ACTIVE_DRIVE_FRACTION = 0.5
 #: DC fibres (most excitable first) whose mean coupling sets the effective-current scale.
 SCALE_FIBRES = 10
-
-
-def default_record_contact(cathodes: list[int], anodes: list[int], n_contacts: int) -> int:
-    """Two contacts beyond the highest stimulating contact, or two below the lowest if that is off the lead."""
-    stim = set(cathodes) | set(anodes)
-    up = max(stim) + 2
-    if up < n_contacts:
-        return up
-    down = min(stim) - 2
-    if down >= 0:
-        return down
-    free = [c for c in range(n_contacts) if c not in stim]
-    if not free:
-        raise ConfigError("no contact left to record the ECAP on", key="program.closed_loop.record_contact")
-    return free[-1]
 
 
 def effective_scale(drive: np.ndarray, base: np.ndarray, n_dc: int) -> float:
@@ -174,10 +159,7 @@ class LoopStream:
         w = fibers.contact_weights(ch.cathodes, ch.anodes)
         stim = [int(c) for c in np.flatnonzero(w)]
         cat, ano = [c for c in stim if w[c] > 0], [c for c in stim if w[c] < 0]
-        rec = lp.record_contact if lp.record_contact is not None else default_record_contact(cat, ano, fibers.n_contacts)
-        if rec >= fibers.n_contacts or rec in stim:
-            raise ConfigError(f"record_contact {rec} must be a contact of the lead (0..{fibers.n_contacts - 1}) "
-                              f"that does not stimulate (stimulating: {stim})", key="program.closed_loop.record_contact")
+        rec = record_contact(lp, cat, ano, fibers.n_contacts)
         self.record_contact = rec
         self.contacts = [c for c in range(fibers.n_contacts) if c not in stim]
         self.rec_row = self.contacts.index(rec)

@@ -16,8 +16,9 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 
 from scs_sim._params import Params
+from scs_sim.errors import ConfigError
 
-__all__ = ["ClosedLoop"]
+__all__ = ["ClosedLoop", "record_contact"]
 
 
 class ClosedLoop(Params):
@@ -49,3 +50,26 @@ class ClosedLoop(Params):
         if self.max_ma is not None and self.max_ma <= self.min_ma:
             raise ValueError(f"max_ma ({self.max_ma:g}) must exceed min_ma ({self.min_ma:g})")
         return self
+
+
+def record_contact(loop: ClosedLoop, cathodes: list[int], anodes: list[int], n_contacts: int) -> int:
+    """The loop's recording contact on a lead of ``n_contacts`` driven by ``cathodes``/``anodes``: its own
+    ``record_contact`` (checked: on the lead, not stimulating), else two contacts beyond the highest
+    stimulating contact, or two below the lowest if that is off the lead, else the last free contact.
+    :class:`ConfigError` (key ``program.closed_loop.record_contact``) when there is none."""
+    key = "program.closed_loop.record_contact"
+    stim = set(int(c) for c in cathodes) | set(int(c) for c in anodes)
+    if loop.record_contact is not None:
+        rec = int(loop.record_contact)
+        if rec >= n_contacts or rec in stim:
+            raise ConfigError(f"{rec} must be a contact of the lead (0..{n_contacts - 1}) that does not stimulate "
+                              f"(stimulating: {sorted(stim)})", key=key)
+        return rec
+    if max(stim) + 2 < n_contacts:
+        return max(stim) + 2
+    if min(stim) - 2 >= 0:
+        return min(stim) - 2
+    free = [c for c in range(n_contacts) if c not in stim]
+    if not free:
+        raise ConfigError("no contact is left to record the ECAP on", key=key)
+    return free[-1]
