@@ -103,6 +103,8 @@ class Result:
         rec = self.recruitment
         arrays["dc_fiber_ptr"] = rec.fiber_ptr
         arrays["dc_spike_times_s"] = rec.spike_times_s
+        if self.loop_log is not None:  # closed loop / cord motion: the per-pulse record
+            arrays.update({f"loop_{k}": v for k, v in self.loop_log.arrays().items()})
         files = [out / "arrays.npz", out / "rates.csv", out / "metrics.json"]
         np.savez_compressed(files[0], **arrays)
         table = {"t_s": self.t_s}

@@ -199,6 +199,18 @@ def test_cli_run_closed_loop_and_dumps_without_tables():
                  "program=tonic_50hz_closed_loop", "-s", "patient=posture", "--json"]) == 0
 
 
+def test_saved_run_holds_the_loop_record(tmp_path):
+    from scs_sim.config import parse
+    from scs_sim.simulation import simulate_config
+
+    r = simulate_config(parse({"program": "tonic_50hz_closed_loop", "patient": "posture",
+                               "simulation": {"duration_s": 1.0, "model": "rate"}}))
+    r.save(tmp_path)
+    z = np.load(tmp_path / "arrays.npz")
+    assert z["loop_current_ma"].size == r.metrics["cl_pulses"] == 50
+    assert np.isnan(z["loop_ecap_uv"][0]) and np.isfinite(z["loop_ecap_uv"][-1])  # calibrating, then measured
+
+
 def test_ecap_validation_rows_pass_and_are_registered():
     """The ECAP protocol's experiments pass (tolerances in validation/protocols_ecap.py); the closed-loop
     rows are registered (their protocol runs in the full validation)."""
