@@ -105,7 +105,7 @@ def test_kernel_params_layout():
     p = ExcitationParams(block=True, accommodation_spike_inc=0.1, accommodation_gain=0.05)
     q = PerceptionParams(sync_window_ms=3.0)
     k = recruitment.kernel_params(p, q)
-    assert k._fields == recruitment.KernelParams._fields and len(k._fields) == 16
+    assert k._fields == recruitment.KernelParams._fields and len(k._fields) == 17
     assert k.tau_s == p.tau_ms * 1e-3 and k.t_abs_s == p.abs_refractory_ms * 1e-3
     assert k.r_at_spike == p.rel_refractory_amp * math.exp(p.abs_refractory_ms / p.rel_refractory_tau_ms)
     assert k.tau_rr_s == p.rel_refractory_tau_ms * 1e-3
@@ -113,7 +113,7 @@ def test_kernel_params_layout():
                                                       p.accommodation_khz_inc)
     assert k.tau_a_s == p.accommodation_tau_ms * 1e-3 and k.tau_f_s == p.facilitation_tau_ms * 1e-3
     assert (k.f_gain, k.f_max, k.noise_sd) == (p.facilitation_gain, p.facilitation_max, p.noise_sd)
-    assert k.sync_s == q.sync_window_ms * 1e-3
+    assert k.sync_s == q.sync_window_ms * 1e-3 and k.window_s == q.summation_window_ms * 1e-3
     assert k.block is True and k.block_dt_s == 1.0 / p.block_rate_hz and k.block_drive == p.block_drive_factor
     assert recruitment.kernel_params(ExcitationParams(), q).block is False
 

@@ -113,7 +113,7 @@ class PerceptionParams(Params):
     """Criteria turning DC/DR spiking into a perceived intensity, paresthesia and discomfort (MODEL.md §2.3).
 
     The percept is a population measure over time: DC spikes are pooled in summation windows of
-    ``summation_window_ms``; windows holding at least ``sync_min_spikes`` spikes are synchronous, and
+    ``summation_window_ms``; windows in which at least ``sync_min_spikes`` distinct fibres fired are synchronous, and
     their spikes per second of stimulation-on time are the synchronous drive ``S`` (Hz). The perceived
     intensity is ``I = log2(1 + S / drive_reference_hz)`` (arbitrary units); paresthesia when ``I >= 1``.
     """
@@ -130,9 +130,10 @@ class PerceptionParams(Params):
     )
     sync_min_spikes: int = Field(
         3, ge=1, le=10_000,
-        description="A summation window is synchronous when it holds at least this many DC spikes (distinct fibres "
-        "per pulse); synchronous DC activity is needed for paresthesia (Sagalajev et al. 2024 Neuron 112:404); "
-        f"the number is an {_ASSUMPTION}, kept from the v1 per-pulse rule.",
+        description="A summation window is synchronous when at least this many distinct DC fibres fired in it (a "
+        "fibre firing on several pulses of the window counts once); synchronous DC activity is needed for "
+        f"paresthesia (Sagalajev et al. 2024 Neuron 112:404); the number is an {_ASSUMPTION}, kept from the v1 "
+        "per-pulse rule (the key keeps its v1 name).",
     )
     drive_reference_hz: float = Field(
         75.0, gt=0, le=1e6,
