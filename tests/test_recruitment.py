@@ -26,8 +26,8 @@ NOISE_SEED = 7  # threshold-search noise (common random numbers)
 
 SPIKE_TIME_ATOL_S = 1e-12  # kernel vs naive: the same arithmetic in the same order
 ISI_ATOL_S = 1e-12  # refractory check: t_spike + t_abs is rounded once
-CHRONAXIE_US = (200.0, 400.0)  # calibration target range (Hershey 2010: 295 µs)
-RHEOBASE_MA = (1.5, 4.0)  # calibration target range (Hershey 2010: 2.5 mA)
+CHRONAXIE_US = (167.0, 205.0)  # calibration target ±10 %: the double-cable MRG Lapicque chronaxie, 186 µs (MODEL.md §2.5)
+RHEOBASE_MA = (1.5, 4.0)  # plausible clinical range (Hershey 2010: 2.5 (1.3-3.3) mA; the LSQ fit with the MRG chronaxie gives 3.3)
 SD_FIT_RTOL = 0.05  # the model's thresholds lie within 5 % of the fitted S-D curve
 HF_FACTOR_MIN = 3.0  # 10 kHz / 30 µs needs >= 3x the tonic 50 Hz / 210 µs perception amplitude
 HF_CEILING_MA = 300.0  # search ceiling for 10 kHz thresholds (far outside the clinical range on purpose)

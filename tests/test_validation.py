@@ -28,7 +28,7 @@ from scs_sim.validation.runner import judge, run_validation
 
 #: Experiments that pass in the quick run (docs/VALIDATION.md lists the full-run verdicts).
 QUICK_PASS = {
-    "sd_chronaxie", "sd_rheobase", "csf_threshold_order", "khz_direct_activation", "hf_paresthesia_free",
+    "sd_rheobase", "csf_threshold_order", "khz_direct_activation", "hf_paresthesia_free",
     "tonic_paresthesia", "subperception_few_fibres", "hf_threshold_reduction", "khz_subharmonic",
     "khz_desync_pairwise", "collateral_depression", "gate_closes", "disinhibition_excites", "psth_suppressed",
     "psth_recovered", "gaba_block_psth", "windup_ratio", "windup_progressive", "windup_needs_nmda",
