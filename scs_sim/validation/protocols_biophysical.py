@@ -422,10 +422,10 @@ EXPERIMENT_SPECS: tuple[dict, ...] = (
           0.0, 0.25, "normalised (÷ own lowest-rate threshold) fast/MRG - 1 within ±25 % at every rate",
           "Not calibrated: the fast model's kHz summation (facilitation) is phenomenological."),
     _spec("mrg_cv", "Double-cable MRG axon: conduction velocity per µm of fibre diameter (10 µm, 37 °C)", "mrg_cv",
-          "cv_per_um_10um", "independent", "≈ 5.7-6 m/s per µm",
-          "Hursh 1939 Am J Physiol 127:131; Boyd & Kalu 1979 J Physiol 289:277 [R: values from memory]",
-          4.85, 6.9, "±15 % of 5.7-6 m/s/µm", "The MRG model reproduces mammalian CV (McIntyre et al. 2002); not fitted.",
-          5.85, "m/s/µm"),
+          "cv_per_um_10um", "design check", "plausibility band for large mammalian myelinated fibres", _MRG_REF,
+          4.5, 6.5, "4.5-6.5 m/s per µm (scs_sim assumption: the commonly quoted ~6 m/s/µm scaling, not retrieved here)",
+          "A sanity check of the double cable's implementation (McIntyre et al. 2002 report that the model reproduces "
+          "mammalian conduction); not fitted.", None, "m/s/µm"),
 )
 
 
