@@ -46,46 +46,120 @@ def pops():
 # --------------------------------------------------------------------------------------------------
 # the summation windows and the intensity
 # --------------------------------------------------------------------------------------------------
-def _naive_windows(onsets, counts, window_s):
-    """Spike count of every non-empty window [k W, (k+1) W), by a dictionary."""
-    acc: dict[int, int] = {}
-    for t, c in zip(onsets, counts, strict=True):
-        if c > 0:
+def _naive_windows(onsets, pulse_fibres, window_s):
+    """(spikes, set of distinct fibres) of every non-empty window [k W, (k+1) W), by a dictionary;
+    ``pulse_fibres[i]`` is the set of DC fibres firing on pulse i."""
+    acc: dict[int, tuple[int, set]] = {}
+    for t, fs in zip(onsets, pulse_fibres, strict=True):
+        if fs:
             k = math.floor(t / window_s)
-            acc[k] = acc.get(k, 0) + int(c)
+            n, seen = acc.get(k, (0, set()))
+            acc[k] = (n + len(fs), seen | set(fs))
     return acc
+
+
+def _feed(acc, onsets, pulse_fibres, window_s):
+    """What a kernel passes to SummationWindows.add: volley size and first-in-window fibres per pulse."""
+    counts = np.array([len(fs) for fs in pulse_fibres], dtype=np.int64)
+    new = np.zeros(counts.size, dtype=np.int64)
+    last: dict[int, int] = {}
+    for i in np.argsort(onsets, kind="stable"):
+        k = math.floor(onsets[i] / window_s)
+        for f in pulse_fibres[i]:
+            if last.get(f) != k:
+                new[i] += 1
+                last[f] = k
+    return counts, new
+
+
+def _hists(ref, min_fibres=3):
+    size = max((len(v[1]) for v in ref.values()), default=0) + 1
+    hist, spk = np.zeros(size, dtype=np.int64), np.zeros(size, dtype=np.int64)
+    for n, fs in ref.values():
+        hist[len(fs)] += 1
+        spk[len(fs)] += n
+    return hist, spk
 
 
 def test_summation_windows_match_a_naive_count_across_chunks():
     rng = np.random.default_rng(3)
     onsets = np.sort(rng.uniform(0.0, 1.0, 3000))
-    counts = rng.poisson(0.7, onsets.size)
-    ref = _naive_windows(onsets, counts, 0.01)
-    ref_hist = np.bincount(list(ref.values()))
-    ref_hist[0] = 0
+    pulse_fibres = [set(rng.choice(6, size=rng.poisson(0.7) % 7, replace=False).tolist()) for _ in onsets]
+    ref = _naive_windows(onsets, pulse_fibres, 0.01)
+    ref_hist, ref_spk = _hists(ref)
+    counts, new = _feed(None, onsets, pulse_fibres, 0.01)
     for cuts in ([], [1000, 1001, 2500], list(range(7, 3000, 97))):
         acc = SummationWindows(0.01, 3)
-        for part_t, part_c in zip(np.split(onsets, cuts), np.split(counts, cuts), strict=True):
+        for part_t, part_c, part_n in zip(np.split(onsets, cuts), np.split(counts, cuts), np.split(new, cuts),
+                                          strict=True):
             order = rng.permutation(part_t.size)  # order within a chunk does not matter
-            acc.add(part_t[order], part_c[order])
+            acc.add(part_t[order], part_c[order], part_n[order])
         res = acc.result()
-        np.testing.assert_array_equal(res.count_hist, ref_hist)
-        assert res.sync_spikes == sum(v for v in ref.values() if v >= 3)
-        assert res.sync_windows == sum(1 for v in ref.values() if v >= 3)
+        np.testing.assert_array_equal(res.count_hist[: ref_hist.size], ref_hist)
+        np.testing.assert_array_equal(res.spike_hist[: ref_spk.size], ref_spk)
+        assert not res.count_hist[ref_hist.size:].any()
+        assert res.sync_spikes == sum(n for n, fs in ref.values() if len(fs) >= 3)
+        assert res.sync_windows == sum(1 for _, fs in ref.values() if len(fs) >= 3)
     assert sync_counts(np.array([0, 5, 2, 1]), 2) == (2 * 2 + 3, 3)
+    assert sync_counts(np.array([0, 5, 2, 1]), 2, np.array([0, 9, 7, 4])) == (11, 3)
+
+
+def test_one_fibre_firing_often_is_not_a_synchronous_window():
+    """A window is synchronous by distinct fibres: one fibre firing on 5 pulses of a window is one fibre
+    (the old rule counted its 5 spikes and called the window synchronous)."""
+    acc = SummationWindows(0.01, 3)
+    onsets = np.arange(5) * 2e-3  # 5 pulses at 500 Hz, all in window 0
+    acc.add(onsets, np.ones(5, dtype=np.int64), np.array([1, 0, 0, 0, 0]))
+    res = acc.result()
+    assert res.sync_windows == 0 and res.sync_spikes == 0
+    assert res.count_hist[1] == 1 and res.spike_hist[1] == 5
+    # three fibres, each once: synchronous, 3 spikes
+    acc = SummationWindows(0.01, 3)
+    acc.add(onsets[:3], np.ones(3, dtype=np.int64), np.ones(3, dtype=np.int64))
+    assert (acc.result().sync_windows, acc.result().sync_spikes) == (1, 3)
+
+
+def test_single_fibre_at_500_hz_is_not_felt():
+    """End to end: the only DC fibre that fires, firing at ~300 Hz under a 500 Hz train, gives no synchronous
+    drive (old behaviour: 5 spikes per 10 ms window, drive 500 Hz, paresthesia)."""
+    pop = build_fibers(Anatomy(dc_count=30, dr_count=2), np.random.default_rng(1))
+    keep = np.zeros(pop.n, dtype=bool)
+    c = pop.channel_coupling()
+    dc = np.flatnonzero(~pop.is_dr)
+    best = dc[np.argmax(c[dc] / pop.threshold_factor[dc])]
+    keep[best] = True
+    keep[pop.is_dr] = True
+    import dataclasses
+
+    sub = dataclasses.replace(pop, **{f.name: getattr(pop, f.name)[keep] for f in dataclasses.fields(pop)
+                                      if f.name != "anatomy"})
+    amp = 3.0 * float(pop.threshold_factor[best]) * 3.08 / float(c[best])  # 3x its rheobase: fires every pulse
+    rec = recruit(pulse_train(tonic(frequency_hz=500.0, pulse_width_us=300.0, amplitude_ma=amp)), sub,
+                  np.random.default_rng(2), 0.2)
+    s = rec.summary()
+    per_window = np.bincount(np.floor(rec.spikes(0) / 0.01).astype(int))
+    assert (per_window >= 3).sum() >= 10  # >= 3 spikes in many windows: synchronous under the old rule
+    assert s["sync_drive_hz"] == 0.0 and not s["paresthesia"]
 
 
 def test_recruit_windows_match_naive_pulse_counts(pops):
-    """The windows recruit() pools are those of the naive twin's per-pulse DC volleys."""
+    """The windows recruit() pools are those of the naive twin's spikes, by distinct fibres per window."""
     pop = build_fibers(Anatomy(dc_count=30, dr_count=6), np.random.default_rng(1))
     train = pulse_train(tonic(frequency_hz=1200.0, pulse_width_us=300.0, amplitude_ma=12.0))
     rec = recruit(train, pop, np.random.default_rng(5), 0.05)
-    *_, counts = naive_recruit(train, pop, np.random.default_rng(5), 0.05)
+    t, fib, pul, counts = naive_recruit(train, pop, np.random.default_rng(5), 0.05)
     onsets = np.arange(counts.size) / 1200.0
-    acc = SummationWindows(PerceptionParams().summation_window_ms * 1e-3, 3)
-    acc.add(onsets, counts)
-    assert rec.window_count_hist.sum() > 0
-    np.testing.assert_array_equal(rec.window_count_hist, acc.result().count_hist)
+    sync = PerceptionParams().sync_window_ms * 1e-3
+    members = [set() for _ in onsets]
+    for ts, f, p in zip(t, fib, pul, strict=True):
+        if not pop.is_dr[f] and ts - onsets[p] < sync:
+            members[p].add(int(f))
+    ref_hist, ref_spk = _hists(_naive_windows(onsets, members, PerceptionParams().summation_window_ms * 1e-3))
+    assert ref_hist[3:].sum() > 0 and ref_spk.sum() > ref_hist.sum()  # some fibres fire twice in a window
+    n = ref_hist.size
+    np.testing.assert_array_equal(rec.window_count_hist[:n], ref_hist)
+    np.testing.assert_array_equal(rec.window_spike_hist[:n], ref_spk)
+    assert not rec.window_count_hist[n:].any()
 
 
 def test_chunking_does_not_change_the_percept(pops, monkeypatch):

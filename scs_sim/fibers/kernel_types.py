@@ -33,6 +33,7 @@ KernelParams = namedtuple("KernelParams", [
     "block",        # bool: phenomenological conduction block on
     "block_dt_s",   # a depolarising phase this soon after the previous one on its channel can block, s
     "block_drive",  # ... when the drive u is at least this multiple of the fibre's threshold factor
+    "window_s",     # summation window of the percept, s (distinct fibres per window are counted)
 ])
 #: One chunk of the pulse train (phase arrays of ``PulseTrain.chunks``, pulse indices chunk-local).
 Phases = namedtuple("Phases", ["start_s", "width_s", "current_ma", "channel", "pulse", "onset_s"])
@@ -40,7 +41,7 @@ Phases = namedtuple("Phases", ["start_s", "width_s", "current_ma", "channel", "p
 FiberArrays = namedtuple("FiberArrays", ["coupling", "theta0", "is_dc"])
 #: Per-fibre model state (and the per-channel / global clocks), carried across chunks, updated in place.
 FiberState = namedtuple("FiberState", ["v", "a", "w", "r", "ref_end_s", "last_counted", "prev_dep_s",
-                                       "t_now_s"])
+                                       "t_now_s", "last_window"])
 #: Spike output: stored spikes (capped) and exact per-fibre counts, updated in place.
 SpikeBuffer = namedtuple("SpikeBuffer", ["t_s", "fiber", "n_stored", "count"])
 
@@ -65,4 +66,5 @@ def kernel_params(p: ExcitationParams, perception: PerceptionParams) -> KernelPa
         block=bool(p.block),
         block_dt_s=float(1.0 / p.block_rate_hz),
         block_drive=float(p.block_drive_factor),
+        window_s=float(perception.summation_window_ms * 1e-3),
     )

@@ -39,30 +39,37 @@ class ExcitationParams(Params):
     """Parameters of the v1 excitation model (leaky integrator with refractoriness and noise)."""
 
     tau_ms: float = Field(
-        0.43, gt=0, le=20.0,
-        description="Membrane (integrator) time constant, ms; chronaxie = tau ln 2. " + _CAL
-        + " to the patient-level chronaxie of Hershey et al. 2010 Pain Physician 13:321 (295 µs).",
+        0.268, gt=0, le=20.0,
+        description="Membrane (integrator) time constant, ms; chronaxie = tau ln 2 = 186 µs. " + _CAL
+        + " to the median Lapicque chronaxie (30-1000 µs) of the double-cable MRG axon (McIntyre, Richardson & "
+        "Grill 2002 J Neurophysiol 87:995; scs_sim.fibers.biophysical_dcable) on the default anatomy's most "
+        "excitable DC fibres (python -m scs_sim.validation.calibrate_fibre).",
     )
     af_rheobase_mv: float = Field(
-        3.08, gt=0, le=1000.0,
+        4.04, gt=0, le=1000.0,
         description="Peak activating function (mV) at rheobase for threshold factor 1; a lumped constant "
         "absorbing the layered-medium effects the homogeneous conductor leaves out. " + _CAL
-        + " to the rheobase of Hershey et al. 2010 Pain Physician 13:321 (2.5 mA).",
+        + ": with tau fixed by the MRG reference, the least-squares fit of the clinical perception-threshold "
+        "strength-duration curve of Hershey et al. 2010 Pain Physician 13:321 (295 µs, 2.5 mA) over 60-1000 µs.",
     )
     noise_sd: float = Field(
         0.03, ge=0, le=0.5,
         description="Relative threshold noise per pulse and fibre (a few %, Gilbert et al. 2022 eNeuro 9(5):ENEURO.0058-22.2022).",
     )
     abs_refractory_ms: float = Field(
-        0.7, gt=0, le=10.0,
-        description=f"Absolute refractory period, ms ({_ASSUMPTION}: typical of large myelinated axons at 37 °C).",
+        0.29, gt=0, le=10.0,
+        description="Absolute refractory period, ms. " + _CAL + " with rel_refractory_*: least-squares fit of the "
+        "two-pulse recovery (0.7-5 ms) of the double-cable MRG axon (McIntyre et al. 2002 J Neurophysiol 87:995), "
+        "which still fires pairs 0.3 ms apart.",
     )
     rel_refractory_amp: float = Field(
-        1.0, ge=0, le=20.0,
-        description=f"Threshold elevation at the end of the absolute refractory period (x rest) ({_ASSUMPTION}).",
+        1.93, ge=0, le=20.0,
+        description="Threshold elevation at the end of the absolute refractory period (x rest). " + _CAL
+        + " (MRG recovery fit, see abs_refractory_ms).",
     )
     rel_refractory_tau_ms: float = Field(
-        1.5, gt=0, le=50.0, description=f"Decay time constant of the relative refractoriness, ms ({_ASSUMPTION})."
+        0.47, gt=0, le=50.0,
+        description="Decay time constant of the relative refractoriness, ms. " + _CAL + " (MRG recovery fit).",
     )
     accommodation_spike_inc: float = Field(
         0.0, ge=0, le=2.0,
@@ -113,7 +120,7 @@ class PerceptionParams(Params):
     """Criteria turning DC/DR spiking into a perceived intensity, paresthesia and discomfort (MODEL.md §2.3).
 
     The percept is a population measure over time: DC spikes are pooled in summation windows of
-    ``summation_window_ms``; windows holding at least ``sync_min_spikes`` spikes are synchronous, and
+    ``summation_window_ms``; windows in which at least ``sync_min_spikes`` distinct fibres fired are synchronous, and
     their spikes per second of stimulation-on time are the synchronous drive ``S`` (Hz). The perceived
     intensity is ``I = log2(1 + S / drive_reference_hz)`` (arbitrary units); paresthesia when ``I >= 1``.
     """
@@ -130,9 +137,10 @@ class PerceptionParams(Params):
     )
     sync_min_spikes: int = Field(
         3, ge=1, le=10_000,
-        description="A summation window is synchronous when it holds at least this many DC spikes (distinct fibres "
-        "per pulse); synchronous DC activity is needed for paresthesia (Sagalajev et al. 2024 Neuron 112:404); "
-        f"the number is an {_ASSUMPTION}, kept from the v1 per-pulse rule.",
+        description="A summation window is synchronous when at least this many distinct DC fibres fired in it (a "
+        "fibre firing on several pulses of the window counts once); synchronous DC activity is needed for "
+        f"paresthesia (Sagalajev et al. 2024 Neuron 112:404); the number is an {_ASSUMPTION}, kept from the v1 "
+        "per-pulse rule (the key keeps its v1 name).",
     )
     drive_reference_hz: float = Field(
         75.0, gt=0, le=1e6,

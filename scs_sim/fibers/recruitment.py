@@ -46,7 +46,7 @@ __all__ = ["RecruitStream", "Recruitment", "recruit"]
 CHUNK_FIBER_PULSES = 2_000_000
 
 @njit
-def _recruit_kernel(phases, noise, fib, prm, state, out, dc_pulse_count):
+def _recruit_kernel(phases, noise, fib, prm, state, out, dc_pulse_count, dc_window_new):
     """Advance every fibre through the phases of one chunk (state and outputs updated in place).
 
     Parameters
@@ -71,13 +71,17 @@ def _recruit_kernel(phases, noise, fib, prm, state, out, dc_pulse_count):
         ``t_now_s``), ``ref_end_s`` (float64 (n_fibres,), s, end of the absolute refractory period),
         ``last_counted`` (int64 (n_fibres,), chunk-local pulse whose DC volley last counted the fibre),
         ``prev_dep_s`` (float64 (n_channels,), s, onset of each channel's previous depolarising phase),
-        ``t_now_s`` (float64 (1,), s, end of the last phase simulated).
+        ``t_now_s`` (float64 (1,), s, end of the last phase simulated), ``last_window`` (int64
+        (n_fibres,), summation window ``floor(onset / prm.window_s)`` in which the fibre was last counted).
     out : SpikeBuffer
         Updated in place: ``t_s`` (float64 (cap,), s) and ``fiber`` (int64 (cap,)) of the stored spikes,
         ``n_stored`` (int64 (1,), how many are stored, at most cap), ``count`` (int64 (n_fibres,),
         spikes per fibre, exact even past the cap).
     dc_pulse_count : int64 array (n_pulses,)
         Incremented in place: distinct DC fibres firing within ``prm.sync_s`` of each pulse's onset.
+    dc_window_new : int64 array (n_pulses,)
+        Incremented in place: of those, the fibres counted for the first time in the pulse's summation
+        window (summed over a window: the distinct DC fibres that fired in it).
 
     Returns
     -------
@@ -206,6 +210,10 @@ def _recruit_kernel(phases, noise, fib, prm, state, out, dc_pulse_count):
                     if is_dc[f] and last_counted[f] != p and ts - onset[p] < sync:
                         dc_pulse_count[p] += 1
                         last_counted[f] = p
+                        k_win = np.int64(math.floor(onset[p] / prm.window_s))
+                        if state.last_window[f] != k_win:
+                            dc_window_new[p] += 1
+                            state.last_window[f] = k_win
                     dts = ts - tt
                     w *= math.exp(-dts / tau_f)
                     a = a * math.exp(-dts / tau_a) + a_inc + a_khz * (w / (1.0 + w))
@@ -268,9 +276,11 @@ class Recruitment:
     perception : PerceptionParams
         The criteria :meth:`summary` applies.
     window_count_hist : int array or None
-        From :class:`scs_sim.fibers.percept.SummationWindows`: number of summation windows holding each DC
-        spike count (index = count). None (a model that did not pool windows): :meth:`summary` falls back
-        to pulse-by-pulse volleys (``dc_count_hist``).
+        From :class:`scs_sim.fibers.percept.SummationWindows`: number of summation windows in which each
+        number of distinct DC fibres fired (index = fibres). None (a model that did not pool windows):
+        :meth:`summary` falls back to pulse-by-pulse volleys (``dc_count_hist``).
+    window_spike_hist : int array or None
+        The DC spikes those windows held (index = distinct fibres, as ``window_count_hist``).
     on_time_s : float or None
         Stimulation-on time within ``[0, duration_s)`` (None: ``duration_s``).
     """
@@ -288,6 +298,7 @@ class Recruitment:
     channel_volleys: np.ndarray
     perception: PerceptionParams = field(default_factory=PerceptionParams)
     window_count_hist: np.ndarray | None = None
+    window_spike_hist: np.ndarray | None = None
     on_time_s: float | None = None
 
     # -- per-fibre views -----------------------------------------------------------------------
@@ -324,8 +335,11 @@ class Recruitment:
     def _sync_drive(self) -> tuple[float, int]:
         """Synchronous DC drive (spikes/s of on-time in synchronous summation windows) and the number of
         synchronous windows; pulse-by-pulse volleys when no windows were pooled."""
-        hist = self.dc_count_hist if self.window_count_hist is None else self.window_count_hist
-        spikes, windows = sync_counts(np.asarray(hist), self.perception.sync_min_spikes)
+        if self.window_count_hist is None:
+            spikes, windows = sync_counts(np.asarray(self.dc_count_hist), self.perception.sync_min_spikes)
+        else:
+            spikes, windows = sync_counts(np.asarray(self.window_count_hist), self.perception.sync_min_spikes,
+                                          self.window_spike_hist)
         on = self._on_time()
         return (spikes / on if on > 0 else 0.0), windows
 
@@ -466,7 +480,8 @@ class RecruitStream:
         self.fib = FiberArrays(coupling=coup, theta0=theta0, is_dc=is_dc)
         self.state = FiberState(v=np.zeros(n), a=np.zeros(n), w=np.zeros(n), r=np.zeros(n),
                                 ref_end_s=np.full(n, -np.inf), last_counted=np.full(n, -1, dtype=np.int64),
-                                prev_dep_s=np.full(len(train.channels), -np.inf), t_now_s=np.zeros(1))
+                                prev_dep_s=np.full(len(train.channels), -np.inf), t_now_s=np.zeros(1),
+                                last_window=np.full(n, np.iinfo(np.int64).min, dtype=np.int64))
         # one chunk's spikes (np.empty: only the pages written are resident), drained after every chunk
         cap = max(int(max_spikes), 2 * CHUNK_FIBER_PULSES)
         self.out = SpikeBuffer(t_s=np.empty(cap), fiber=np.empty(cap, dtype=np.int64),
@@ -505,12 +520,14 @@ class RecruitStream:
                 continue
             noise = self.rng.standard_normal((npc, n))
             dc_pulse_count = np.zeros(npc, dtype=np.int64)
+            dc_window_new = np.zeros(npc, dtype=np.int64)
             phases = Phases(start_s=ch.start_s, width_s=ch.width_s, current_ma=ch.current_ma,
                             channel=ch.channel.astype(np.int64), pulse=ch.pulse - ch.first_pulse, onset_s=ch.onset_s)
-            n_new = _recruit_kernel(phases, noise, self.fib, self.prm, self.state, out, dc_pulse_count)
+            n_new = _recruit_kernel(phases, noise, self.fib, self.prm, self.state, out, dc_pulse_count,
+                                    dc_window_new)
             self.state.last_counted[:] -= npc  # local pulse indices restart at 0 in the next chunk
             self.hist += np.bincount(dc_pulse_count, minlength=n_dc + 1)[: n_dc + 1]
-            self.windows.add(ch.onset_s, dc_pulse_count)
+            self.windows.add(ch.onset_s, dc_pulse_count, dc_window_new)
             pulse_channel = np.zeros(npc, dtype=np.int64)
             pulse_channel[ch.pulse - ch.first_pulse] = ch.channel
             self.channel_pulses += np.bincount(pulse_channel, minlength=n_ch)
@@ -573,6 +590,7 @@ class RecruitStream:
             channel_pulses=self.channel_pulses,
             channel_volleys=self.channel_volleys,
             perception=self.perception,
-            window_count_hist=self.windows.result().count_hist,
+            window_count_hist=(win := self.windows.result()).count_hist,
+            window_spike_hist=win.spike_hist,
             on_time_s=on_time_s(getattr(self.train, "modifiers", None), float(self.t_s)),
         )

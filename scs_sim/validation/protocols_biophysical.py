@@ -17,8 +17,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-__all__ = ["EXPERIMENT_SPECS", "TABLE", "agreement", "chronaxies", "protocol_biophysical_agreement",
-           "protocol_biophysical_agreement_mrg", "protocol_senn_reilly"]
+__all__ = ["EXPERIMENT_SPECS", "TABLE", "agreement", "chronaxies", "fast_recovery", "fiber_study",
+           "protocol_biophysical_agreement", "protocol_biophysical_agreement_mrg", "protocol_mrg_agreement",
+           "protocol_mrg_cv", "protocol_senn_reilly",
+           "recovery_curve", "study_fibers"]
 
 #: Pulse widths (µs) and rates (Hz) of the agreement sweeps; the reference point is 300 µs (single pulse).
 PWS_US = (30.0, 60.0, 100.0, 300.0, 1000.0)
@@ -75,18 +77,25 @@ def _search(fires: Callable[[float], bool], start: float, rel_tol: float = 0.01,
 class _Models:
     """Both models on a one-fibre population, without noise: spike counts of a program."""
 
-    def __init__(self, pop1, bio_params):
+    def __init__(self, pop1, bio_params, fast_params=None):
+        from scs_sim.fibers import biophysical_dcable as dc
         from scs_sim.fibers.params import ExcitationParams
 
         self.pop1 = pop1
-        self.fast_params = ExcitationParams(noise_sd=0.0)
+        self.fast_params = (fast_params or ExcitationParams()).model_copy(update={"noise_sd": 0.0})
         self.bio_params = bio_params
+        if isinstance(bio_params, dc.DCableParams):  # the double-cable MRG stand-in of the fibre
+            self.cab, self.ve = dc.population_fiber(pop1, 0, bio_params)
+            self.kin = dc.node_kinetics(bio_params.celsius)
 
     def spikes(self, model: str, program, duration_s: float):
+        from scs_sim.fibers import biophysical_dcable as dc
         from scs_sim.fibers.biophysical import recruit_biophysical
         from scs_sim.fibers.recruitment import recruit
         from scs_sim.stim.programs import pulse_train
 
+        if model != "fast" and isinstance(self.bio_params, dc.DCableParams):
+            return dc.dcable_train_spikes(self.ve, self.cab, self.kin, program, duration_s, self.bio_params)
         tr = pulse_train(program)
         if model == "fast":
             r = recruit(tr, self.pop1, np.random.default_rng(0), duration_s, params=self.fast_params)
@@ -122,21 +131,44 @@ def chronaxies(pws_us, thr) -> tuple[float, float]:
     return float(best[1]), float(icpt / slope)
 
 
-def _fiber_study(pop, f: int, quick: bool, bio_params) -> dict:
+def _reference_thresholds(pop, f: int, bio_params) -> np.ndarray:
+    """The reference fibre's one-pulse cathodic thresholds (mA) at :data:`PWS_US`."""
     from scs_sim.fibers import biophysical as bio
+    from scs_sim.fibers import biophysical_dcable as dc
+
+    if isinstance(bio_params, dc.DCableParams):
+        cab, ve = dc.population_fiber(pop, f, bio_params)
+        kin = dc.node_kinetics(bio_params.celsius)
+        return np.array([dc.dcable_threshold(ve, cab, kin, pw, bio_params) for pw in PWS_US])
+    return np.array([bio.fiber_threshold(pop, f, pw, bio_params) for pw in PWS_US])
+
+
+def fiber_study(pop, f: int, quick: bool, bio_params, fast_params=None, parts=("pw", "rate", "recovery", "khz")
+                 ) -> dict:
     from scs_sim.fibers.params import ExcitationParams
 
-    ep = ExcitationParams()
+    ep = fast_params or ExcitationParams()
     c = float(pop.channel_coupling()[f])
     out: dict = {"fiber": f, "diameter_um": float(pop.diameter_um[f])}
-    # 1. single cathodic pulse vs width: fast model in closed form, biophysical by bisection.
+    # 1. single cathodic pulse vs width: fast model in closed form, reference by bisection.
     fast = np.array([ep.af_rheobase_mv * pop.threshold_factor[f] / (c * -math.expm1(-pw * 1e-3 / ep.tau_ms))
                      for pw in PWS_US])
-    biot = np.array([bio.fiber_threshold(pop, f, pw, bio_params) for pw in PWS_US])
+    biot = _reference_thresholds(pop, f, bio_params)
     out["pw_fast_ma"], out["pw_bio_ma"] = fast, biot
     out["chronaxie_fast_us"], out["chronaxie_bio_us"] = chronaxies(PWS_US, fast), chronaxies(PWS_US, biot)
-    m = _Models(_subpop(pop, [f]), bio_params)
-    # 2. rate: lowest amplitude that fires at least once in max(3 pulses, 20 ms) of biphasic 30 µs pulses.
+    m = _Models(_subpop(pop, [f]), bio_params, ep)
+    if "rate" in parts:
+        out |= _rate_part(m, quick, fast, biot)
+    if "recovery" in parts:
+        out |= _recovery_part(m, quick, fast[2])
+    if "khz" in parts:
+        out |= _khz_part(m, {mo: out[f"rate_{mo}_ma"][-1] for mo in ("fast", "bio")})
+    return out
+
+
+def _rate_part(m: _Models, quick: bool, fast, biot) -> dict:
+    """Lowest amplitude that fires at least once in max(3 pulses, 20 ms) of biphasic 30 µs pulses, per rate."""
+    out: dict = {}
     rates = RATES_HZ[1::2] if quick else RATES_HZ
     for model in ("fast", "bio"):
         ref = (fast if model == "fast" else biot)[PWS_US.index(30.0)]
@@ -147,19 +179,38 @@ def _fiber_study(pop, f: int, quick: bool, bio_params) -> dict:
                                0.5 * ref))
         out[f"rate_{model}_ma"] = np.array(row)
     out["rates_hz"] = np.array(rates)
-    # 3. recovery: both pulses of a pair (100 µs phases) fire, threshold vs the single-pulse one.
+    return out
+
+
+def recovery_curve(m: _Models, model: str, start_ma: float, intervals=INTERVALS_MS) -> np.ndarray:
+    """Pair threshold ÷ single threshold: both pulses of a pair of 100 µs biphasic pulses fire (floored at 1:
+    the search starts at the single-pulse threshold, so a supernormal period reads 1)."""
+    single = _search(lambda a: m.spikes(model, _hf(a, 2.0, 100.0), 0.3).size > 0, 0.5 * start_ma)
+    row = []
+    for iv in intervals:
+        rate = 1e3 / iv
+        row.append(_search(lambda a, r=rate, iv=iv: m.spikes(model, _hf(a, r, 100.0), 1.5e-3 * iv).size >= 2,
+                           single) / single)
+    return np.array(row)
+
+
+def fast_recovery(pop, f: int, fast_params, intervals=INTERVALS_MS) -> np.ndarray:
+    """The fast model's recovery curve (:func:`recovery_curve`) of fibre ``f`` with ``fast_params`` (no noise)."""
+    c = float(pop.channel_coupling()[f])
+    start = fast_params.af_rheobase_mv * pop.threshold_factor[f] / (c * -math.expm1(-0.1 / fast_params.tau_ms))
+    return recovery_curve(_Models(_subpop(pop, [f]), None, fast_params), "fast", start, intervals)
+
+
+def _recovery_part(m: _Models, quick: bool, start_ma: float) -> dict:
     intervals = INTERVALS_MS[::2] if quick else INTERVALS_MS
-    for model in ("fast", "bio"):
-        single = _search(lambda a, mo=model: m.spikes(mo, _hf(a, 2.0, 100.0), 0.3).size > 0, 0.5 * out["pw_fast_ma"][2])
-        row = []
-        for iv in intervals:
-            rate = 1e3 / iv
-            row.append(_search(lambda a, r=rate, iv=iv, mo=model: m.spikes(mo, _hf(a, r, 100.0), 1.5e-3 * iv).size >= 2,
-                               single) / single)
-        out[f"recovery_{model}"] = np.array(row)
+    out = {f"recovery_{mo}": recovery_curve(m, mo, start_ma, intervals) for mo in ("fast", "bio")}
     out["intervals_ms"] = np.array(intervals)
-    # 4. 10 kHz (30 µs): firing rate at multiples of each model's own 10 kHz threshold; late = second half.
-    k10 = {mo: out[f"rate_{mo}_ma"][-1] for mo in ("fast", "bio")}
+    return out
+
+
+def _khz_part(m: _Models, k10: dict) -> dict:
+    """10 kHz (30 µs): firing rate at multiples of each model's own 10 kHz threshold; late = second half."""
+    out: dict = {}
     dur = 0.05
     for model in ("fast", "bio"):
         rate_all, rate_late = [], []
@@ -189,19 +240,27 @@ def protocol_biophysical_agreement_mrg(quick: bool) -> dict:
     return agreement(quick, BiophysicalParams(noise_sd=0.0, node="mrg"))
 
 
+def study_fibers(quick: bool) -> list[tuple[int, int]]:
+    """(anatomy seed, fibre) of the agreement protocols: the lowest-threshold DC fibres of the default anatomy."""
+    from scs_sim.fibers.anatomy import Anatomy, build_fibers
+
+    out = []
+    for s in [1] if quick else [1, 2, 3]:
+        pop = build_fibers(Anatomy(), np.random.default_rng(s))
+        c = pop.channel_coupling()
+        dc = np.flatnonzero(~pop.is_dr)
+        out += [(s, int(f)) for f in dc[np.argsort(-c[dc])][: 1 if quick else 2]]
+    return out
+
+
 def agreement(quick: bool, bio_params) -> dict:
     """Fast model vs the biophysical fibre with ``bio_params`` (no noise) on the default anatomy's best DC fibres."""
     from scs_sim.fibers.anatomy import Anatomy, build_fibers
 
-    seeds = [1] if quick else [1, 2, 3]
-    per_seed = 1 if quick else 2  # the lowest-threshold DC fibres of each population (the ones that matter)
     rows = []
-    for s in seeds:
+    for s, f in study_fibers(quick):
         pop = build_fibers(Anatomy(), np.random.default_rng(s))
-        c = pop.channel_coupling()
-        dc = np.flatnonzero(~pop.is_dr)
-        for f in dc[np.argsort(-c[dc])][:per_seed]:
-            rows.append(_fiber_study(pop, int(f), quick, bio_params) | {"seed": s})
+        rows.append(fiber_study(pop, f, quick, bio_params) | {"seed": s})
     i300 = PWS_US.index(300.0)
     norm_fast = np.array([r["pw_fast_ma"] / r["pw_fast_ma"][i300] for r in rows])
     norm_bio = np.array([r["pw_bio_ma"] / r["pw_bio_ma"][i300] for r in rows])
@@ -232,9 +291,73 @@ def agreement(quick: bool, bio_params) -> dict:
                        "intervals": rows[0]["intervals_ms"], "recovery_fast": rec_f, "recovery_bio": rec_b}}
 
 
+def protocol_mrg_agreement(quick: bool) -> dict:
+    """Fast model vs the double-cable MRG axon (the calibration reference) on the agreement fibres.
+
+    Thresholds vs width (one cathodic pulse), vs rate (biphasic 30 µs) and the two-pulse recovery, as in
+    :func:`agreement`; the width metric is the spread of the fast / MRG threshold ratio over 30-1000 µs
+    around its per-fibre centre (sqrt(max ratio / min ratio) - 1: thresholds within ± that after one
+    scale factor per fibre; the absolute scale is the clinical calibration's, not the reference's).
+    """
+    from scs_sim.fibers.anatomy import Anatomy, build_fibers
+    from scs_sim.fibers.biophysical_dcable import DCableParams
+
+    rows = []
+    for s, f in study_fibers(quick):
+        pop = build_fibers(Anatomy(), np.random.default_rng(s))
+        rows.append(fiber_study(pop, f, quick, DCableParams(), parts=("pw", "rate", "recovery")) | {"seed": s})
+    ratio = np.array([r["pw_fast_ma"] / r["pw_bio_ma"] for r in rows])
+    i300 = PWS_US.index(300.0)
+    rate_fast = np.array([r["rate_fast_ma"] / r["rate_fast_ma"][0] for r in rows])
+    rate_bio = np.array([r["rate_bio_ma"] / r["rate_bio_ma"][0] for r in rows])
+    rec_f = np.array([r["recovery_fast"] for r in rows])
+    rec_b = np.array([r["recovery_bio"] for r in rows])
+    med = lambda k, i: float(np.median([r[k][i] for r in rows]))  # noqa: E731
+    m = {
+        "pw_scaled_max_dev": float(np.max(np.sqrt(ratio.max(axis=1) / ratio.min(axis=1)) - 1.0)),
+        "pw_norm_max_dev": float(np.max(np.abs(ratio / ratio[:, i300:i300 + 1] - 1.0))),
+        "abs_ratio_300us": float(np.median(1.0 / ratio[:, i300])),
+        "rate_norm_max_dev": float(np.max(np.abs(rate_fast / rate_bio - 1.0))),
+        "recovery_max_dev": float(np.max(np.abs(rec_f / rec_b - 1.0))),
+        "chronaxie_lapicque_mrg_us": med("chronaxie_bio_us", 0), "chronaxie_weiss_mrg_us": med("chronaxie_bio_us", 1),
+        "chronaxie_lapicque_fast_us": med("chronaxie_fast_us", 0),
+        "chronaxie_weiss_fast_us": med("chronaxie_fast_us", 1),
+    }
+    det = {"fibers": [{k: (np.round(v, 4).tolist() if isinstance(v, np.ndarray) else v) for k, v in r.items()}
+                      for r in rows],
+           "pulse_widths_us": list(PWS_US), "reference": "double-cable MRG axon (fibers/biophysical_dcable.py), 37 °C",
+           "note": "no threshold noise; MRG node grid centred on the population fibre's most depolarised node"}
+    return {"metrics": m, "details": det,
+            "figure": {"pws": np.array(PWS_US), "ratio": ratio, "rates": rows[0]["rates_hz"],
+                       "rate_fast": rate_fast, "rate_bio": rate_bio, "intervals": rows[0]["intervals_ms"],
+                       "recovery_fast": rec_f, "recovery_bio": rec_b}}
+
+
+def protocol_mrg_cv(quick: bool) -> dict:
+    """Conduction velocity of the double-cable MRG axon per µm of fibre diameter (point electrode 1 mm above
+    node 5 of 21; arrival times at nodes 10 and 16)."""
+    from scs_sim.fibers import biophysical_dcable as dc
+
+    p = dc.DCableParams()
+    kin = dc.node_kinetics(p.celsius)
+    per_um = {}
+    for d in (10.0,) if quick else (5.7, 10.0, 14.0):
+        cab = dc.build_cable(d, p)
+        zc = cab.z_um[cab.node_index[5]]
+        ve = 500.0 / (4.0 * math.pi * np.sqrt(0.01 + ((cab.z_um - zc) * 1e-4) ** 2))
+        thr = dc.dcable_threshold(ve, cab, kin, 100.0, p)
+        t = [dc.dcable_run(ve, cab._replace(rec=int(cab.node_index[k])), kin, [0.0], [0.1], [-1.5 * thr],
+                           t_stop_ms=3.0, params=p)[0][0] for k in (10, 16)]
+        per_um[d] = 6.0 * dc.mrg_geometry(d)["deltax_um"] * 1e-3 / (t[1] - t[0]) / d
+    return {"metrics": {"cv_per_um_10um": per_um[10.0], "cv_per_um_min": min(per_um.values()),
+                        "cv_per_um_max": max(per_um.values())},
+            "details": {"cv_m_s_per_um": per_um}, "figure": {}}
+
+
 _REILLY = "Reilly, Freeman & Larkin 1985 IEEE Trans Biomed Eng 32:1001 [V-code: values encoded in tjjlemaire/MorphoSONIC tests]"
 _SENN_WHY = ("The biophysical fibre is not fitted to these numbers (FH 1964 kinetics, Reilly's geometry); ±5 % is "
              "the acceptance band set for the reference fibre before it is trusted.")
+_MRG_REF = "double-cable MRG axon (McIntyre, Richardson & Grill 2002 J Neurophysiol 87:995; fibers/biophysical_dcable.py)"
 _AGREE = "scs_sim biophysical reference fibre (fibers/biophysical.py, docs/MODEL.md §2.7)"
 
 
@@ -284,6 +407,25 @@ EXPERIMENT_SPECS: tuple[dict, ...] = (
           _AGREE, 0.5, 2.0, "within a factor 2",
           "The biophysical fibre reads the homogeneous conductor's potentials uncalibrated; the fast one is "
           "calibrated (af_rheobase_mv). A factor 2 says the conductor and both fibres are mutually plausible."),
+    _spec("fast_vs_mrg_pulse_width", "Fast fibre vs double-cable MRG axon: threshold vs pulse width (30-1000 µs)",
+          "mrg_agreement", "pw_scaled_max_dev", "design check", "double-cable MRG axon, same fibres", _MRG_REF,
+          0.0, 0.15, "fast/MRG threshold within ±15 % of its per-fibre centre at every width (one scale per fibre)",
+          "The calibration target (tau from the MRG Lapicque chronaxie). A one-time-constant integrator cannot follow "
+          "the MRG curve at both ends; the absolute scale is the clinical calibration's (Hershey 2010), so the "
+          "shape is judged with one scale factor per fibre."),
+    _spec("fast_vs_mrg_recovery", "Fast fibre vs double-cable MRG axon: two-pulse recovery (0.7-5 ms)",
+          "mrg_agreement", "recovery_max_dev", "design check", "double-cable MRG axon, same fibres", _MRG_REF,
+          0.0, 0.25, "pair threshold ÷ single threshold, fast/MRG - 1 within ±25 % at every interval",
+          "Refractoriness fitted to the MRG recovery (python -m scs_sim.validation.calibrate_fibre)."),
+    _spec("fast_vs_mrg_rate", "Fast fibre vs double-cable MRG axon: threshold vs pulse rate (2 Hz-10 kHz)",
+          "mrg_agreement", "rate_norm_max_dev", "design check", "double-cable MRG axon, same fibres", _MRG_REF,
+          0.0, 0.25, "normalised (÷ own lowest-rate threshold) fast/MRG - 1 within ±25 % at every rate",
+          "Not calibrated: the fast model's kHz summation (facilitation) is phenomenological."),
+    _spec("mrg_cv", "Double-cable MRG axon: conduction velocity per µm of fibre diameter (10 µm, 37 °C)", "mrg_cv",
+          "cv_per_um_10um", "design check", "plausibility band for large mammalian myelinated fibres", _MRG_REF,
+          4.5, 6.5, "4.5-6.5 m/s per µm (scs_sim assumption: the commonly quoted ~6 m/s/µm scaling, not retrieved here)",
+          "A sanity check of the double cable's implementation (McIntyre et al. 2002 report that the model reproduces "
+          "mammalian conduction); not fitted.", None, "m/s/µm"),
 )
 
 
@@ -291,4 +433,6 @@ EXPERIMENT_SPECS: tuple[dict, ...] = (
 TABLE: dict[str, Callable[[bool], dict]] = {
     "senn_reilly": protocol_senn_reilly,
     "biophysical_agreement": protocol_biophysical_agreement,
+    "mrg_agreement": protocol_mrg_agreement,
+    "mrg_cv": protocol_mrg_cv,
 }

@@ -1,0 +1,97 @@
+"""Calibration of the fast fibre's time constant and refractoriness to the double-cable MRG reference fibre.
+
+``python -m scs_sim.validation.calibrate_fibre`` measures, on the fibres of the agreement protocols
+(default anatomy, seeds 1-3, the two most excitable DC fibres of each, no noise), the double-cable MRG
+fibre's (:mod:`scs_sim.fibers.biophysical_dcable`) one-pulse thresholds at 30-1000 µs and its two-pulse
+recovery, then
+
+1. ``tau_ms`` = median Lapicque chronaxie of the MRG thresholds (least-squares fit over 30-1000 µs,
+   :func:`scs_sim.validation.protocols_biophysical.chronaxies`) / ln 2 (the fast model's single-pulse
+   law is exactly Lapicque's, chronaxie = tau ln 2);
+2. ``abs_refractory_ms``, ``rel_refractory_amp``, ``rel_refractory_tau_ms`` by least squares on the log
+   pair ÷ single threshold ratio (Nelder-Mead from several starts, the fast curve with the new tau) against
+   every MRG fibre's curve.
+
+It prints a JSON report; docs/MODEL.md §2.5 and §2.7 quote it. The absolute scale (``af_rheobase_mv``) is
+set afterwards against the clinical strength-duration curve (Hershey et al. 2010), not here.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+
+__all__ = ["fit_refractoriness", "main", "reference_curves"]
+
+#: Bounds of the refractoriness fit (inside the parameters' own validation bounds).
+BOUNDS = ((0.2, 1.2), (0.0, 10.0), (0.05, 3.0))
+STARTS = ((0.5, 1.0, 0.5), (0.3, 3.0, 0.4), (0.6, 0.5, 0.8), (0.4, 2.0, 0.3))
+
+
+def reference_curves(quick: bool = False) -> list[dict]:
+    """Per agreement fibre: MRG thresholds at the protocol widths and its recovery curve."""
+    from scs_sim.fibers.anatomy import Anatomy, build_fibers
+    from scs_sim.fibers.biophysical_dcable import DCableParams
+    from scs_sim.validation.protocols_biophysical import study_fibers
+
+    rows = []
+    for s, f in study_fibers(quick):
+        pop = build_fibers(Anatomy(), np.random.default_rng(s))
+        rows.append(_study(pop, f, DCableParams(), None) | {"seed": s})
+    return rows
+
+
+def _study(pop, f, bio_params, fast_params):
+    from scs_sim.validation.protocols_biophysical import fiber_study
+
+    return fiber_study(pop, f, False, bio_params, fast_params, parts=("pw", "recovery"))
+
+
+def fit_refractoriness(rows: list[dict], tau_ms: float) -> dict:
+    """Least-squares fit (log ratio) of the fast refractoriness to the rows' MRG recovery curves."""
+    from scipy.optimize import minimize
+
+    from scs_sim.fibers.anatomy import Anatomy, build_fibers
+    from scs_sim.fibers.params import ExcitationParams
+    from scs_sim.validation.protocols_biophysical import fast_recovery
+
+    # the fast curve is the same for every DC fibre (its dynamics are in units of the fibre's threshold)
+    pop = build_fibers(Anatomy(), np.random.default_rng(rows[0]["seed"]))
+    target = np.log(np.array([r["recovery_bio"] for r in rows]))
+
+    def curve(x) -> np.ndarray:
+        p = ExcitationParams(tau_ms=tau_ms, abs_refractory_ms=x[0], rel_refractory_amp=x[1],
+                             rel_refractory_tau_ms=x[2])
+        return fast_recovery(pop, rows[0]["fiber"], p)
+
+    def cost(x) -> float:
+        if any(not lo <= v <= hi for v, (lo, hi) in zip(x, BOUNDS, strict=True)):
+            return 1e9
+        return float(((np.log(curve(x))[None, :] - target) ** 2).sum())
+
+    best = min((minimize(cost, x0, method="Nelder-Mead", options={"xatol": 5e-3, "fatol": 1e-5, "maxiter": 300})
+                for x0 in STARTS), key=lambda r: r.fun)
+    x = [round(float(v), 3) for v in best.x]
+    return {"abs_refractory_ms": x[0], "rel_refractory_amp": x[1], "rel_refractory_tau_ms": x[2],
+            "cost": float(best.fun), "fast_curve": curve(x).round(3).tolist(),
+            "mrg_median": np.exp(np.median(target, axis=0)).round(3).tolist()}
+
+
+def main() -> None:
+    from scs_sim.validation.protocols_biophysical import PWS_US
+
+    rows = reference_curves()
+    lap = float(np.median([r["chronaxie_bio_us"][0] for r in rows]))
+    weiss = float(np.median([r["chronaxie_bio_us"][1] for r in rows]))
+    tau = round(lap / math.log(2.0) * 1e-3, 3)
+    report = {"mrg_chronaxie_lapicque_us": lap, "mrg_chronaxie_weiss_us": weiss, "tau_ms": tau,
+              "pws_us": list(PWS_US),
+              "mrg_norm_300": [np.round(r["pw_bio_ma"] / r["pw_bio_ma"][3], 3).tolist() for r in rows],
+              "refractoriness": fit_refractoriness(rows, tau)}
+    print(json.dumps(report, indent=1))
+
+
+if __name__ == "__main__":
+    main()
