@@ -180,9 +180,13 @@ LESSONS: dict[str, Lesson] = {
 
 #: The general exported explorer (no lesson): the preset programs' neighbourhoods on the default patient.
 EXPLORE_GRID: list[tuple[dict, dict]] = [
-    ({"kind": "tonic"}, {"frequency_hz": [20, 50, 90, 200, 1000], "pulse_width_us": [60, 210, 500],
-                         "amplitude_ma": [1, 2, 4, 6, 8, 10, 14, 20]}),
-    ({"kind": "burst"}, {"frequency_hz": [20, 40], "pulse_width_us": [500, 1000], "pulses_per_burst": [3, 5],
+    ({"kind": "tonic"}, {"frequency_hz": [20, 50, 90, 200, 500, 1000], "pulse_width_us": [60, 120, 210, 500, 1000],
+                         "amplitude_ma": [1, 2, 3, 4, 6, 8, 10, 14, 20]}),
+    ({"kind": "tonic", "frequency_hz": 50, "pulse_width_us": 210},
+     {"patient": ["disinhibited", "thin_csf", "thick_csf"], "amplitude_ma": [1, 2, 3, 4, 6, 8, 10, 14, 20]}),
+    ({"kind": "tonic", "frequency_hz": 50, "pulse_width_us": 210},
+     {"cycling": ["on 0.25 s / off 0.25 s", "on 0.25 s / off 0.75 s"], "amplitude_ma": [4, 8, 14]}),
+    ({"kind": "burst"}, {"frequency_hz": [20, 40], "pulse_width_us": [500, 1000], "pulses_per_burst": [1, 3, 5],
                          "amplitude_ma": [0.5, 1, 1.4, 2, 3, 5, 8, 20]}),
     ({"kind": "high_frequency"}, {"frequency_hz": [1000, 5000, 10000], "pulse_width_us": [30, 90],
                                   "amplitude_ma": [1, 2, 3, 5, 8, 12]}),

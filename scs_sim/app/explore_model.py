@@ -327,8 +327,8 @@ class ViewEngine:
 
     def _compute(self, s: dict) -> dict:
         from scs_sim.config import RunConfig, Simulation, validate_model
-        from scs_sim.stim.dosimetry import Device
         from scs_sim.simulation import simulate_config
+        from scs_sim.stim.dosimetry import Device
 
         try:
             program = build_program(s)
@@ -454,7 +454,7 @@ def _raster(rec) -> dict:
         idx = np.linspace(0, n - 1, RASTER_CAP).astype(int)
         fib, t = fib[idx], t[idx]
     return {"window_ms": RASTER_MS, "n": n, "f": [int(v) for v in fib],
-            "t": [round(float(v) * 1e3, 2) for v in t], "n_fibers": int(counts.size)}
+            "t": [round(float(v) * 1e3, 1) for v in t], "n_fibers": int(counts.size)}
 
 
 def _wdr(r, points: int = 50) -> dict:
