@@ -195,6 +195,10 @@ def test_exported_lesson_opens_offline_and_reacts(browser, engine, tmp_path, nam
         page.close()
 
 
+#: Slider moves made before a lesson's gallery screenshot (the safety lesson shows its warning).
+GALLERY_MOVES = {"safety": {"pulse_width_us": 1000, "amplitude_ma": 20}}
+
+
 def write_lesson_gallery(out: Path) -> list[Path]:
     """Export every full lesson and screenshot it to ``out/lesson_<name>.png``; returns the files."""
     out.mkdir(parents=True, exist_ok=True)
@@ -208,6 +212,8 @@ def write_lesson_gallery(out: Path) -> list[Path]:
             page = b.new_page(viewport={"width": 1400, "height": 950})
             page.goto(html.resolve().as_uri())
             page.wait_for_function("window.scsUpdates >= 1")
+            for control, value in GALLERY_MOVES.get(name, {}).items():
+                _set_slider(page, control, _values(page, control).index(value))
             png = out / f"lesson_{name}.png"
             page.screenshot(path=str(png), full_page=True)
             page.close()

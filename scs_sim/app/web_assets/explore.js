@@ -303,7 +303,7 @@
       ["Charge per phase", `${trim(d.charge_per_phase_uc, 3)} µC`, "charge"],
       ["Charge density", `<span class="${d.density_safe ? "flag-ok" : "flag-bad"}">${trim(d.charge_density_uc_per_cm2, 3)} µC/cm²</span>`, "density"],
       ["Shannon k (limit 1.85)", `<span class="${d.shannon_safe ? "flag-ok" : "flag-bad"}">${trim(d.shannon_k, 3)}</span>`, "shannon"],
-      ["Load voltage (12 V compliance)", `<span class="${d.within_compliance ? "flag-ok" : "flag-bad"}">${trim(d.load_voltage_v, 3)} V</span>`, "voltage"],
+      ["Load voltage I·Z (12 V device)", `<span class="${d.within_compliance ? "flag-ok" : "flag-bad"}">${trim(d.load_voltage_v, 3)} V</span>`, "voltage"],
     );
     if (d.recharge_min_per_day !== null && d.recharge_min_per_day !== undefined)
       rows.push(["Battery (rechargeable)", `${trim(d.recharge_min_per_day, 3)} min recharge / day`, "battery"]);
