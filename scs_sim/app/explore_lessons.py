@@ -92,8 +92,9 @@ LESSONS: dict[str, Lesson] = {
               {"amplitude_ma": [1, 2, 3, 4, 5, 6, 8, 10, 12]})],
             [
                 "At 50 Hz every pulse makes the recruited fibres fire together: the raster shows columns and "
-                "the synchrony index is near 1. At 1 kHz the fibres cannot follow every pulse (refractoriness, "
-                "accommodation) and fire less regularly.",
+                "the synchrony index is near 1. At 1 kHz the fibres cannot follow every pulse (the model's refractory "
+                "period and relative refractoriness): each fires on a fraction of the pulses, less together, "
+                "and the synchrony index drops.",
                 "Select high frequency: 10 kHz with 30 µs pulses. Each pulse is short, so at the clinical "
                 "1–5 mA few or no DC fibres reach threshold, and the charge per second is large "
                 "(see the battery line).",
@@ -118,8 +119,8 @@ LESSONS: dict[str, Lesson] = {
                 "percept's criteria (docs/MODEL.md §2.3); below that the program is ‘sub-perception’. The "
                 "preset (90 Hz, 4.5 mA) sits at about two thirds of the default patient's model perception "
                 "threshold (6.8 mA at 50 Hz).",
-                "Step the amplitude up through the threshold and watch paresthesia switch on, and the lit "
-                "fibres in the cross-section spread from the lead's midline outward. Low-amplitude SCS can "
+                "Step the amplitude up through the threshold and watch paresthesia switch on as more fibres "
+                "light up in the cross-section. Low-amplitude SCS can "
                 "inhibit dorsal-horn neurons through the few axons it recruits in the surround of their "
                 "receptive field (Gilbert et al. 2022 eNeuro).",
             ],
