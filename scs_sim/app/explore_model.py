@@ -115,17 +115,17 @@ def patient_names() -> list[str]:
 
 
 def mechanism_sets() -> list[str]:
-    """Mechanism sets the model offers (``scs_sim.dorsal_horn.mechanisms.SETS`` once it exists), else
-    only ``["default"]``; the first entry is the simulation's default."""
+    """Mechanism sets the model offers (``scs_sim.dorsal_horn.mechanisms.SETS`` once it exists and
+    ``Simulation`` has a ``mechanisms`` field), else only ``["default"]``; the first entry is the default."""
     try:
         mod = importlib.import_module("scs_sim.dorsal_horn.mechanisms")
     except ImportError:
         return ["default"]
     sets = getattr(mod, "SETS", None)
-    if not sets:
+    default = _mechanism_default()
+    if not sets or default is None:  # no registry, or no [simulation] mechanisms field to pass a set through
         return ["default"]
     names = [str(s) for s in sets]
-    default = _mechanism_default()
     if default in names:
         names.remove(default)
         names.insert(0, default)
