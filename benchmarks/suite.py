@@ -41,7 +41,7 @@ if str(ROOT) not in sys.path:  # the NumPy references live in tests/, importable
 
 SCHEMA = 1
 SECTIONS = ("recruitment", "circuit", "references", "scaling", "sweep", "startup", "memory", "closed_loop", "peers",
-            "memory_day")
+            "explore", "memory_day")
 
 #: ``--check`` floors for numba / NumPy-reference speed ratios (per unit of work, same run).
 #: The performance budget (docs/PERFORMANCE.md) is 50×; the floors are half of it so a loaded, shared 2-core machine (a
@@ -66,6 +66,7 @@ BUDGETS: dict[str, float] = {
     "warm_start_s": 3.0,
     "vs_brian2_standalone": 4.0,
     "vs_brian2_runtime": 60.0,
+    "explore_update_ms": 1000.0,
 }
 
 #: Sizes per profile. ``quick`` is the CI trend run (< 2 min here); ``tiny`` is for the smoke test.
@@ -86,7 +87,8 @@ PROFILES: dict[str, dict] = {
 #: Sections each profile runs by default (subprocess-heavy ones are left out of ``tiny``).
 DEFAULT_SECTIONS: dict[str, tuple[str, ...]] = {
     "full": SECTIONS[:-1],  # memory_day is opt-in
-    "quick": ("recruitment", "circuit", "references", "scaling", "sweep", "startup", "memory", "closed_loop"),
+    "quick": ("recruitment", "circuit", "references", "scaling", "sweep", "startup", "memory", "closed_loop",
+              "explore"),
     "tiny": ("recruitment", "circuit", "references", "scaling"),
 }
 
@@ -381,6 +383,13 @@ def bench_memory_day(cfg: dict) -> dict:
     return run(log=_log)
 
 
+def bench_explore(cfg: dict) -> dict:
+    """Browser explorer: control change -> updated page (benchmarks/bench_explore.py)."""
+    from benchmarks import bench_explore as be
+
+    return be.measure(export=cfg is PROFILES["full"])
+
+
 def bench_peers(cfg: dict, peers_python: str | None = None) -> dict:
     """Run the Brian2 peer script in its own environment; merge its JSON (skipped cleanly if absent)."""
     script = ROOT / "benchmarks" / "peers" / "brian2_segment.py"
@@ -527,6 +536,18 @@ def headline(results: dict) -> list[dict]:
         for model, s in md["summary"].items():
             row(f"peak RSS {model}, {s['longest_s']:g} s / {s['shortest_s']:g} s", s["ratio_longest_to_shortest"],
                 "x", f"<= {md['ratio_target']:g}x", s["within_target"], ".2f")
+    ex = _get(r, "explore")
+    if ex and "http_new_state" in ex:
+        b = ex.get("browser", {})
+        if "median_ms" in b:
+            row("explorer: control change -> updated page (Chromium)", b["median_ms"], "ms (median)", "< 1000 ms",
+                b["max_ms"] < BUDGETS["explore_update_ms"], ".0f")
+        row("explorer: /api/view, new state (1 s spiking run)", ex["http_new_state"]["median_ms"], "ms (median)",
+            None, None, ".0f")
+        if "export" in ex:
+            row(f"explorer export: {ex['export']['states']} states", ex["export"]["bytes"] / 1e6, "MB",
+                None, None, ".2f")
+            row("  precomputation", ex["export"]["precompute_s"], "s", None, None, ".0f")
     pe = _get(r, "peers")
     if pe and "ratios" in pe:
         pr = pe["ratios"]
@@ -603,7 +624,7 @@ def run_suite(profile: str = "full", sections: tuple[str, ...] | None = None, *,
     funcs = {"recruitment": bench_recruitment, "circuit": bench_circuit, "references": bench_references,
              "scaling": bench_scaling, "sweep": bench_sweep, "startup": bench_startup, "memory": bench_memory,
              "peers": lambda c: bench_peers(c, peers_python), "memory_day": bench_memory_day,
-             "closed_loop": bench_closed_loop}
+             "closed_loop": bench_closed_loop, "explore": bench_explore}
     for name in sections:
         _log(f"{name} ...")
         ts = time.perf_counter()

@@ -1,4 +1,8 @@
-"""Interactive explorer: program sliders → waveform, DC-fibre recruitment and the WDR response.
+"""Desktop explorer (thin fallback of the browser explorer, :mod:`scs_sim.app.explore_web`): program
+sliders → waveform, DC-fibre recruitment and the WDR response.
+
+``scs-sim explore`` serves the browser explorer; this matplotlib window is ``--desktop`` (needs a
+display) and ``--headless --out FILE.png``. New views go into the browser explorer only.
 
 :class:`Explorer` owns one matplotlib figure with RadioButtons (program kind: tonic, burst,
 high_frequency) and sliders (frequency, amplitude, pulse width). Each change re-builds the program,

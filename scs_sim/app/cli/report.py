@@ -21,6 +21,7 @@ from scs_sim.app.cli.common import (
     use_agg,
 )
 from scs_sim.app.explore import KINDS
+from scs_sim.app.explore_lessons import LESSONS
 from scs_sim.errors import ConfigError
 
 __all__ = ["register", "cmd_report", "cmd_explore", "cmd_gallery"]
@@ -53,21 +54,27 @@ def register(sub, commands: dict) -> None:
     ep = add_command(
         sub,
         "explore",
-        "interactive window: program sliders → waveform, recruitment, WDR response",
-        description="Open the interactive explorer (needs a display), or render it once with "
-        "--headless --out FILE.png.",
-        json_help="machine-readable output on stdout (headless)",
+        "browser explorer and guided lessons (served locally, or exported as one offline HTML file)",
+        description="Serve the explorer on http://127.0.0.1:PORT/ and open the browser (Ctrl-C stops); "
+        "--export FILE.html writes one self-contained offline page over a precomputed grid (--lesson NAME: "
+        "that lesson's page). The matplotlib window stays as a fallback: --desktop, or --headless --out FILE.png.",
+        json_help="machine-readable output on stdout (--export, --headless)",
     )
-    ep.add_argument("--kind", default="tonic", choices=KINDS)
-    ep.add_argument("--frequency", type=float, help="Hz (burst: burst rate); default: the kind's preset")
-    ep.add_argument("--amplitude", type=float, help="mA; default: the kind's preset")
-    ep.add_argument("--pulse-width", type=float, help="µs; default: the kind's preset")
-    ep.add_argument("--patient", help="patient TOML file or preset")
+    ep.add_argument("--export", metavar="FILE.html", help="write the offline page instead of serving")
+    ep.add_argument("--lesson", choices=tuple(LESSONS), help="start on (or export) this lesson")
+    ep.add_argument("--port", type=int, default=8765, help="port of the local server (default 8765; 0: any free)")
+    ep.add_argument("--no-browser", action="store_true", help="serve without opening a browser")
+    ep.add_argument("--desktop", action="store_true", help="the matplotlib desktop window instead (needs a display)")
+    ep.add_argument("--kind", default="tonic", choices=KINDS, help="desktop/headless: initial kind")
+    ep.add_argument("--frequency", type=float, help="desktop/headless: Hz (burst: burst rate)")
+    ep.add_argument("--amplitude", type=float, help="desktop/headless: mA")
+    ep.add_argument("--pulse-width", type=float, help="desktop/headless: µs")
+    ep.add_argument("--patient", help="desktop/headless: patient TOML file or preset")
     ep.add_argument("--duration", type=bounded(EXPLORE_DURATION), default=1.0,
-                    help=f"simulated seconds per update ({EXPLORE_DURATION.allowed()}; default 1)")
+                    help=f"desktop/headless: simulated seconds per update ({EXPLORE_DURATION.allowed()}; default 1)")
     ep.add_argument("--model", default="spiking", choices=("spiking", "rate"))
     ep.add_argument("--seed", type=seed_arg, default=1)
-    ep.add_argument("--headless", action="store_true", help="no window: render once (needs --out)")
+    ep.add_argument("--headless", action="store_true", help="desktop explorer without a window: render once (needs --out)")
     ep.add_argument("--out", help="image file to write (headless: required)")
 
     gp = add_command(
@@ -152,6 +159,35 @@ def _sensitivity(store: Path):
 
 
 def cmd_explore(args) -> int:
+    if args.export:
+        return _explore_export(args)
+    if not (args.desktop or args.headless or args.out):
+        if not 0 <= args.port <= 65535:
+            raise ConfigError(f"--port: must be 0..65535 (got {args.port})")
+        from scs_sim.app.explore_web import serve
+
+        serve(port=args.port, open_browser=not args.no_browser, lesson_name=args.lesson,
+              log=lambda m: print(m, file=sys.stderr))
+        return EXIT_OK
+    return _explore_desktop(args)
+
+
+def _explore_export(args) -> int:
+    from scs_sim.app.explore_web import export
+
+    t0 = time.perf_counter()
+    info = export(args.export, lesson_name=args.lesson,
+                  log=None if args.json else (lambda m: print(m, file=sys.stderr)))
+    info["total_wall_s"] = round(time.perf_counter() - t0, 1)
+    if args.json:
+        print_json(info)
+    else:
+        print(f"{info['path']}: {info['bytes'] / 1e6:.2f} MB, {info['states']} precomputed states "
+              f"({info['total_wall_s']:.0f} s)")
+    return EXIT_OK
+
+
+def _explore_desktop(args) -> int:
     for name in ("frequency", "amplitude", "pulse_width", "duration"):
         v = getattr(args, name)
         if v is not None and not v > 0:
