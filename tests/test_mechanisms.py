@@ -147,3 +147,21 @@ def test_inhibitory_interneurons_stop_following_high_rates():
     wdr_plain, _ = _segment(SETS["gate_only"], 200.0)
     wdr_limited, _ = _segment(SETS["gate+limits"], 200.0)
     assert wdr_limited > wdr_plain
+
+
+def test_compare_mechanisms_side_by_side(tmp_path):
+    """``compare --mechanisms``: one store per set, the set in every row, the side-by-side table and report."""
+    from scs_sim.app.cli import main
+    from scs_sim.study.store import load_results
+
+    out = tmp_path / "cmp"
+    rc = main(["compare", "tonic_50hz", "--duration", "1", "--replicates", "1", "--workers", "1",
+               "--mechanisms", "gate_only,gate+slow", "--out", str(out), "--report", str(out / "r.html")])
+    assert rc == 0
+    for s in ("gate_only", "gate+slow"):
+        (store,) = (out / f"mechanisms-{s}").glob("sweep-*")
+        assert load_results(store)["mechanisms"].unique().tolist() == [s]
+    wide = (out / "comparison_mechanisms_wide.csv").read_text()
+    assert "relief % [gate_only]" in wide and "relief % [gate+slow]" in wide
+    assert "Mechanism sets side by side" in (out / "r.html").read_text()
+    assert main(["compare", "tonic_50hz", "--mechanisms", "gate_onyl", "--out", str(out)]) == 2

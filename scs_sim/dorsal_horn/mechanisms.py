@@ -196,11 +196,15 @@ def register(mech: Mechanism, *, sets: Iterable[str] = ()) -> None:
 
 
 def resolve(spec: str | Iterable[str], *, key: str = "simulation.mechanisms") -> tuple[str, ...]:
-    """A set name or a list of mechanism (and set) names → the mechanism names, in registry order.
+    """A set name, names joined by ``+`` or a list of mechanism (and set) names → the mechanism names, in
+    registry order.
 
     Raises :class:`ConfigError` naming the unknown entry with a did-you-mean and what is allowed.
     """
-    items = [spec] if isinstance(spec, str) else list(spec)
+    if isinstance(spec, str):  # a set name, a mechanism name, or names joined by '+'
+        items = [spec] if spec in SETS or spec in MECHANISMS or "+" not in spec else spec.split("+")
+    else:
+        items = list(spec)
     names: set[str] = set()
     allowed = [*SETS, *MECHANISMS]
     for it in items:
