@@ -241,8 +241,6 @@ def _records(df) -> list[dict]:
 
 
 def cmd_compare(args) -> int:
-    from scs_sim.study import load_spec, run_sweep
-    from scs_sim.study.compare import compare
 
     _check_run_options(args)
     overrides = list(args.overrides)
