@@ -16,13 +16,15 @@ from collections.abc import Callable
 from scs_sim.validation import (
     protocols_biophysical,
     protocols_circuit,
+    protocols_mechanisms,
     protocols_pipeline,
     protocols_recruitment,
 )
 
 __all__ = ["PROTOCOLS"]
 
-_MODULES = (protocols_recruitment, protocols_circuit, protocols_pipeline, protocols_biophysical)
+_MODULES = (protocols_recruitment, protocols_circuit, protocols_pipeline, protocols_biophysical,
+            protocols_mechanisms)
 
 
 def _merge() -> dict[str, Callable[[bool], dict]]:
