@@ -1,4 +1,4 @@
-"""The mechanism registry and the circuit-level mechanisms (docs/MODEL.md §3.9).
+"""The mechanism registry and the circuit-level mechanisms (docs/MODEL.md §3.7).
 
 Registry: set resolution, did-you-mean errors, labels, load-time validation. Each circuit mechanism:
 its kernel matches the NumPy twin spike for spike; zero strength equals off bit for bit; and the

@@ -114,7 +114,7 @@ class Simulation(Params):
         "'gate_only') or a list of mechanism/set names; stored resolved (mechanism names, registry order).")
     mechanism_params: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="Parameters of each mechanism: [simulation.mechanism_params.<name>] "
-        "(docs/MODEL.md §3.9); unset fields keep their sourced defaults.")
+        "(docs/MODEL.md §3.7); unset fields keep their sourced defaults.")
 
     @field_validator("mechanisms", mode="before")
     @classmethod

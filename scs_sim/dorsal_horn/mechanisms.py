@@ -1,5 +1,5 @@
 """The mechanism registry: every proposed route from stimulation to relief as a named, switchable part
-of the model (issue 13; docs/MODEL.md §3.9 "Mechanisms").
+of the model (issue 13; docs/MODEL.md §3.7 "Mechanisms").
 
 No numba here: the config layer validates ``[simulation] mechanisms`` and
 ``[simulation.mechanism_params.<name>]`` against this table at load time.
@@ -65,7 +65,7 @@ class Mechanism:
 
 
 # ----------------------------------------------------------------------------------------------
-# parameter models of the circuit mechanisms (docs/MODEL.md §3.9)
+# parameter models of the circuit mechanisms (docs/MODEL.md §3.7)
 # ----------------------------------------------------------------------------------------------
 class GateParams(Params):
     """``gate``: dorsal-column collaterals drive surround inhibitory interneurons (GABA_A onto WDR/EX)."""
