@@ -351,6 +351,32 @@ EXPERIMENTS: tuple[Experiment, ...] = (
       0.0, 0.5, "P response with Aβ 40 Hz ≤ 0.5 × without", "Direction with a clear size.", None, "×"),
     *(E(**spec) for spec in _BIO_SPECS),  # biophysical reference fibre (protocols_biophysical)
     *(E(**spec) for spec in _ECAP_SPECS),  # ECAP and closed loop (protocols_ecap)
+    # -- circuit mechanisms (protocols_mechanisms, docs/MODEL.md §3.7) --------------------------------------
+    E("mech_gaba_b_block", "slow_inhibition: GABA_B block ablates tonic SCS relief", "mech_circuit",
+      "gaba_b_block_kept", "independent", "intrathecal phaclofen ablated the effect of tonic (and burst) SCS",
+      "Meuwissen et al. 2020 Pain Pract [V-abs]", 0.0, 0.5,
+      "relief kept under GABA_B block (gaba_b_scale 0) ≤ 0.5 × relief with it (segment, 50 Hz, 6 dc sources)",
+      "'Ablated' read as at least halved; the gate's GABA_A route stays, so a full ablation is not possible "
+      "in this model.", None, "×"),
+    E("mech_in_following", "interneuron_limits: the surround IN stops following 200 Hz volleys",
+      "mech_circuit", "in_follow_200hz", "qualitative",
+      "inhibitory synapses depress and interneurons adapt at high input rates",
+      "Galarreta & Hestrin 1998 Nat Neurosci 1:587", 0.0, 0.9,
+      "surround-IN rate at 200 Hz with limits ≤ 0.9 × without", "Direction only.", None, "×"),
+    *(E(f"psth_recovering[{m}]", f"Single SCS pulse: WDR PSTH 80–100 ms (zhang2014, mechanisms {m})",
+        "mech_foreman", f"rec_80_100[{m}]", "independent",
+        f"{FOREMAN_RECOVERING:.2f} (mean of 4 digitised cells)",
+        "Foreman et al. 1976 as digitised in the Zhang et al. 2014 code (ModelDB 168414) [V-code]",
+        FOREMAN_RECOVERING - 0.3, FOREMAN_RECOVERING + 0.3, "abs(model − reference) ≤ 0.3",
+        "psth_recovering rerun under the mechanism set (issue 13 expected slow_inhibition to fix it).",
+        FOREMAN_RECOVERING, "× pre") for m in ("gate+slow", "gate+limits", "circuit")),
+    *(E(f"afibre_conditioning[{m}]", f"A-fibre conditioning inhibits the C-evoked WDR response (mechanisms {m})",
+        "mech_foreman", f"conditioning[{m}]", "independent",
+        "a conditioning Aβ+Aδ volley inhibits the test C-response",
+        "Zhang et al. 2014 J Neurophysiol 112, Fig 5b protocol ('Woolf & Wall', ModelDB 168414) [V-code]",
+        0.0, 0.7, "best Δ: C-response ≤ 0.7 × test alone",
+        "afibre_conditioning rerun under the mechanism set.", None, "×") for m in ("gate+slow", "gate+limits",
+                                                                              "circuit")),
 )
 del E
 

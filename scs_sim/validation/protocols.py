@@ -17,13 +17,15 @@ from scs_sim.validation import (
     protocols_biophysical,
     protocols_circuit,
     protocols_ecap,
+    protocols_mechanisms,
     protocols_pipeline,
     protocols_recruitment,
 )
 
 __all__ = ["PROTOCOLS"]
 
-_MODULES = (protocols_recruitment, protocols_circuit, protocols_pipeline, protocols_biophysical, protocols_ecap)
+_MODULES = (protocols_recruitment, protocols_circuit, protocols_pipeline, protocols_biophysical, protocols_ecap,
+            protocols_mechanisms)
 
 
 def _merge() -> dict[str, Callable[[bool], dict]]:
