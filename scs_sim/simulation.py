@@ -371,7 +371,10 @@ def simulate_config(cfg: RunConfig, *, baseline_result: Baseline | None = None) 
         stream = _Replay(recruit_function(fib.fiber_model, file=cfg.source)(
             train, eng.fibers, eng.rngs["recruit"], sim.duration_s, params=fib.excitation(),
             perception=cfg.patient.perception))
+    stream = _async_dc(cfg, eng, train, stream)  # mechanism async_dc (fibers/async_dc.py); off: unchanged
+    untreated, eng.scales = eng.scales, _glial_scales(cfg, eng.scales)  # mechanism dtm_glial (dorsal_horn/glial.py)
     track = eng.run_windows(stream)
+    eng.scales = untreated  # the paired baseline is the patient before therapy
     rec = stream.result()
     if baseline_result is None or baseline_result.key != baseline_key(cfg):
         baseline_result = baseline(cfg, _engine=eng)
@@ -394,6 +397,7 @@ def simulate_config(cfg: RunConfig, *, baseline_result: Baseline | None = None) 
         "windup_index": track.windup(n_wdr),
         "baseline_windup_index": baseline_result.windup_index,
         **summary,
+        **(stream.summary() if hasattr(stream, "async_fibers") else {}),
         "wall_s": time.perf_counter() - t0,
     }
     out = track.recorded()
@@ -478,3 +482,32 @@ def evaluate(cfg: RunConfig, *, baseline: Baseline | None = None) -> dict[str, A
     """Flat metrics of one sweep point: the run metrics plus the dosimetry figures."""
     r = simulate_config(cfg, baseline_result=baseline)
     return {**r.dosimetry, **r.metrics}
+
+
+def _mechanism_names(sim) -> set[str]:
+    """Names of the optional mechanisms enabled for a run (none: today's model)."""
+    return set(getattr(sim, "mechanisms", None) or ())
+
+
+def _async_dc(cfg: RunConfig, eng: _Engine, train, stream):
+    """``stream`` with the asynchronous DC spikes of mechanism ``async_dc`` added, or ``stream`` when off.
+
+    Its generator is child 4 of the run's seed (children 0-3 feed :func:`_rngs`, so they are untouched)."""
+    if "async_dc" not in _mechanism_names(cfg.simulation):
+        return stream
+    from scs_sim.fibers.async_dc import AsyncDCParams, AsyncDCStream, train_threshold_ratio
+
+    p = AsyncDCParams()
+    fib = cfg.patient.fibers
+    rho = train_threshold_ratio(train, eng.fibers, fib.excitation(), cfg.patient.perception, p.probe_s)
+    rng = np.random.default_rng(np.random.SeedSequence(cfg.simulation.seed, spawn_key=(4,)))
+    return AsyncDCStream(stream, train, rho, ~np.asarray(eng.fibers.is_dr), cfg.simulation.duration_s, rng, p)
+
+
+def _glial_scales(cfg: RunConfig, scales: dict) -> dict:
+    """The patient's disinhibition settings after the therapy time of mechanism ``dtm_glial`` (off: unchanged)."""
+    if "dtm_glial" not in _mechanism_names(cfg.simulation):
+        return scales
+    from scs_sim.dorsal_horn.glial import GlialParams, treated_scales
+
+    return treated_scales(scales, cfg.program, GlialParams())
