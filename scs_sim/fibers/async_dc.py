@@ -4,8 +4,8 @@ Sagalajev et al. 2024 (Neuron 112:404) showed in rats that 1–10 kHz SCS does a
 (DC) axons, but that they "entrain irregularly when stimulated at intervals shorter than their
 refractory period": each axon fires at a rate far below the pulse rate, on pulses that differ from
 axon to axon, so the population volley is asynchronous. Synchronous DC spiking was necessary for
-paresthesia; asynchronous spiking was sufficient for analgesia. Crosby, Janik & Grill 2017
-(J Neurophysiol) found slowly accommodating asynchronous firing of single DC axons, similar across
+paresthesia; asynchronous spiking was sufficient for analgesia. Crosby, Janik & Grill
+(J Neurophysiol 2017 [R: journal and year unconfirmed]) found slowly accommodating asynchronous firing of single DC axons, similar across
 5–20 kHz.
 
 The fast fibre model (:mod:`scs_sim.fibers.recruitment`) already fires fibres *above* their threshold
