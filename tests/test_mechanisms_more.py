@@ -1,0 +1,68 @@
+"""The async_dc and dtm_glial hooks in simulation.py: off (or nothing to act on) leaves a run bit-identical;
+on, they reach the circuit where their sources say they should."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from scs_sim.config import Simulation, load_patient, load_program
+from scs_sim.simulation import simulate_config
+from scs_sim.validation.protocols_mechanisms_more import TABLE, run_config
+
+DUR = 2.0
+
+# The [simulation] mechanisms field comes with the mechanism registry (branch wt-mechcore).
+pytestmark = pytest.mark.skipif("mechanisms" not in Simulation.model_fields,
+                                reason="needs the [simulation] mechanisms field of the mechanism registry")
+
+
+def _run(prog, patient, mechanisms, seed=1):
+    return simulate_config(run_config(prog, patient, mechanisms, DUR, seed))
+
+
+def _same(a, b):
+    assert a.metrics["wdr_rate_hz"] == b.metrics["wdr_rate_hz"]
+    assert a.metrics["relief_pct"] == b.metrics["relief_pct"]
+    np.testing.assert_array_equal(a.spike_times_s, b.spike_times_s)
+    np.testing.assert_array_equal(a.rates_hz["wdr"], b.rates_hz["wdr"])
+
+
+def test_async_dc_without_khz_pulses_is_bit_identical():
+    prog, _ = load_program("tonic_50hz")
+    pat = load_patient(None)
+    _same(_run(prog, pat, []), _run(prog, pat, ["async_dc"]))
+
+
+def test_dtm_glial_without_disinhibition_is_bit_identical():
+    prog, _ = load_program("multiplexed_dtm")
+    pat = load_patient(None)
+    _same(_run(prog, pat, []), _run(prog, pat, ["dtm_glial"]))
+
+
+def test_async_dc_reaches_the_circuit_unfelt():
+    prog, _ = load_program("hf_10khz")
+    pat = load_patient(None)
+    sub = prog.model_copy(update={"amplitude_ma": 9.6})  # top DC fibre ≈ 0.8 of its 10 kHz threshold (seed 1)
+    off, on = _run(sub, pat, []), _run(sub, pat, ["async_dc"])
+    assert on.metrics["async_dc_spikes"] > 0
+    assert on.metrics["recruited_dc_fibers"] == off.metrics["recruited_dc_fibers"] == 0
+    assert on.metrics["perceived_intensity"] == 0.0
+    assert on.metrics["baseline_wdr_rate_hz"] == off.metrics["baseline_wdr_rate_hz"]
+    assert not np.array_equal(on.rates_hz["wdr"], off.rates_hz["wdr"])
+
+
+def test_dtm_glial_treats_the_stimulated_run_not_the_baseline():
+    prog, _ = load_program("multiplexed_dtm")
+    pat = load_patient("disinhibited")
+    off, on = _run(prog, pat, []), _run(prog, pat, ["dtm_glial"])
+    assert on.metrics["baseline_wdr_rate_hz"] == off.metrics["baseline_wdr_rate_hz"]
+    assert on.metrics["wdr_rate_hz"] < off.metrics["wdr_rate_hz"]  # restored inhibition
+    tonic, _ = load_program("tonic_50hz")  # low rate restores nothing (Cedeño 2020)
+    _same(_run(tonic, pat, []), _run(tonic, pat, ["dtm_glial"]))
+
+
+@pytest.mark.parametrize("name", sorted(TABLE))
+def test_protocols_run_quick(name):
+    out = TABLE[name](True)
+    assert out["metrics"] and all(isinstance(v, float) for v in out["metrics"].values())
