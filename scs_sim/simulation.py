@@ -28,6 +28,7 @@ import numpy as np
 
 from scs_sim.config import Patient, RunConfig, Simulation, program_dir
 from scs_sim.dorsal_horn.afferents import afferent_window, merge_dc, receptive_field_roles
+from scs_sim.dorsal_horn.mechanisms import label as mechanism_label
 from scs_sim.errors import ConfigError
 from scs_sim.fibers.anatomy import build_fibers
 from scs_sim.fibers.models import recruit_function
@@ -272,6 +273,9 @@ class _Engine:
             params = circuit_params(sim.circuit, overrides)
         except ConfigError as exc:
             raise exc.located(file=cfg.source, key_prefix="patient") from None
+        from scs_sim.dorsal_horn.mechanisms import apply_circuit
+
+        params = apply_circuit(params, sim.mechanisms, sim.mechanism_params)  # identity for the default set
         self.circuit_params = params
         self.net = build(params, self.rngs["circuit"], dc_role=receptive_field_roles(self.fibers, patient.pain))
         self.sizes = afferent_sizes(params)
@@ -389,6 +393,7 @@ def simulate_config(cfg: RunConfig, *, baseline_result: Baseline | None = None) 
         "patient": cfg.patient.name,
         "model": sim.model,
         "circuit": sim.circuit,
+        "mechanisms": mechanism_label(sim.mechanisms),
         "seed": sim.seed,
         "duration_s": sim.duration_s,
         "wdr_rate_hz": rate,

@@ -30,6 +30,9 @@ from scs_sim.config.checks import check_run
 from scs_sim.config.validate import validate_model
 from scs_sim.dorsal_horn.afferents import PainState
 from scs_sim.dorsal_horn.backends import BACKENDS, DEFAULT_BACKEND
+from scs_sim.dorsal_horn.mechanisms import DEFAULT_SET, MECHANISMS, SETS
+from scs_sim.dorsal_horn.mechanisms import mechanism_params as check_mechanism_params
+from scs_sim.dorsal_horn.mechanisms import resolve as resolve_mechanisms
 from scs_sim.dorsal_horn.params import PRESETS as CIRCUIT_PRESET_TABLE
 from scs_sim.errors import ConfigError, check_keys, suggest
 from scs_sim.fibers.anatomy import Anatomy
@@ -106,6 +109,38 @@ class Simulation(Params):
     record_s: Annotated[float, limited("simulation.record_s", RECORD_S)] = Field(
         60.0, description="Recorded span, s: rate bins and spike lists of [0, record_s); metrics and the "
         "per-window rates cover the whole run.")
+    mechanisms: tuple[str, ...] = Field(
+        SETS[DEFAULT_SET], description="Mechanism set: a set name (scs_sim.dorsal_horn.mechanisms.SETS, default "
+        "'gate_only') or a list of mechanism/set names; stored resolved (mechanism names, registry order).")
+    mechanism_params: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="Parameters of each mechanism: [simulation.mechanism_params.<name>] "
+        "(docs/MODEL.md §3.9); unset fields keep their sourced defaults.")
+
+    @field_validator("mechanisms", mode="before")
+    @classmethod
+    def _resolve_mechanisms(cls, v):
+        if not isinstance(v, str | list | tuple):
+            raise ValueError(f"mechanisms must be a set name or a list of names (got {v!r}); sets: {', '.join(SETS)}")
+        try:
+            return resolve_mechanisms(v)
+        except ConfigError as e:
+            raise ValueError(e.detail) from None
+
+    @model_validator(mode="after")
+    def _mechanisms_supported(self):
+        for name in self.mechanisms:
+            ok = MECHANISMS[name].backends
+            if self.model not in ok:
+                raise ValueError(f"mechanism '{name}' is not implemented by the '{self.model}' backend (it runs on: "
+                                 f"{', '.join(ok)}); choose another simulation.model or mechanism set")
+        for name, raw in self.mechanism_params.items():
+            if not isinstance(raw, dict):
+                raise ValueError(f"mechanism_params.{name} must be a table (got {raw!r})")
+            try:
+                check_mechanism_params(name, raw)
+            except ConfigError as e:
+                raise ValueError(f"{e.key}: {e.detail}") from None
+        return self
 
     @model_validator(mode="after")
     def _grid(self):

@@ -90,9 +90,13 @@ class Receptors(Params):
     nk1_wdr: Kinetics = Kinetics(tau_rise_ms=200.0, tau_decay_ms=3000.0)
     gaba_a: Kinetics = Kinetics(tau_rise_ms=0.1, tau_decay_ms=20.0)
     glycine: Kinetics = Kinetics(tau_rise_ms=0.1, tau_decay_ms=10.0)
+    #: GABA_B slow IPSC (Otis, De Koninck & Mody 1993 J Physiol 463:391: rise tens of ms, decay ~200 ms).
+    gaba_b: Kinetics = Kinetics(tau_rise_ms=40.0, tau_decay_ms=200.0)
     e_exc_mv: float = Field(0.0, description="Reversal of AMPA, NMDA, NK1 (mV).")
     e_cl_mv: float = Field(-70.0, ge=-100, le=0, description="Chloride reversal of GABA_A and glycine (mV).")
     mg_mm: float = Field(1.0, ge=0, description="Extracellular Mg²⁺ for the NMDA block (mM).")
+    e_k_mv: float = Field(-95.0, ge=-120, le=-50, description="K⁺ reversal of GABA_B (mV; Destexhe, Mainen & "
+                          "Sejnowski 1998 in Methods in Neuronal Modeling).")
 
     def table(self, e_cl_mv: float | None = None) -> tuple[Receptor, ...]:
         """The receptor table with this parameter set's values, in kernel order.
@@ -104,7 +108,8 @@ class Receptors(Params):
         >>> Receptors().table()[1]
         Receptor(name='nmda', reversal_mv=0.0, tau_rise_ms=2.0, tau_decay_ms=100.0, mg_block=True, scale='nmda_scale')
         """
-        rev = {"e_exc_mv": self.e_exc_mv, "e_cl_mv": self.e_cl_mv if e_cl_mv is None else e_cl_mv}
+        rev = {"e_exc_mv": self.e_exc_mv, "e_cl_mv": self.e_cl_mv if e_cl_mv is None else e_cl_mv,
+               "e_k_mv": self.e_k_mv}
         rows = []
         for r in RECEPTOR_TYPES:
             k = getattr(self, r.name)
@@ -148,6 +153,17 @@ class Stp(Params):
 
     u: float = Field(gt=0, le=1, description="Utilisation U: fraction of resources used per spike.")
     tau_rec_ms: float = Field(gt=0, description="Recovery time constant (ms).")
+
+
+class Presynaptic(Params):
+    """Presynaptic GABA_B inhibition of primary-afferent release (the ``slow_inhibition`` mechanism).
+
+    Every Aβ/Aδ/C spike's release onto neuron i is scaled by 1 − max_fraction · g_B,i / (g_B,i + k_half_ns),
+    with g_B,i the neuron's GABA_B conductance (a proxy for GABA_B activation at the terminals on it).
+    """
+
+    max_fraction: float = Field(ge=0, le=1, description="Largest fraction of release removed.")
+    k_half_ns: float = Field(gt=0, description="GABA_B conductance of half effect (nS).")
 
 
 class Pathway(Params):
@@ -247,6 +263,10 @@ class CircuitParams(Params):
     wdr: AdEx = AdEx(c_pf=150.0, g_l_ns=7.5, e_l_mv=-65.0, v_t_mv=-50.0, delta_t_mv=2.0, v_peak_mv=0.0,
                      v_reset_mv=-58.0, t_ref_ms=2.0, a_ns=1.0, b_pa=20.0, tau_w_ms=150.0)
     wdr_can: Can = Can(g_max_ns=5.0, tau_ca_ms=3000.0, per_nmda_charge=0.01, per_spike=0.0, k_half=1.0)
+    # set by mechanisms (scs_sim.dorsal_horn.mechanisms); None: absent (today's model)
+    presynaptic: Presynaptic | None = Field(None, description="Presynaptic GABA_B inhibition (slow_inhibition).")
+    inhibitory_stp: Stp | None = Field(
+        None, description="Depression of the inhibitory INs' output synapses (interneuron_limits).")
 
     @model_validator(mode="after")
     def _names(self) -> CircuitParams:
