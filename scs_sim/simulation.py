@@ -489,20 +489,22 @@ def evaluate(cfg: RunConfig, *, baseline: Baseline | None = None) -> dict[str, A
     return {**r.dosimetry, **r.metrics}
 
 
-def _mechanism_names(sim) -> set[str]:
-    """Names of the optional mechanisms enabled for a run (none: today's model)."""
-    return set(getattr(sim, "mechanisms", None) or ())
+def _mechanism_params(sim, name: str):
+    """The validated parameters of mechanism ``name`` (``[simulation.mechanism_params.<name>]``)."""
+    from scs_sim.dorsal_horn.mechanisms import mechanism_params
+
+    return mechanism_params(name, sim.mechanism_params.get(name))
 
 
 def _async_dc(cfg: RunConfig, eng: _Engine, train, stream):
     """``stream`` with the asynchronous DC spikes of mechanism ``async_dc`` added, or ``stream`` when off.
 
     Its generator is child 4 of the run's seed (children 0-3 feed :func:`_rngs`, so they are untouched)."""
-    if "async_dc" not in _mechanism_names(cfg.simulation):
+    if "async_dc" not in cfg.simulation.mechanisms:
         return stream
-    from scs_sim.fibers.async_dc import AsyncDCParams, AsyncDCStream, train_threshold_ratio
+    from scs_sim.fibers.async_dc import AsyncDCStream, train_threshold_ratio
 
-    p = AsyncDCParams()
+    p = _mechanism_params(cfg.simulation, "async_dc")
     fib = cfg.patient.fibers
     rho = train_threshold_ratio(train, eng.fibers, fib.excitation(), cfg.patient.perception, p.probe_s)
     rng = np.random.default_rng(np.random.SeedSequence(cfg.simulation.seed, spawn_key=(4,)))
@@ -511,8 +513,8 @@ def _async_dc(cfg: RunConfig, eng: _Engine, train, stream):
 
 def _glial_scales(cfg: RunConfig, scales: dict) -> dict:
     """The patient's disinhibition settings after the therapy time of mechanism ``dtm_glial`` (off: unchanged)."""
-    if "dtm_glial" not in _mechanism_names(cfg.simulation):
+    if "dtm_glial" not in cfg.simulation.mechanisms:
         return scales
-    from scs_sim.dorsal_horn.glial import GlialParams, treated_scales
+    from scs_sim.dorsal_horn.glial import treated_scales
 
-    return treated_scales(scales, cfg.program, GlialParams())
+    return treated_scales(scales, cfg.program, _mechanism_params(cfg.simulation, "dtm_glial"))

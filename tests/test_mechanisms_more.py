@@ -6,15 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scs_sim.config import Simulation, load_patient, load_program
+from scs_sim.config import load_patient, load_program
 from scs_sim.simulation import simulate_config
 from scs_sim.validation.protocols_mechanisms_more import TABLE, run_config
 
 DUR = 2.0
-
-# The [simulation] mechanisms field comes with the mechanism registry (branch wt-mechcore).
-pytestmark = pytest.mark.skipif("mechanisms" not in Simulation.model_fields,
-                                reason="needs the [simulation] mechanisms field of the mechanism registry")
+OFF = ["gate"]  # the default set, gate_only (today's model)
 
 
 def _run(prog, patient, mechanisms, seed=1):
@@ -31,20 +28,20 @@ def _same(a, b):
 def test_async_dc_without_khz_pulses_is_bit_identical():
     prog, _ = load_program("tonic_50hz")
     pat = load_patient(None)
-    _same(_run(prog, pat, []), _run(prog, pat, ["async_dc"]))
+    _same(_run(prog, pat, OFF), _run(prog, pat, ["gate", "async_dc"]))
 
 
 def test_dtm_glial_without_disinhibition_is_bit_identical():
     prog, _ = load_program("multiplexed_dtm")
     pat = load_patient(None)
-    _same(_run(prog, pat, []), _run(prog, pat, ["dtm_glial"]))
+    _same(_run(prog, pat, OFF), _run(prog, pat, ["gate", "dtm_glial"]))
 
 
 def test_async_dc_reaches_the_circuit_unfelt():
     prog, _ = load_program("hf_10khz")
     pat = load_patient(None)
     sub = prog.model_copy(update={"amplitude_ma": 9.6})  # top DC fibre ≈ 0.8 of its 10 kHz threshold (seed 1)
-    off, on = _run(sub, pat, []), _run(sub, pat, ["async_dc"])
+    off, on = _run(sub, pat, OFF), _run(sub, pat, ["gate", "async_dc"])
     assert on.metrics["async_dc_spikes"] > 0
     assert on.metrics["recruited_dc_fibers"] == off.metrics["recruited_dc_fibers"] == 0
     assert on.metrics["perceived_intensity"] == 0.0
@@ -55,11 +52,11 @@ def test_async_dc_reaches_the_circuit_unfelt():
 def test_dtm_glial_treats_the_stimulated_run_not_the_baseline():
     prog, _ = load_program("multiplexed_dtm")
     pat = load_patient("disinhibited")
-    off, on = _run(prog, pat, []), _run(prog, pat, ["dtm_glial"])
+    off, on = _run(prog, pat, OFF), _run(prog, pat, ["gate", "dtm_glial"])
     assert on.metrics["baseline_wdr_rate_hz"] == off.metrics["baseline_wdr_rate_hz"]
     assert on.metrics["wdr_rate_hz"] < off.metrics["wdr_rate_hz"]  # restored inhibition
     tonic, _ = load_program("tonic_50hz")  # low rate restores nothing (Cedeño 2020)
-    _same(_run(tonic, pat, []), _run(tonic, pat, ["dtm_glial"]))
+    _same(_run(tonic, pat, OFF), _run(tonic, pat, ["gate", "dtm_glial"]))
 
 
 @pytest.mark.parametrize("name", sorted(TABLE))

@@ -42,7 +42,6 @@ import numpy as np
 from pydantic import Field
 
 from scs_sim._params import Params
-from scs_sim.fibers.recruitment import RecruitStream
 
 __all__ = ["AsyncDCParams", "AsyncDCStream", "async_rate_hz", "pulse_drive", "train_threshold_ratio"]
 
@@ -98,6 +97,8 @@ def train_threshold_ratio(train, fibers, excitation, perception, probe_s: float)
     ``1/m``, so the largest ``m`` at which it still fires is ``rho``. The fast model without threshold noise runs the first ``probe_s`` of stimulation (after
     ``start_s`` and ``ramp_up_s``); a fibre counts as recruited when it fires at least once.
     ``1/MAX_SCALE`` means "not reached within the search"."""
+    # imported here: the config layer imports this module's parameter model and must not import numba
+    from scs_sim.fibers.recruitment import RecruitStream
     mods = getattr(train, "modifiers", None)
     lead = 0.0 if mods is None else float(mods.start_s) + float(mods.ramp_up_s or 0.0)
     exc = excitation.model_copy(update={"noise_sd": 0.0})

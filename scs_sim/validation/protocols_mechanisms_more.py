@@ -68,9 +68,9 @@ def protocol_async_dc(quick: bool) -> dict:
     for s in seeds:
         amp = prog.amplitude_ma * 0.8 / _top_dc_ratio(prog, pat, s)
         p = prog.model_copy(update={"amplitude_ma": round(amp, 3)})
-        off = _metrics(p, pat, (), dur, s)
-        on = _metrics(p, pat, ("async_dc",), dur, s)
-        preset = _metrics(prog, pat, ("async_dc",), dur, s)
+        off = _metrics(p, pat, ("gate",), dur, s)
+        on = _metrics(p, pat, ("gate", "async_dc"), dur, s)
+        preset = _metrics(prog, pat, ("gate", "async_dc"), dur, s)
         rows.append({"seed": s, "amplitude_ma": round(amp, 3), "relief_off": off["relief_pct"],
                      "relief_on": on["relief_pct"], "async_spikes": on["async_dc_spikes"],
                      "async_fibers": on["async_dc_fibers"], "async_rate_hz": on["async_dc_rate_hz"],
@@ -93,8 +93,8 @@ def protocol_dtm_glial(quick: bool) -> dict:
     gain = {}
     for name in ("multiplexed_dtm", "hf_10khz", "tonic_50hz"):
         prog, _ = load_program(name)
-        gain[name] = float(np.mean([_metrics(prog, pat, ("dtm_glial",), dur, s)["relief_pct"]
-                                    - _metrics(prog, pat, (), dur, s)["relief_pct"] for s in seeds]))
+        gain[name] = float(np.mean([_metrics(prog, pat, ("gate", "dtm_glial"), dur, s)["relief_pct"]
+                                    - _metrics(prog, pat, ("gate",), dur, s)["relief_pct"] for s in seeds]))
     m = {"glial_gain_dtm_minus_hf_pp": gain["multiplexed_dtm"] - gain["hf_10khz"],
          "glial_gain_hf_minus_tonic_pp": gain["hf_10khz"] - gain["tonic_50hz"],
          "glial_gain_tonic_pp": gain["tonic_50hz"]}
@@ -115,7 +115,7 @@ def protocol_burst_charge(quick: bool) -> dict:
     rel = []
     for n in counts:
         p = prog.model_copy(update={"pulses_per_burst": n})
-        rel.append(float(np.mean([_metrics(p, pat, (), dur, s)["relief_pct"] for s in seeds])))
+        rel.append(float(np.mean([_metrics(p, pat, ("gate",), dur, s)["relief_pct"] for s in seeds])))
     charge_uc = [n * prog.amplitude_ma * prog.pulse_width_us * 1e-3 for n in counts]
     rho = float(spearmanr(charge_uc, rel).statistic) if np.ptp(rel) > 0 else float("nan")  # ties: mean ranks
     return {"metrics": {"burst_charge_spearman": rho, "burst_relief_5_minus_1_pp": rel[-1] - rel[0]},
