@@ -63,3 +63,22 @@ def test_dtm_glial_treats_the_stimulated_run_not_the_baseline():
 def test_protocols_run_quick(name):
     out = TABLE[name](True)
     assert out["metrics"] and all(isinstance(v, float) for v in out["metrics"].values())
+
+
+def test_mechanism_params_reach_the_run_and_are_validated():
+    from scs_sim.config import RunConfig, Simulation, validate_model
+    from scs_sim.errors import ConfigError
+    from scs_sim.stim.dosimetry import Device
+
+    with pytest.raises(ConfigError, match="therapy_hours"):
+        validate_model(Simulation, {"mechanisms": "gate+dtm_glial",
+                                    "mechanism_params": {"dtm_glial": {"therapy_hours": -1.0}}},
+                       file=None, prefix=("simulation",))
+    prog, _ = load_program("multiplexed_dtm")
+    pat = load_patient("disinhibited")
+    sim = validate_model(Simulation, {"duration_s": DUR, "mechanisms": "gate+dtm_glial",
+                                      "mechanism_params": {"dtm_glial": {"therapy_hours": 0.0}}},
+                         file=None, prefix=("simulation",))
+    cfg = RunConfig.model_construct(program=prog, patient=pat, device=Device(), simulation=sim, sweep=None,
+                                    source=None, program_dir=None)
+    _same(_run(prog, pat, OFF), simulate_config(cfg))  # no therapy yet: the untreated patient
