@@ -50,8 +50,14 @@ def exp_adex(a: float) -> float:
 
 
 def naive_run(net: Network, inputs, duration_s: float, *, dt_s: float = 1e-4, nmda_scale: float = 1.0,
-              gaba_scale: float = 1.0, glycine_scale: float = 1.0, e_cl_mv: float | None = None):
-    """Return (spike_times_s, spike_neuron, v_mv[n_steps, n_neurons]) of every neuron spike."""
+              gaba_scale: float = 1.0, glycine_scale: float = 1.0, e_cl_mv: float | None = None,
+              gaba_b_scale: float = 1.0, bias_pa=None):
+    """Return (spike_times_s, spike_neuron, v_mv[n_steps, n_neurons]) of every neuron spike.
+
+    The circuit mechanisms (docs/MODEL.md §3.9) as the kernel has them: GABA_B rows at E_K, presynaptic
+    inhibition of Aβ/Aδ/C release by the target's GABA_B conductance of the previous step, depressing
+    output synapses of the inhibitory INs, a constant current ``bias_pa`` per neuron.
+    """
     p = net.params
     dt_ms = dt_s * 1e3
     n_steps = int(round(duration_s / dt_s))
@@ -62,13 +68,24 @@ def naive_run(net: Network, inputs, duration_s: float, *, dt_s: float = 1e-4, nm
     n_rec = len(receptors)
     rise = np.array([math.exp(-dt_ms / k.tau_rise_ms) for k in receptors])
     decay = np.array([math.exp(-dt_ms / k.tau_decay_ms) for k in receptors])
-    given = {"nmda_scale": nmda_scale, "gaba_scale": gaba_scale, "glycine_scale": glycine_scale}
+    given = {"nmda_scale": nmda_scale, "gaba_scale": gaba_scale, "glycine_scale": glycine_scale,
+             "gaba_b_scale": gaba_b_scale}
     scale = np.array([1.0 if k.scale is None else given[k.scale] for k in receptors])
     q = np.array([dual_exp_norm(k.tau_rise_ms, k.tau_decay_ms) for k in receptors]) * scale
     # reversal classes, in table order: unblocked at E_exc, Mg-blocked (NMDA, at E_exc), at E_Cl
     exc_rows = [r for r, t in enumerate(RECEPTOR_TYPES) if t.reversal == "e_exc_mv" and not t.mg_block]
     nmda_rows = [r for r, t in enumerate(RECEPTOR_TYPES) if t.mg_block]
     cl_rows = [r for r, t in enumerate(RECEPTOR_TYPES) if t.reversal == "e_cl_mv"]
+    k_rows = [r for r, t in enumerate(RECEPTOR_TYPES) if t.reversal == "e_k_mv"]
+    e_k = p.receptors.e_k_mv
+    bias = np.zeros(n_neu) if bias_pa is None else np.asarray(bias_pa, dtype=float)
+    afferent = np.zeros(n_src, dtype=bool)  # the sources presynaptic inhibition acts on
+    for pop in ("abeta", "adelta", "c"):
+        afferent[net.ranges[pop][0]:net.ranges[pop][1]] = True
+    inhibitory = np.zeros(n_neu, dtype=bool)  # neurons with depressing output synapses
+    if p.inhibitory_stp is not None:
+        for pop in ("local_in", "surround_in"):
+            inhibitory[net.neuron_ranges[pop][0]:net.neuron_ranges[pop][1]] = True
     delay = np.maximum(1, np.round(net.delay_ms / dt_ms)).astype(int)
     pending = np.zeros((n_steps + int(delay.max(initial=1)) + 1, n_neu, n_rec))
     nr = net.neuron
@@ -92,9 +109,19 @@ def naive_run(net: Network, inputs, duration_s: float, *, dt_s: float = 1e-4, nm
     x_stp = np.ones(n_src)
     last = np.full(n_src, -1)
 
-    def send(source: int, step: int, factor: float) -> None:
+    x_in = np.ones(n_neu)
+    last_in = np.full(n_neu, -1)
+
+    def send(source: int, step: int, factor: float, g_prev=None) -> None:
+        pre = p.presynaptic
         for k in range(net.indptr[source], net.indptr[source + 1]):
-            pending[step + delay[k], net.target[k], net.receptor[k]] += net.weight_ns[k] * factor
+            wk = net.weight_ns[k] * factor
+            if g_prev is not None and pre is not None and pre.max_fraction > 0 and afferent[source]:
+                gb = 0.0
+                for r in k_rows:
+                    gb += g_prev[net.target[k], r]
+                wk = wk * (1.0 - pre.max_fraction * gb / (gb + pre.k_half_ns))
+            pending[step + delay[k], net.target[k], net.receptor[k]] += wk
 
     v = nr["e_l_mv"].copy()
     w = np.zeros(n_neu)
@@ -102,6 +129,7 @@ def naive_run(net: Network, inputs, duration_s: float, *, dt_s: float = 1e-4, nm
     refc = np.zeros(n_neu, dtype=int)
     g_rise = np.zeros((n_neu, n_rec))
     g_decay = np.zeros((n_neu, n_rec))
+    g_now = np.zeros((n_neu, n_rec))
     times, neurons = [], []
     v_trace = np.zeros((n_steps, n_neu))
     ip = 0
@@ -115,7 +143,7 @@ def naive_run(net: Network, inputs, duration_s: float, *, dt_s: float = 1e-4, nm
                 factor = x_stp[j]
                 x_stp[j] = x_stp[j] - p.dc_stp.u * x_stp[j]
                 last[j] = s
-            send(j, s, factor)
+            send(j, s, factor, g_now)
             ip += 1
         arrived = pending[s] * q
         g_rise = g_rise * rise + arrived
@@ -134,12 +162,16 @@ def naive_run(net: Network, inputs, duration_s: float, *, dt_s: float = 1e-4, nm
             g_inh = 0.0                                         # GABA_A + glycine (reversal E_Cl)
             for r in cl_rows:
                 g_inh += g_now[i, r]
+            g_k = 0.0                                           # GABA_B (reversal E_K)
+            for r in k_rows:
+                g_k += g_now[i, r]
             gc = 0.0
             if net.g_can_ns[i] > 0.0:
                 gc = net.g_can_ns[i] * ca[i] / (ca[i] + can.k_half)
-            g_total = nr["g_l_ns"][i] + g_exc + g_nmda + g_inh + gc
+            g_total = nr["g_l_ns"][i] + g_exc + g_nmda + g_inh + gc + g_k
             i_eq = (nr["g_l_ns"][i] * nr["e_l_mv"][i] + (g_exc + g_nmda) * e_exc + g_inh * e_cl
                     + gc * can.e_mv)
+            i_eq = i_eq + g_k * e_k + bias[i]
             if refc[i] > 0:
                 refc[i] -= 1
                 v_new = nr["v_reset_mv"][i]
@@ -162,7 +194,15 @@ def naive_run(net: Network, inputs, duration_s: float, *, dt_s: float = 1e-4, nm
                 ca[i] += can.per_spike
                 times.append(s * dt_s)
                 neurons.append(i)
-                send(n_src + i, s, 1.0)
+                out = 1.0
+                if inhibitory[i]:
+                    st = p.inhibitory_stp
+                    if last_in[i] >= 0:
+                        x_in[i] = 1.0 - (1.0 - x_in[i]) * math.exp(-(s - last_in[i]) * dt_ms / st.tau_rec_ms)
+                    out = x_in[i]
+                    x_in[i] = x_in[i] - st.u * x_in[i]
+                    last_in[i] = s
+                send(n_src + i, s, out)
             v[i] = v_new
             v_trace[s, i] = v_new
     return np.array(times), np.array(neurons, dtype=np.int64), v_trace

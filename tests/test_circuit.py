@@ -447,16 +447,16 @@ def test_receptor_table_matches_the_parameter_model():
     table = C.preset("segment").receptors.table()
     assert [r.name for r in table] == list(C.RECEPTORS)
     assert {r.scale for r in table} - {None} == set(C.RECEPTOR_SCALES) == {"nmda_scale", "gaba_scale",
-                                                                           "glycine_scale"}
+                                                                           "glycine_scale", "gaba_b_scale"}
     assert [r.name for r in table if r.mg_block] == ["nmda"]
 
 
 def test_reversal_classes_from_the_table():
-    from scs_sim.dorsal_horn.synapses import CLASS_CL, CLASS_EXC, CLASS_NMDA, receptor_classes
+    from scs_sim.dorsal_horn.synapses import CLASS_CL, CLASS_EXC, CLASS_K, CLASS_NMDA, receptor_classes
 
     cls = dict(zip(C.RECEPTORS, receptor_classes().tolist(), strict=True))
     assert cls == {"ampa": CLASS_EXC, "nmda": CLASS_NMDA, "nk1_ex": CLASS_EXC, "nk1_wdr": CLASS_EXC,
-                   "gaba_a": CLASS_CL, "glycine": CLASS_CL}
+                   "gaba_a": CLASS_CL, "glycine": CLASS_CL, "gaba_b": CLASS_K}
     with pytest.raises(ValueError, match="Mg-blocked"):
         receptor_classes((C.ReceptorType("x", "e_cl_mv", True, None),))
 

@@ -39,7 +39,7 @@ from scs_sim.errors import ConfigError, suggest
 from scs_sim.fibers.async_dc import AsyncDCParams
 
 __all__ = ["CIRCUIT_MECHANISMS", "DEFAULT_SET", "LAYERS", "MECHANISMS", "MORE_MECHANISMS", "Mechanism", "SETS",
-           "GateParams", "InterneuronLimitsParams", "KhzDorsalHornParams", "SlowInhibitionParams",
+           "GateParams", "InterneuronLimitsParams", "SlowInhibitionParams",
            "apply_circuit", "default_params", "label", "mechanism_params", "register", "resolve"]
 
 LAYERS = ("circuit", "input", "slow")
@@ -108,23 +108,6 @@ class InterneuronLimitsParams(Params):
         100.0, gt=0, le=5000, description="Time constant of that adaptation (ms; assumption).")
 
 
-class KhzDorsalHornParams(Params):
-    """``khz_dorsal_horn``: a kHz field depolarises inhibitory interneurons directly (Lee et al. 2020)."""
-
-    gain_pa_per_v_m: float = Field(
-        0.2, ge=0, le=100, description="Depolarising current per V/m of kHz field at the dorsal horn, at full "
-        "frequency gain (pA per V/m; assumption: sized so a clinical 10 kHz field raises IN firing a few Hz, "
-        "as in Lee et al. 2020 Neuroscience 428:132).")
-    f_half_hz: float = Field(
-        7000.0, gt=0, le=100_000, description="Frequency of half gain (Hz): Lee et al. 2020 saw the effect at "
-        "10 kHz, not at 1 or 5 kHz (the midpoint between 5 and 10 kHz on a log axis; assumption).")
-    slope_per_decade: float = Field(
-        8.0, gt=0, le=100, description="Steepness of the logistic gain in log10 frequency (assumption).")
-    excitatory_fraction: float = Field(
-        0.0, ge=0, le=1, description="Gain of excitatory neurons (EX, WDR) relative to inhibitory INs (0: Lee et "
-        "al. 2020 saw inhibitory interneurons selectively activated).")
-
-
 def _gate_apply(cp, mp: GateParams):
     """Scale the dc → surround-IN pathway weights by ``strength`` (0: the gate cut)."""
     if mp.strength == 1.0:
@@ -178,9 +161,6 @@ CIRCUIT_MECHANISMS: tuple[Mechanism, ...] = (
               "rates", InterneuronLimitsParams, False,
               ("Galarreta & Hestrin 1998 Nat Neurosci 1:587", "Punnakkal et al. 2014 J Physiol 592:759"),
               "circuit", ("spiking",), _limits_apply),
-    Mechanism("khz_dorsal_horn", "a kHz field at the dorsal horn depolarises inhibitory interneurons directly "
-              "(10 kHz, not 1 or 5 kHz)", KhzDorsalHornParams, False,
-              ("Lee et al. 2020 Neuroscience 428:132", "Biomedicines 2024 12:1346"), "circuit", ("spiking",)),
 )
 
 #: Input-level and slow mechanisms (mechmore): append one Mechanism per line below.
@@ -202,7 +182,6 @@ SETS: dict[str, tuple[str, ...]] = {
     "none": (),
     "gate+slow": ("gate", "slow_inhibition"),
     "gate+limits": ("gate", "interneuron_limits"),
-    "khz": ("gate", "interneuron_limits", "khz_dorsal_horn"),
     "circuit": tuple(m.name for m in CIRCUIT_MECHANISMS),
     # mechmore: append named sets below, one per line
     "gate+async_dc": ("gate", "async_dc"),
@@ -227,11 +206,15 @@ def register(mech: Mechanism, *, sets: Iterable[str] = ()) -> None:
 
 
 def resolve(spec: str | Iterable[str], *, key: str = "simulation.mechanisms") -> tuple[str, ...]:
-    """A set name or a list of mechanism (and set) names → the mechanism names, in registry order.
+    """A set name, names joined by ``+`` or a list of mechanism (and set) names → the mechanism names, in
+    registry order.
 
     Raises :class:`ConfigError` naming the unknown entry with a did-you-mean and what is allowed.
     """
-    items = [spec] if isinstance(spec, str) else list(spec)
+    if isinstance(spec, str):  # a set name, a mechanism name, or names joined by '+'
+        items = [spec] if spec in SETS or spec in MECHANISMS or "+" not in spec else spec.split("+")
+    else:
+        items = list(spec)
     names: set[str] = set()
     allowed = [*SETS, *MECHANISMS]
     for it in items:

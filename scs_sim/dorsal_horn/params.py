@@ -42,6 +42,8 @@ RECEPTOR_TYPES: tuple[ReceptorType, ...] = (
     ReceptorType("nk1_wdr", "e_exc_mv", False, None),
     ReceptorType("gaba_a", "e_cl_mv", False, "gaba_scale"),
     ReceptorType("glycine", "e_cl_mv", False, "glycine_scale"),
+    # the slow_inhibition mechanism only (no preset pathway names it): GABA_B, K⁺ reversal
+    ReceptorType("gaba_b", "e_k_mv", False, "gaba_b_scale"),
 )
 #: Receptor names, in kernel order.
 RECEPTORS: tuple[str, ...] = tuple(r.name for r in RECEPTOR_TYPES)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import NamedTuple
 
 import numpy as np
 
@@ -20,6 +19,17 @@ from scs_sim.dorsal_horn.afferents import AFFERENT_POPULATIONS, AfferentSpikes
 from scs_sim.dorsal_horn.network import Network, population_sizes
 from scs_sim.dorsal_horn.numerics import EXP_NEG_POLY_MAX, exp_adex_parts, exp_neg, exp_neg_poly, exp_table
 from scs_sim.dorsal_horn.params import POPULATIONS, check_steps
+from scs_sim.dorsal_horn.spiking_types import (
+    Calcium,
+    Cells,
+    Clock,
+    Drive,
+    Mech,
+    ReceptorArrays,
+    Record,
+    State,
+    Wiring,
+)
 from scs_sim.dorsal_horn.synapses import (
     JS_MG_MM,
     JS_SLOPE,
@@ -34,7 +44,7 @@ from scs_sim.dorsal_horn.synapses import (
 )
 from scs_sim.errors import ConfigError, SimulationError
 
-__all__ = ["CircuitOutput", "Stepper", "Window", "prepare_inputs", "run"]
+__all__ = ["CircuitOutput", "Stepper", "Window", "mech_bundle", "prepare_inputs", "run"]
 
 
 @dataclass(frozen=True)
@@ -101,9 +111,33 @@ def prepare_inputs(net: Network, inputs: AfferentSpikes, dt_s: float, n_steps: i
     return np.ascontiguousarray(steps[order]), np.ascontiguousarray(src[order])
 
 
+def mech_bundle(net: Network, bias_pa: np.ndarray | None = None) -> Mech:
+    """The kernel's :class:`Mech` bundle from the network's mechanism parameters (``presynaptic``,
+    ``inhibitory_stp``) and an optional constant current per neuron ``bias_pa`` (pA, shape (n_neurons,))."""
+    p = net.params
+    pre_src = np.zeros(net.n_sources, dtype=bool)
+    for pop in ("abeta", "adelta", "c"):
+        a, b = net.ranges[pop]
+        pre_src[a:b] = True
+    in_on = np.zeros(net.n_neurons, dtype=bool)
+    if p.inhibitory_stp is not None:
+        for pop in ("local_in", "surround_in"):
+            a, b = net.neuron_ranges[pop]
+            in_on[a:b] = True
+    stp = p.inhibitory_stp
+    bias = np.zeros(net.n_neurons) if bias_pa is None else np.ascontiguousarray(bias_pa, dtype=np.float64)
+    if bias.shape != (net.n_neurons,) or not np.all(np.isfinite(bias)):
+        raise ConfigError(f"bias_pa must be {net.n_neurons} finite values (one per neuron)", key="bias_pa")
+    pre = p.presynaptic
+    return Mech(0.0 if pre is None else float(pre.max_fraction), 1.0 if pre is None else float(pre.k_half_ns),
+                pre_src, in_on, 0.0 if stp is None else float(stp.u), 1.0 if stp is None else float(stp.tau_rec_ms),
+                bias)
+
+
 def run(net: Network, inputs: AfferentSpikes, duration_s: float, *, dt_s: float = 1e-4, bin_s: float = 0.005,
         max_spikes: int = 200_000, nmda_scale: float = 1.0, gaba_scale: float = 1.0,
-        glycine_scale: float = 1.0, e_cl_mv: float | None = None, record_v: bool = False) -> CircuitOutput:
+        glycine_scale: float = 1.0, e_cl_mv: float | None = None, record_v: bool = False,
+        gaba_b_scale: float = 1.0, bias_pa: np.ndarray | None = None) -> CircuitOutput:
     """Simulate the network driven by afferent spikes (one :class:`Stepper` window over the whole run).
 
     Parameters: ``net`` (from :func:`build`); ``inputs``, the trains of ``abeta``, ``adelta``, ``c``,
@@ -133,7 +167,8 @@ def run(net: Network, inputs: AfferentSpikes, duration_s: float, *, dt_s: float 
     True
     """
     st = Stepper(net, duration_s, dt_s=dt_s, bin_s=bin_s, max_spikes=max_spikes, nmda_scale=nmda_scale,
-                 gaba_scale=gaba_scale, glycine_scale=glycine_scale, e_cl_mv=e_cl_mv, record_v=record_v)
+                 gaba_scale=gaba_scale, glycine_scale=glycine_scale, e_cl_mv=e_cl_mv, record_v=record_v,
+                 gaba_b_scale=gaba_b_scale, bias_pa=bias_pa)
     w = st.advance(inputs, st.n_steps)
     cap = st.max_spikes
     return CircuitOutput(
@@ -177,7 +212,8 @@ class Stepper:
 
     def __init__(self, net: Network, duration_s: float, *, dt_s: float = 1e-4, bin_s: float = 0.005,
                  max_spikes: int = 200_000, nmda_scale: float = 1.0, gaba_scale: float = 1.0,
-                 glycine_scale: float = 1.0, e_cl_mv: float | None = None, record_v: bool = False):
+                 glycine_scale: float = 1.0, e_cl_mv: float | None = None, record_v: bool = False,
+                 gaba_b_scale: float = 1.0, bias_pa: np.ndarray | None = None):
         p = net.params
         self.net, self.dt_s, self.bin_s, self.record_v = net, float(dt_s), float(bin_s), bool(record_v)
         self.n_steps, self.bin_steps = check_steps(p, duration_s, dt_s, bin_s)
@@ -186,7 +222,8 @@ class Stepper:
         if not (isinstance(max_spikes, int | np.integer) and max_spikes >= 0):
             raise ConfigError(f"max_spikes must be an integer >= 0 (got {max_spikes!r})", key="max_spikes")
         self.max_spikes = int(max_spikes)
-        given = {"nmda_scale": nmda_scale, "gaba_scale": gaba_scale, "glycine_scale": glycine_scale}
+        given = {"nmda_scale": nmda_scale, "gaba_scale": gaba_scale, "glycine_scale": glycine_scale,
+                 "gaba_b_scale": gaba_b_scale}
         rec_scale = np.array([1.0 if k.scale is None else _check_scale(given[k.scale], k.scale) for k in table])
         e_cl = p.receptors.e_cl_mv if e_cl_mv is None else e_cl_mv
         if not (isinstance(e_cl, int | float) and math.isfinite(e_cl) and -100 <= e_cl <= 0):
@@ -200,7 +237,7 @@ class Stepper:
             tg = net.target[net.receptor == r]
             if tg.size:
                 rec_lo[r], rec_hi[r] = tg.min(), tg.max() + 1
-        exc_rows, nmda_rows, cl_rows = class_rows(receptor_classes())
+        exc_rows, nmda_rows, cl_rows, k_rows = class_rows(receptor_classes())
         nrn = net.neuron
         can = p.wdr_can
         ring_len = int(dly.max()) + 1 if dly.size else 2
@@ -210,7 +247,8 @@ class Stepper:
         self._receptors = ReceptorArrays(
             np.array([math.exp(-dt_ms / k.tau_rise_ms) for k in table]),
             np.array([math.exp(-dt_ms / k.tau_decay_ms) for k in table]), norm * rec_scale,
-            rec_lo, rec_hi, exc_rows, nmda_rows, cl_rows, p.receptors.e_exc_mv, float(e_cl),
+            rec_lo, rec_hi, exc_rows, nmda_rows, cl_rows, k_rows, p.receptors.e_exc_mv, float(e_cl),
+            p.receptors.e_k_mv,
             p.receptors.mg_mm, mg_block_table(p.receptors.mg_mm))
         self._cells = Cells(
             dt_ms / nrn["c_pf"], nrn["g_l_ns"], nrn["e_l_mv"], nrn["v_t_mv"], nrn["delta_t_mv"], nrn["v_peak_mv"],
@@ -219,11 +257,13 @@ class Stepper:
         self._calcium = Calcium(math.exp(-dt_ms / can.tau_ca_ms), can.per_spike, can.per_nmda_charge, can.k_half,
                                 can.e_mv)
         self._dt_ms = dt_ms
+        self._mech = mech_bundle(net, bias_pa)
         n, n_rec = net.n_neurons, len(table)
         self.state = State(v=np.array(nrn["e_l_mv"], dtype=np.float64), w=np.zeros(n), ca=np.zeros(n),
                            refc=np.zeros(n, dtype=np.int64), g_r=np.zeros((n_rec, n)), g_d=np.zeros((n_rec, n)),
                            g_now=np.zeros((n_rec, n)), buf=np.zeros((ring_len, n_rec, n)),
-                           x_stp=np.ones(net.n_sources), last_stp=np.full(net.n_sources, -1, dtype=np.int64))
+                           x_stp=np.ones(net.n_sources), last_stp=np.full(net.n_sources, -1, dtype=np.int64),
+                           x_in=np.ones(n), last_in=np.full(n, -1, dtype=np.int64))
         self.s = 0  # next step to simulate
         self._pending = (np.zeros(0, np.int64), np.zeros(0, np.int64))
         self._sizes = population_sizes(p)
@@ -265,7 +305,8 @@ class Stepper:
                      v_rec=np.zeros((s1 - s0 if self.record_v else 0, self.net.n_neurons)),
                      status=np.zeros(6, np.int64))
         _run_kernel(self._wiring, Drive(np.ascontiguousarray(steps[:k]), np.ascontiguousarray(src[:k]), *self._stp),
-                    self._receptors, self._cells, self._calcium, Clock(s0, s1, self._dt_ms, bs), rec, self.state)
+                    self._receptors, self._cells, self._calcium, Clock(s0, s1, self._dt_ms, bs), rec, self.state,
+                    self._mech)
         status = rec.status
         if status[0] != 0:
             i, s = int(status[1]), int(status[2])
@@ -286,119 +327,8 @@ class Stepper:
                       n_wdr=n_wdr, v_mv=rec.v_rec if self.record_v else None)
 
 
-# ----------------------------------------------------------------------------------------------
-# the kernel's argument bundles (module-level namedtuples: numba passes them as typed tuples)
-# ----------------------------------------------------------------------------------------------
-class Wiring(NamedTuple):
-    """Connectivity in the global index space (sources then neurons), CSR by source."""
-
-    n_src: int               # afferent sources
-    n_neu: int               # neurons
-    indptr: np.ndarray       # int64 (n_src + n_neu + 1,): synapses of source j are indptr[j]:indptr[j+1]
-    syn_rec: np.ndarray      # int64 (n_syn,): receptor row (RECEPTOR_TYPES order)
-    syn_tgt: np.ndarray      # int64 (n_syn,): target neuron (0 .. n_neu − 1)
-    syn_w: np.ndarray        # float64 (n_syn,): peak conductance (nS)
-    syn_dly: np.ndarray      # int64 (n_syn,): delay (steps), 1 .. ring_len − 1
-    ring_len: int            # length of the arrival ring buffer (steps)
-    pop_id: np.ndarray       # int64 (n_src + n_neu,): population (POPULATIONS order)
-
-
-class Drive(NamedTuple):
-    """Afferent spikes and the depressing synapses of the dc sources."""
-
-    in_step: np.ndarray      # int64 (n_in,): step of each afferent spike, ascending
-    in_src: np.ndarray       # int64 (n_in,): its source (global index)
-    stp_on: np.ndarray       # bool (n_src,): source has Tsodyks–Markram depression (dc)
-    stp_u: float             # utilisation U (dimensionless)
-    stp_tau_rec_ms: float    # recovery time constant (ms)
-
-
-class ReceptorArrays(NamedTuple):
-    """Per receptor row (RECEPTOR_TYPES order) kinetics and span; reversals and the Mg block."""
-
-    rise_dec: np.ndarray     # float64 (n_rec,): exp(−dt/τ_rise)
-    decay_dec: np.ndarray    # float64 (n_rec,): exp(−dt/τ_decay)
-    q_rec: np.ndarray        # float64 (n_rec,): peak normalisation × receptor scale
-    rec_lo: np.ndarray       # int64 (n_rec,): first neuron the row targets (span [lo, hi); empty: 0, 0)
-    rec_hi: np.ndarray       # int64 (n_rec,)
-    exc_rows: tuple          # rows of each reversal class (synapses.class_rows), in table order: unblocked
-    nmda_rows: tuple         # at e_exc (AMPA, NK1), Mg-blocked at e_exc (NMDA), at e_cl (GABA_A, glycine);
-    cl_rows: tuple           # int tuples, so their lengths are part of the kernel's type
-    e_exc: float             # reversal of exc_rows and nmda_rows (mV)
-    e_cl: float              # reversal of cl_rows (mV)
-    mg_mm: float             # extracellular Mg²⁺ (mM)
-    mg_tab: np.ndarray       # float64 (MG_N,): Mg block B(V) on the MG_V0_MV + j·MG_H_MV grid
-
-
-class Cells(NamedTuple):
-    """AdEx parameters per neuron (float64 (n_neu,) unless noted)."""
-
-    dt_over_c: np.ndarray    # dt/C (ms/pF)
-    g_l: np.ndarray          # leak conductance (nS)
-    e_l: np.ndarray          # leak reversal (mV)
-    v_t: np.ndarray          # exponential threshold V_T (mV)
-    delta_t: np.ndarray      # slope factor Δ_T (mV)
-    v_peak: np.ndarray       # spike cut-off (mV)
-    v_reset: np.ndarray      # reset (mV)
-    tref_steps: np.ndarray   # int64: refractory period (steps)
-    a_ns: np.ndarray         # subthreshold adaptation (nS)
-    b_pa: np.ndarray         # spike-triggered adaptation (pA)
-    w_dec: np.ndarray        # exp(−dt/τ_w)
-    g_can: np.ndarray        # maximal CAN conductance (nS), 0 except WDR
-    exp_tab: np.ndarray      # float64 (EXP_TAB_N,): the table of numerics.exp_adex_parts
-
-
-class Calcium(NamedTuple):
-    """WDR calcium and CAN current (docs/MODEL.md §3 "WDR calcium and CAN current")."""
-
-    ca_dec: float            # exp(−dt/τ_Ca)
-    per_spike: float         # Ca increment per spike
-    per_nmda: float          # Ca increment per pC of inward NMDA charge (1/pC)
-    k_half: float            # CAN half-activation (Ca units)
-    e_mv: float              # CAN reversal (mV)
-
-
-class Clock(NamedTuple):
-    """Time grid of one window."""
-
-    s0: int                  # first step to simulate (global step number; a multiple of bin_steps)
-    s1: int                  # end step (exclusive)
-    dt_ms: float             # step (ms)
-    bin_steps: int           # steps per rate bin
-
-
-class State(NamedTuple):
-    """Everything the kernel carries from one window to the next (updated in place)."""
-
-    v: np.ndarray            # float64 (n_neu,): membrane potential (mV)
-    w: np.ndarray            # float64 (n_neu,): adaptation current (pA)
-    ca: np.ndarray           # float64 (n_neu,): calcium (dimensionless units of k_half)
-    refc: np.ndarray         # int64 (n_neu,): refractory steps left
-    g_r: np.ndarray          # float64 (n_rec, n_neu): rise component of every receptor state
-    g_d: np.ndarray          # float64 (n_rec, n_neu): decay component
-    g_now: np.ndarray        # float64 (n_rec, n_neu): their difference (the conductance, nS)
-    buf: np.ndarray          # float64 (ring_len, n_rec, n_neu): future arrivals, slot = step % ring_len
-    x_stp: np.ndarray        # float64 (n_src,): Tsodyks–Markram resources of each source
-    last_stp: np.ndarray     # int64 (n_src,): global step of its previous spike (−1: none yet)
-
-
-class Record(NamedTuple):
-    """Outputs, written by the kernel."""
-
-    counts: np.ndarray       # int64 (n_bins, n_populations): spikes per bin and population
-    spk_step: np.ndarray     # int64 (cap,): step of each stored neuron spike
-    spk_neu: np.ndarray      # int64 (cap,): its neuron
-    wdr0: int                # WDR neurons are wdr0 .. wdr1 − 1
-    wdr1: int
-    wdr_step: np.ndarray     # int64 (cap,): step of each stored WDR spike
-    wdr_neu: np.ndarray      # int64 (cap,): its neuron
-    record_v: bool           # store V every step
-    v_rec: np.ndarray        # float64 (s1 − s0, n_neu) if record_v, else (0, n_neu)
-    status: np.ndarray       # int64 (6,): [failed, neuron, step, n spikes, n WDR spikes, unused] of the window
-
-
 @njit
-def _run_kernel(wiring, drive, receptors, cells, calcium, clock, rec, state):
+def _run_kernel(wiring, drive, receptors, cells, calcium, clock, rec, state, mech):
     """Simulate one window step by step from ``state``; spikes, rates and status are written into ``rec``.
 
     Each step: the afferent spikes of the step (dc through the depressing synapse), the exact
@@ -442,17 +372,26 @@ def _run_kernel(wiring, drive, receptors, cells, calcium, clock, rec, state):
         Carried between windows, updated in place (initially V = E_L, x_stp = 1, last_stp = −1, the
         rest 0): ``v`` (mV), ``w`` (pA), ``ca``, ``refc`` (steps); receptor states ``g_r``, ``g_d``,
         ``g_now`` (nS, [receptor, neuron]); the arrival ring ``buf`` (nS, [step % ring_len, receptor,
-        neuron]); ``x_stp`` (resources) and ``last_stp`` (global step of the previous spike) per source.
+        neuron]); ``x_stp`` (resources) and ``last_stp`` (global step of the previous spike) per source;
+        ``x_in``, ``last_in`` the same per neuron (depressing output synapses).
+    mech : Mech
+        Circuit mechanisms (docs/MODEL.md §3.9): presynaptic inhibition ``pre_max`` (fraction), ``pre_k_ns``
+        (nS) of the sources ``pre_src``: their release onto neuron i scaled by 1 − pre_max·g_K,i/(g_K,i +
+        pre_k_ns) (g_K: the GABA_B conductance of the previous step); depressing output synapses of the
+        neurons ``in_stp_on`` (``in_stp_u``, ``in_stp_tau_ms`` in ms); ``i_bias`` (pA per neuron). All off
+        leaves every operation of the model without them unchanged (bit for bit).
     """
     n_src, n_neu, indptr, syn_rec, syn_tgt, syn_w, syn_dly, ring_len, pop_id = wiring
     in_step, in_src, stp_on, stp_u, stp_tau_rec_ms = drive
-    rise_dec, decay_dec, q_rec, rec_lo, rec_hi, exc_rows, nmda_rows, cl_rows, e_exc, e_cl, mg_mm, mg_tab = receptors
+    (rise_dec, decay_dec, q_rec, rec_lo, rec_hi, exc_rows, nmda_rows, cl_rows, k_rows, e_exc, e_cl, e_k, mg_mm,
+     mg_tab) = receptors
     dt_over_c, g_l, e_l, v_t, delta_t, v_peak, v_reset, tref_steps, a_ns, b_pa, w_dec, g_can, exp_tab = cells
     ca_dec, ca_per_spike, ca_per_nmda, can_k, can_e = calcium
     s0, s1, dt_ms, bin_steps = clock
     counts, spk_step, spk_neu, wdr0, wdr1, wdr_step, wdr_neu, record_v, v_rec, status = rec
     # dual-exponential states [receptor, neuron] (rise, decay, difference) and the arrival ring buffer
-    v, w, ca, refc, g_r, g_d, g_now, buf, x_stp, last_stp = state
+    v, w, ca, refc, g_r, g_d, g_now, buf, x_stp, last_stp, x_in, last_in = state
+    pre_max, pre_k_ns, pre_src, in_stp_on, in_stp_u, in_stp_tau_ms, i_bias = mech
     n_rec = rise_dec.shape[0]
     cap = spk_step.shape[0]
     cap_wdr = wdr_step.shape[0]
@@ -484,11 +423,21 @@ def _run_kernel(wiring, drive, receptors, cells, calcium, clock, rec, state):
             if stp_on[j]:
                 m, x_stp[j] = tm_spike(x_stp[j], (s - last_stp[j]) * dt_ms, stp_tau_rec_ms, stp_u, last_stp[j] >= 0)
                 last_stp[j] = s
-            for k in range(indptr[j], indptr[j + 1]):
-                t = slot + syn_dly[k]  # syn_dly < ring_len: no modulo needed
-                if t >= ring_len:
-                    t -= ring_len
-                buf[t, syn_rec[k], syn_tgt[k]] += syn_w[k] * m
+            if pre_max > 0.0 and pre_src[j]:  # presynaptic GABA_B inhibition of this afferent's release
+                for k in range(indptr[j], indptr[j + 1]):
+                    t = slot + syn_dly[k]
+                    if t >= ring_len:
+                        t -= ring_len
+                    gb = 0.0
+                    for r in k_rows:
+                        gb += g_now[r, syn_tgt[k]]
+                    buf[t, syn_rec[k], syn_tgt[k]] += syn_w[k] * m * (1.0 - pre_max * gb / (gb + pre_k_ns))
+            else:
+                for k in range(indptr[j], indptr[j + 1]):
+                    t = slot + syn_dly[k]  # syn_dly < ring_len: no modulo needed
+                    if t >= ring_len:
+                        t -= ring_len
+                    buf[t, syn_rec[k], syn_tgt[k]] += syn_w[k] * m
             ip += 1
         # exact decay from the previous step, plus the arrivals of this step (peak-normalised)
         for r in range(n_rec):
@@ -531,12 +480,15 @@ def _run_kernel(wiring, drive, receptors, cells, calcium, clock, rec, state):
             g_inh = 0.0  # GABA_A, glycine (reversal e_cl)
             for r in cl_rows:
                 g_inh += g_now[r, i]
+            g_k = 0.0  # GABA_B (reversal e_k; exact zero without slow_inhibition)
+            for r in k_rows:
+                g_k += g_now[r, i]
             ci = ca[i]
             gc = 0.0
             if g_can[i] > 0.0:
                 gc = g_can[i] * ci / (ci + can_k)
-            gtot = g_l[i] + g_exc + g_nmda + g_inh + gc
-            ie = gl_el[i] + (g_exc + g_nmda) * e_exc + g_inh * e_cl + gc * can_e
+            gtot = g_l[i] + g_exc + g_nmda + g_inh + gc + g_k
+            ie = gl_el[i] + (g_exc + g_nmda) * e_exc + g_inh * e_cl + gc * can_e + g_k * e_k + i_bias[i]
             wi = w[i]
             i_exp = gl_dt[i] * e_exp[i]
             vinf = (ie + i_exp - wi) / gtot
@@ -586,11 +538,20 @@ def _run_kernel(wiring, drive, receptors, cells, calcium, clock, rec, state):
                         wdr_step[n_wdr] = s
                         wdr_neu[n_wdr] = i
                     n_wdr += 1
-                for k in range(indptr[gi], indptr[gi + 1]):
-                    t = slot + syn_dly[k]
-                    if t >= ring_len:
-                        t -= ring_len
-                    buf[t, syn_rec[k], syn_tgt[k]] += syn_w[k]
+                if in_stp_on[i]:  # depressing output synapses (interneuron_limits)
+                    m, x_in[i] = tm_spike(x_in[i], (s - last_in[i]) * dt_ms, in_stp_tau_ms, in_stp_u, last_in[i] >= 0)
+                    last_in[i] = s
+                    for k in range(indptr[gi], indptr[gi + 1]):
+                        t = slot + syn_dly[k]
+                        if t >= ring_len:
+                            t -= ring_len
+                        buf[t, syn_rec[k], syn_tgt[k]] += syn_w[k] * m
+                else:
+                    for k in range(indptr[gi], indptr[gi + 1]):
+                        t = slot + syn_dly[k]
+                        if t >= ring_len:
+                            t -= ring_len
+                        buf[t, syn_rec[k], syn_tgt[k]] += syn_w[k]
             v[i] = vn
             if record_v:
                 v_rec[s - s0, i] = vn

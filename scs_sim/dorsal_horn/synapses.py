@@ -24,7 +24,7 @@ from scs_sim._jit import njit
 from scs_sim.dorsal_horn.params import RECEPTOR_TYPES, ReceptorType
 from scs_sim.errors import ConfigError
 
-__all__ = ["CLASS_CL", "CLASS_EXC", "CLASS_NMDA", "JS_MG_MM", "JS_SLOPE", "MG_H_MV", "MG_N", "MG_V0_MV",
+__all__ = ["CLASS_CL", "CLASS_K", "CLASS_EXC", "CLASS_NMDA", "JS_MG_MM", "JS_SLOPE", "MG_H_MV", "MG_N", "MG_V0_MV",
            "N_CLASSES", "advance_synapses", "class_rows", "dual_exp_norm", "mg_block", "mg_block_table", "receptor_classes",
            "std_efficacy", "tm_spike"]
 
@@ -43,7 +43,8 @@ MG_N = 3201
 CLASS_EXC = 0
 CLASS_NMDA = 1
 CLASS_CL = 2
-N_CLASSES = 3
+CLASS_K = 3  # GABA_B (slow_inhibition mechanism), K⁺ reversal
+N_CLASSES = 4
 
 
 def receptor_classes(types: tuple[ReceptorType, ...] = RECEPTOR_TYPES) -> np.ndarray:
@@ -53,8 +54,8 @@ def receptor_classes(types: tuple[ReceptorType, ...] = RECEPTOR_TYPES) -> np.nda
 
     Examples
     --------
-    >>> receptor_classes().tolist()    # ampa, nmda, nk1_ex, nk1_wdr, gaba_a, glycine
-    [0, 1, 0, 0, 2, 2]
+    >>> receptor_classes().tolist()    # ampa, nmda, nk1_ex, nk1_wdr, gaba_a, glycine, gaba_b
+    [0, 1, 0, 0, 2, 2, 3]
     """
     out = np.empty(len(types), dtype=np.int64)
     for k, r in enumerate(types):
@@ -64,11 +65,11 @@ def receptor_classes(types: tuple[ReceptorType, ...] = RECEPTOR_TYPES) -> np.nda
     return out
 
 
-_REVERSAL_CLASS = {"e_exc_mv": CLASS_EXC, "e_cl_mv": CLASS_CL}
+_REVERSAL_CLASS = {"e_exc_mv": CLASS_EXC, "e_cl_mv": CLASS_CL, "e_k_mv": CLASS_K}
 
 
 def class_rows(classes: np.ndarray) -> tuple[tuple[int, ...], ...]:
-    """The receptor rows of each reversal class, ascending: ``(exc_rows, nmda_rows, cl_rows)``.
+    """The receptor rows of each reversal class, ascending: ``(exc_rows, nmda_rows, cl_rows, k_rows)``.
 
     Tuples, not arrays: the spiking kernel loops over them inside its vectorised neuron loop, and
     a tuple's length is part of its numba type, so those loops are fully unrolled.
@@ -76,7 +77,7 @@ def class_rows(classes: np.ndarray) -> tuple[tuple[int, ...], ...]:
     Examples
     --------
     >>> class_rows(receptor_classes())
-    ((0, 2, 3), (1,), (4, 5))
+    ((0, 2, 3), (1,), (4, 5), (6,))
     """
     return tuple(tuple(int(r) for r in np.flatnonzero(classes == c)) for c in range(N_CLASSES))
 

@@ -66,6 +66,9 @@ def register(sub, commands: dict) -> None:
     cp.add_argument("--reference", metavar="PROGRAM",
                     help="program the paired differences are taken against (cohorts; default: the first)")
     cp.add_argument("--report", metavar="FILE.html", help="also write a self-contained HTML report")
+    cp.add_argument("--mechanisms", metavar="SET[,SET...]",
+                    help="rank under each mechanism set (scs_sim.dorsal_horn.mechanisms.SETS, or mechanism names "
+                    "joined by +) side by side: same cohort, same seeds; one store per set")
     add_run_options(cp)
     commands.update({"sweep": cmd_sweep, "compare": cmd_compare})
 
@@ -238,8 +241,6 @@ def _records(df) -> list[dict]:
 
 
 def cmd_compare(args) -> int:
-    from scs_sim.study import load_spec, run_sweep
-    from scs_sim.study.compare import compare
 
     _check_run_options(args)
     overrides = list(args.overrides)
@@ -253,6 +254,14 @@ def cmd_compare(args) -> int:
             if is_sweep_spec(ref):
                 raise ConfigError(f"{ref} is a sweep spec: give one spec alone, or program files only")
         spec = _implicit_spec(args)
+    if getattr(args, "mechanisms", None):
+        return _compare_mechanisms(args, spec, overrides)
+    return _compare_one(args, spec, overrides, Path(args.out))
+
+
+def _compare_one(args, spec, overrides: list[str], out: Path, *, write: bool = True):
+    from scs_sim.study import load_spec, run_sweep
+    from scs_sim.study.compare import compare
     from scs_sim.study.executors import WorkerLost
     from scs_sim.study.lock import StoreLock
     from scs_sim.study.runner import SweepInterrupted
@@ -262,7 +271,6 @@ def cmd_compare(args) -> int:
         sp = load_spec(spec, overrides, evaluate=args.evaluator)  # its hash covers every file it read
     except ConfigError as exc:
         raise _name_option(exc, args) from None
-    out = Path(args.out)
     store = out / f"sweep-{sp.hash[:12]}"  # an edited program file gives a new store, never old rows
     again = _compare_command(args)
     try:
@@ -288,7 +296,68 @@ def cmd_compare(args) -> int:
         except WorkerLost as exc:
             raise _worker_lost(exc, again) from None
         table = compare(load_results(store), reference=args.reference)
+        if not write:
+            return store, summary, table, sp
         return _write_comparison(args, out, store, summary, table, sp)
+
+
+def _compare_mechanisms(args, spec, overrides: list[str]) -> int:
+    """``compare --mechanisms A,B``: the same comparison once per mechanism set (its own store under
+    ``--out/mechanisms-<set>``, the set in every row), then the rankings side by side."""
+    from scs_sim.dorsal_horn.mechanisms import label, resolve
+
+    names = [m.strip() for m in str(args.mechanisms).split(",") if m.strip()]
+    if not names:
+        raise ConfigError("--mechanisms: give one or more set names, e.g. gate_only,all")
+    sets = []
+    for n in names:
+        try:
+            resolved = resolve(n, key="--mechanisms")
+        except ConfigError as exc:
+            raise ConfigError(exc.detail, key="--mechanisms") from None
+        sets.append((n, resolved))
+    out = Path(args.out)
+    tables = []
+    for n, resolved in sets:
+        sub = out / f"mechanisms-{n}"
+        over = [*overrides, f"simulation.mechanisms={n}"]
+        got = _compare_one(args, spec, over, sub, write=False)
+        if isinstance(got, int):  # interrupted
+            return got
+        store, summary, table, sp = got
+        table = table.copy()
+        table.insert(0, "mechanisms", label(resolved))
+        tables.append((n, store, summary, table, sp))
+    return _write_mechanisms(args, out, tables)
+
+
+def _write_mechanisms(args, out: Path, tables) -> int:
+    import pandas as pd
+
+    from scs_sim.app.report_mechanisms import side_by_side
+
+    wide = side_by_side([t for *_, t, _ in tables])
+    long = pd.concat([t for *_, t, _ in tables], ignore_index=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        long.to_csv(out / "comparison_mechanisms.csv", index=False)
+        wide.to_csv(out / "comparison_mechanisms_wide.csv", index=False)
+        rows = _records(long)
+        (out / "comparison_mechanisms.json").write_text(json.dumps(rows, indent=2, default=str) + "\n")
+    except OSError as exc:
+        raise ConfigError(f"--out: cannot write to {out}: {exc.strerror or exc}") from None
+    if args.report:
+        from scs_sim.app.report_mechanisms import write_mechanisms_report
+
+        write_mechanisms_report([(n, store, t) for n, store, _, t, _ in tables], args.report)
+    if args.json:
+        print_json(rows)
+        return 0
+    print(format_table(_records(wide), [(c, c, ".1f" if c != "program" else "") for c in wide.columns]))
+    for n, _, summary, _, _ in tables:
+        print(f"mechanisms {n}: {summary.get('new_rows', 0)} new rows, {summary.get('wall_s', float('nan')):.0f} s",
+              file=sys.stderr)
+    return 0
 
 
 def _name_option(exc: ConfigError, args) -> ConfigError:
