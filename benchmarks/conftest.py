@@ -25,6 +25,15 @@ def segment_10s():
 
 
 @pytest.fixture(scope="session")
+def segment_all_mechanisms_10s():
+    from benchmarks.workloads import circuit_workload
+
+    wl = circuit_workload("segment", 10.0, mechanisms="all")
+    wl.run(0.05)
+    return wl
+
+
+@pytest.fixture(scope="session")
 def zhang_10s():
     from benchmarks.workloads import circuit_workload
 

@@ -36,6 +36,14 @@ def test_circuit_10s(benchmark, preset, zhang_10s, segment_10s):
     assert out.n_spikes_total > 0
 
 
+def test_circuit_segment_all_mechanisms_10s(benchmark, segment_all_mechanisms_10s):
+    """The segment circuit with every registered mechanism on (issue 13 budget: >= 20x real time)."""
+    wl = segment_all_mechanisms_10s
+    out = benchmark.pedantic(wl.run, rounds=ROUNDS, iterations=1, warmup_rounds=1)
+    benchmark.extra_info["simulated_s"] = wl.duration_s
+    assert out.n_spikes_total > 0
+
+
 def test_rate_10s(benchmark):
     from scs_sim.dorsal_horn.rate import RateInputs, run_rate
 

@@ -49,8 +49,9 @@ class CircuitWorkload:
 
 
 def circuit_workload(name: str = "segment", duration_s: float = 10.0, *, scale: int = 1, seed: int = 1,
-                     program: str = "tonic_50hz") -> CircuitWorkload:
-    """Build ``name`` (a circuit preset) × ``scale`` with the natural drive plus ``program``'s dc spikes."""
+                     program: str = "tonic_50hz", mechanisms: str = "gate_only") -> CircuitWorkload:
+    """Build ``name`` (a circuit preset) × ``scale`` with the natural drive plus ``program``'s dc spikes,
+    under the mechanism set ``mechanisms`` (scs_sim.dorsal_horn.mechanisms)."""
     prog, _ = load_program(program)
     patient = load_patient(None)
     r_fib, r_rec, r_aff, r_net = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(4))
@@ -64,6 +65,9 @@ def circuit_workload(name: str = "segment", duration_s: float = 10.0, *, scale: 
         if base.dc_full_volley is not None:
             overrides["dc_full_volley"] = base.dc_full_volley * scale
     params = circuit_mod.circuit_params(name, overrides)
+    from scs_sim.dorsal_horn.mechanisms import apply_circuit, resolve
+
+    params = apply_circuit(params, resolve(mechanisms))
     net = circuit_mod.build(params, r_net)
     natural = afferent_spikes(patient.pain, circuit_mod.afferent_sizes(params), duration_s, r_aff)
     rec = recruit(pulse_train(prog), fibers, r_rec, duration_s)

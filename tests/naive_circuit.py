@@ -54,7 +54,7 @@ def naive_run(net: Network, inputs, duration_s: float, *, dt_s: float = 1e-4, nm
               gaba_b_scale: float = 1.0, bias_pa=None):
     """Return (spike_times_s, spike_neuron, v_mv[n_steps, n_neurons]) of every neuron spike.
 
-    The circuit mechanisms (docs/MODEL.md §3.9) as the kernel has them: GABA_B rows at E_K, presynaptic
+    The circuit mechanisms (docs/MODEL.md §3.7) as the kernel has them: GABA_B rows at E_K, presynaptic
     inhibition of Aβ/Aδ/C release by the target's GABA_B conductance of the previous step, depressing
     output synapses of the inhibitory INs, a constant current ``bias_pa`` per neuron.
     """

@@ -1,4 +1,4 @@
-"""The mechanism registry and the circuit-level mechanisms (docs/MODEL.md §3.9).
+"""The mechanism registry and the circuit-level mechanisms (docs/MODEL.md §3.7).
 
 Registry: set resolution, did-you-mean errors, labels, load-time validation. Each circuit mechanism:
 its kernel matches the NumPy twin spike for spike; zero strength equals off bit for bit; and the
@@ -165,3 +165,16 @@ def test_compare_mechanisms_side_by_side(tmp_path):
     assert "relief % [gate_only]" in wide and "relief % [gate+slow]" in wide
     assert "Mechanism sets side by side" in (out / "r.html").read_text()
     assert main(["compare", "tonic_50hz", "--mechanisms", "gate_onyl", "--out", str(out)]) == 2
+
+
+def test_rate_backend_refuses_changed_mechanisms(tmp_path):
+    """The rate backend implements only the default gate: switching it off or any other mechanism on is refused."""
+    from scs_sim.config import load
+
+    f = tmp_path / "run.toml"
+    for mech in ('"none"', '"gate+limits"'):
+        f.write_text(f'program = "tonic_50hz"\n[simulation]\nmodel = "rate"\nmechanisms = {mech}\n')
+        with pytest.raises(ConfigError, match="not implemented by the 'rate' backend"):
+            load(f)
+    f.write_text('program = "tonic_50hz"\n[simulation]\nmodel = "rate"\n')
+    assert load(f).simulation.mechanisms == ("gate",)

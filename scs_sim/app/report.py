@@ -441,6 +441,9 @@ def write_report(
                 body.append(f"<h2>{sec}</h2>")
             body.extend(sections[sec])
     body.append(sensitivity_section(store, dpi=dpi))
+    if "mechanisms" in table.columns:  # the mechanism set of the rows (docs/MODEL.md §3.7)
+        sets = ", ".join(html.escape(str(m)) for m in dict.fromkeys(table["mechanisms"].astype(str)))
+        body.append(f'<p class="meta">Mechanism set of these runs: {sets} (docs/MODEL.md §3.7).</p>')
     body.append(_methods_html())
     doc = (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'

@@ -1,5 +1,5 @@
 """The mechanisms section of the comparison report: the ranking under each mechanism set side by side
-(``scs-sim compare SPEC --mechanisms A,B``; docs/MODEL.md §3.9).
+(``scs-sim compare SPEC --mechanisms A,B``; docs/MODEL.md §3.7).
 
 :func:`side_by_side` turns one comparison table per set (each with a ``mechanisms`` column) into one
 row per program with the mean relief under each set; :func:`plot_mechanism_relief` draws grouped
@@ -78,7 +78,7 @@ def mechanisms_section(tables, *, dpi: int = 90) -> str:
     plt.close(fig)
     return ("<section id='mechanisms'><h2>Mechanism sets side by side</h2>"
             "<p>The same cohort and seeds (common random numbers) under each mechanism set "
-            "(docs/MODEL.md §3.9). A conclusion that holds in every column does not depend on the hypothesis; "
+            "(docs/MODEL.md §3.7). A conclusion that holds in every column does not depend on the hypothesis; "
             "one that changes between columns does.</p>"
             f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
             f"<figure><img alt='relief per program and mechanism set' src='data:image/png;base64,{img}'>"

@@ -114,7 +114,7 @@ class Simulation(Params):
         "'gate_only') or a list of mechanism/set names; stored resolved (mechanism names, registry order).")
     mechanism_params: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="Parameters of each mechanism: [simulation.mechanism_params.<name>] "
-        "(docs/MODEL.md §3.9); unset fields keep their sourced defaults.")
+        "(docs/MODEL.md §3.7); unset fields keep their sourced defaults.")
 
     @field_validator("mechanisms", mode="before")
     @classmethod
@@ -128,11 +128,16 @@ class Simulation(Params):
 
     @model_validator(mode="after")
     def _mechanisms_supported(self):
-        for name in self.mechanisms:
+        # a mechanism switched from its default state, or given parameters, needs a backend implementing it
+        changed = [m.name for m in MECHANISMS.values()
+                   if (m.name in self.mechanisms) != m.default or (m.name in self.mechanisms and
+                                                                 self.mechanism_params.get(m.name))]
+        for name in changed:
             ok = MECHANISMS[name].backends
             if self.model not in ok:
-                raise ValueError(f"mechanism '{name}' is not implemented by the '{self.model}' backend (it runs on: "
-                                 f"{', '.join(ok)}); choose another simulation.model or mechanism set")
+                state = "on" if name in self.mechanisms else "off"
+                raise ValueError(f"mechanism '{name}' ({state}) is not implemented by the '{self.model}' backend (it "
+                                 f"runs on: {', '.join(ok)}); choose another simulation.model or mechanism set")
         for name, raw in self.mechanism_params.items():
             if not isinstance(raw, dict):
                 raise ValueError(f"mechanism_params.{name} must be a table (got {raw!r})")

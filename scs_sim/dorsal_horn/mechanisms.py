@@ -1,5 +1,5 @@
 """The mechanism registry: every proposed route from stimulation to relief as a named, switchable part
-of the model (issue 13; docs/MODEL.md §3.9 "Mechanisms").
+of the model (issue 13; docs/MODEL.md §3.7 "Mechanisms").
 
 No numba here: the config layer validates ``[simulation] mechanisms`` and
 ``[simulation.mechanism_params.<name>]`` against this table at load time.
@@ -8,7 +8,8 @@ A :class:`Mechanism` names its parameter model (defaults sourced in docs/MODEL.m
 in the default set, its sources, the layer that applies it (``"circuit"``: a change of the dorsal-horn
 network or kernel; ``"input"``: a change of the afferent/dc spikes the circuit receives; ``"slow"``: a
 state that evolves over minutes to hours) and the backends that implement it (others refuse it at load
-time). Circuit mechanisms carry ``apply(circuit_params, mechanism_params) -> circuit_params``.
+time; the default set runs on every backend, but a mechanism switched from its default state or given
+parameters needs a backend implementing it). Circuit mechanisms carry ``apply(circuit_params, mechanism_params) -> circuit_params``.
 
 Registering a mechanism: one :class:`Mechanism` in :data:`CIRCUIT_MECHANISMS` (this module) or in
 :data:`MORE_MECHANISMS` (input-level and slow mechanisms; their parameter models live in their own
@@ -67,7 +68,7 @@ class Mechanism:
 
 
 # ----------------------------------------------------------------------------------------------
-# parameter models of the circuit mechanisms (docs/MODEL.md §3.9)
+# parameter models of the circuit mechanisms (docs/MODEL.md §3.7)
 # ----------------------------------------------------------------------------------------------
 class GateParams(Params):
     """``gate``: dorsal-column collaterals drive surround inhibitory interneurons (GABA_A onto WDR/EX)."""
@@ -152,7 +153,7 @@ CIRCUIT_MECHANISMS: tuple[Mechanism, ...] = (
     Mechanism("gate", "dorsal-column collaterals drive surround GABA_A inhibition of WDR and EX cells",
               GateParams, True, ("Zhang, Janik & Grill 2014 J Neurophysiol 112:552",
                                  "Gilbert et al. 2022 eNeuro 9:ENEURO.0058-22.2022"),
-              "circuit", ("spiking", "rate"), _gate_apply),
+              "circuit", ("spiking",), _gate_apply),
     Mechanism("slow_inhibition", "GABA_B: slow K+ IPSC on the surround-IN synapses and presynaptic inhibition of "
               "primary-afferent release", SlowInhibitionParams, False,
               ("Meuwissen et al. 2020 Pain Pract 20:45", "Otis, De Koninck & Mody 1993 J Physiol 463:391",

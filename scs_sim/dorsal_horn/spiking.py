@@ -375,7 +375,7 @@ def _run_kernel(wiring, drive, receptors, cells, calcium, clock, rec, state, mec
         neuron]); ``x_stp`` (resources) and ``last_stp`` (global step of the previous spike) per source;
         ``x_in``, ``last_in`` the same per neuron (depressing output synapses).
     mech : Mech
-        Circuit mechanisms (docs/MODEL.md §3.9): presynaptic inhibition ``pre_max`` (fraction), ``pre_k_ns``
+        Circuit mechanisms (docs/MODEL.md §3.7): presynaptic inhibition ``pre_max`` (fraction), ``pre_k_ns``
         (nS) of the sources ``pre_src``: their release onto neuron i scaled by 1 − pre_max·g_K,i/(g_K,i +
         pre_k_ns) (g_K: the GABA_B conductance of the previous step); depressing output synapses of the
         neurons ``in_stp_on`` (``in_stp_u``, ``in_stp_tau_ms`` in ms); ``i_bias`` (pA per neuron). All off

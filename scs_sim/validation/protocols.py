@@ -16,6 +16,7 @@ from collections.abc import Callable
 from scs_sim.validation import (
     protocols_biophysical,
     protocols_circuit,
+    protocols_mechanisms,
     protocols_mechanisms_more,
     protocols_pipeline,
     protocols_recruitment,
@@ -23,7 +24,8 @@ from scs_sim.validation import (
 
 __all__ = ["PROTOCOLS"]
 
-_MODULES = (protocols_recruitment, protocols_circuit, protocols_pipeline, protocols_biophysical)
+_MODULES = (protocols_recruitment, protocols_circuit, protocols_pipeline, protocols_biophysical,
+            protocols_mechanisms)
 _MODULES += (protocols_mechanisms_more,)  # async_dc, dtm_glial, burst charge (mechmore)
 
 

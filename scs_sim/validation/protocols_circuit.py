@@ -17,7 +17,7 @@ import numpy as np
 from scs_sim.validation.references import FOREMAN_MEAN, PSTH_BIN_S, PSTH_N_BINS
 
 __all__ = ["SURROUND_FACTORS", "TABLE", "all_surround_area", "protocol_conditioning", "protocol_foreman", "protocol_foreman_segment",
-           "protocol_gate", "protocol_rate", "protocol_stp", "protocol_surround", "protocol_windup", "surround_lead"]
+           "foreman_metrics", "protocol_gate", "protocol_rate", "protocol_stp", "protocol_surround", "protocol_windup", "surround_lead"]
 
 
 def _psth(wdr_t: np.ndarray, pulses: np.ndarray) -> tuple[np.ndarray, float, float]:
@@ -32,12 +32,15 @@ def _psth(wdr_t: np.ndarray, pulses: np.ndarray) -> tuple[np.ndarray, float, flo
     return hist, pre / 10.0, float(len(pulses))
 
 
-def _foreman_runs(preset: str, gaba_scales: tuple[float, ...], quick: bool) -> dict[float, np.ndarray]:
-    """Normalised PSTHs for each gaba_scale (same networks and afferent spikes: common random numbers)."""
+def _foreman_runs(preset: str, gaba_scales: tuple[float, ...], quick: bool,
+                  mechanisms: tuple[str, ...] = ("gate",)) -> dict[float, np.ndarray]:
+    """Normalised PSTHs for each gaba_scale (same networks and afferent spikes: common random numbers);
+    ``mechanisms``: a mechanism set applied to the preset (scs_sim.dorsal_horn.mechanisms)."""
     from scs_sim.dorsal_horn import circuit as C
     from scs_sim.dorsal_horn.afferents import PainState, afferent_spikes, merge_dc
+    from scs_sim.dorsal_horn.mechanisms import apply_circuit
 
-    p = C.preset(preset)
+    p = apply_circuit(C.preset(preset), mechanisms)
     seeds = [1] if quick else list(range(1, 9))
     warm, n = 5.0, 25  # Zhang: 25 pulses at 1 Hz; 5 s discards the slow NK1/Ca transient (docs/MODEL.md §3, slow transient)
     pulses = warm + 0.1 + np.arange(n)  # 100 ms of pre-pulse baseline in each 1 s interval, as in Zhang
@@ -155,11 +158,17 @@ def _woolf_wall_run(net, p, deltas_s: list[float | None], reps: int, seed: int, 
     return np.array([np.count_nonzero((t - t0 > 0.1) & (t - t0 < 1.0)) for t0 in starts], dtype=float)
 
 
-def protocol_conditioning(quick: bool) -> dict:
+def foreman_metrics(quick: bool, mechanisms: tuple[str, ...]) -> dict[str, float]:
+    """The zhang2014 single-pulse PSTH metrics (:func:`protocol_foreman`) under a mechanism set."""
+    return _psth_metrics(_foreman_runs("zhang2014", (1.0,), quick, mechanisms)[1.0])
+
+
+def protocol_conditioning(quick: bool, mechanisms: tuple[str, ...] = ("gate",)) -> dict:
     from scs_sim.dorsal_horn import circuit as C
+    from scs_sim.dorsal_horn.mechanisms import apply_circuit
 
     # Zhang 2014 A-Fiber-Inhibition: same weights as Foreman (surround present, silent), no ongoing drive.
-    p = C.preset("zhang2014")
+    p = apply_circuit(C.preset("zhang2014"), mechanisms)
     deltas_ms = [20.0, 60.0, 150.0] if quick else [150.0, 140.0, 130.0, 120.0, 110.0, 100.0, 80.0, 60.0, 40.0, 20.0]
     reps = 5 if quick else 10
     seeds = [1] if quick else [1, 2, 3, 4]

@@ -304,7 +304,7 @@ def _compare_one(args, spec, overrides: list[str], out: Path, *, write: bool = T
 def _compare_mechanisms(args, spec, overrides: list[str]) -> int:
     """``compare --mechanisms A,B``: the same comparison once per mechanism set (its own store under
     ``--out/mechanisms-<set>``, the set in every row), then the rankings side by side."""
-    from scs_sim.dorsal_horn.mechanisms import label, resolve
+    from scs_sim.dorsal_horn.mechanisms import resolve
 
     names = [m.strip() for m in str(args.mechanisms).split(",") if m.strip()]
     if not names:
@@ -318,7 +318,7 @@ def _compare_mechanisms(args, spec, overrides: list[str]) -> int:
         sets.append((n, resolved))
     out = Path(args.out)
     tables = []
-    for n, resolved in sets:
+    for n, _resolved in sets:
         sub = out / f"mechanisms-{n}"
         over = [*overrides, f"simulation.mechanisms={n}"]
         got = _compare_one(args, spec, over, sub, write=False)
@@ -326,7 +326,7 @@ def _compare_mechanisms(args, spec, overrides: list[str]) -> int:
             return got
         store, summary, table, sp = got
         table = table.copy()
-        table.insert(0, "mechanisms", label(resolved))
+        table.insert(0, "mechanisms", n)  # the set as asked (rows store label(resolved))
         tables.append((n, store, summary, table, sp))
     return _write_mechanisms(args, out, tables)
 
