@@ -9,7 +9,9 @@ of the WDR population rate against that baseline.
 Seeds: the run's seed feeds ``numpy.random.SeedSequence(seed).spawn(4)`` → independent generators for
 (fibre population, recruitment noise, natural afferent drive, circuit connectivity); a set
 ``patient.anatomy_seed`` feeds the fibre population and the connectivity instead (a virtual patient:
-the same anatomy under every noise seed). The baseline
+the same anatomy under every noise seed). Two more children of the run's seed serve the optional parts:
+child 4 the asynchronous DC spikes of mechanism ``async_dc``, child 5 the ECAP recording noise of a
+closed-loop run; children 0-3 are never shared with them. The baseline
 uses the same children, so it depends only on (patient, simulation settings, seed), never on the
 program; sweeps compute it once per key (:func:`baseline_key`) and reuse it.
 """
@@ -384,7 +386,10 @@ def simulate_config(cfg: RunConfig, *, baseline_result: Baseline | None = None) 
         stream = _Replay(recruit_function(fib.fiber_model, file=cfg.source)(
             train, eng.fibers, eng.rngs["recruit"], sim.duration_s, params=fib.excitation(),
             perception=cfg.patient.perception))
+    stream = _async_dc(cfg, eng, train, stream)  # mechanism async_dc (fibers/async_dc.py); off: unchanged
+    untreated, eng.scales = eng.scales, _glial_scales(cfg, eng.scales)  # mechanism dtm_glial (dorsal_horn/glial.py)
     track = eng.run_windows(stream)
+    eng.scales = untreated  # the paired baseline is the patient before therapy
     rec = stream.result()
     if baseline_result is None or baseline_result.key != baseline_key(cfg):
         baseline_result = baseline(cfg, _engine=eng)
@@ -409,6 +414,7 @@ def simulate_config(cfg: RunConfig, *, baseline_result: Baseline | None = None) 
         "baseline_windup_index": baseline_result.windup_index,
         **summary,
         **(stream.log.metrics(sim.duration_s) if loop else {}),
+        **(stream.summary() if hasattr(stream, "async_fibers") else {}),
         "wall_s": time.perf_counter() - t0,
     }
     out = track.recorded()
@@ -445,7 +451,7 @@ def _loop_stream(cfg: RunConfig, eng: _Engine, train):
     prog = cfg.program.model_copy(update={"closed_loop": None})
     thr = tuple(threshold(prog, eng.fibers, sim.seed, which=w, params=fib.excitation(),
                           perception=cfg.patient.perception, duration_s=0.3) for w in ("perception", "discomfort"))
-    ecap_rng = np.random.default_rng(np.random.SeedSequence(sim.seed).spawn(5)[4])
+    ecap_rng = np.random.default_rng(np.random.SeedSequence(sim.seed, spawn_key=(5,)))  # child 5 (see module doc)
     try:
         return LoopStream(train, eng.fibers, eng.rngs["recruit"], sim.duration_s, loop=cfg.program.closed_loop,
                           motion=cfg.patient.motion, ecap_rng=ecap_rng, params=fib.excitation(),
@@ -515,3 +521,34 @@ def evaluate(cfg: RunConfig, *, baseline: Baseline | None = None) -> dict[str, A
     """Flat metrics of one sweep point: the run metrics plus the dosimetry figures."""
     r = simulate_config(cfg, baseline_result=baseline)
     return {**r.dosimetry, **r.metrics}
+
+
+def _mechanism_params(sim, name: str):
+    """The validated parameters of mechanism ``name`` (``[simulation.mechanism_params.<name>]``)."""
+    from scs_sim.dorsal_horn.mechanisms import mechanism_params
+
+    return mechanism_params(name, sim.mechanism_params.get(name))
+
+
+def _async_dc(cfg: RunConfig, eng: _Engine, train, stream):
+    """``stream`` with the asynchronous DC spikes of mechanism ``async_dc`` added, or ``stream`` when off.
+
+    Its generator is child 4 of the run's seed (children 0-3 feed :func:`_rngs`, so they are untouched)."""
+    if "async_dc" not in cfg.simulation.mechanisms:
+        return stream
+    from scs_sim.fibers.async_dc import AsyncDCStream, train_threshold_ratio
+
+    p = _mechanism_params(cfg.simulation, "async_dc")
+    fib = cfg.patient.fibers
+    rho = train_threshold_ratio(train, eng.fibers, fib.excitation(), cfg.patient.perception, p.probe_s)
+    rng = np.random.default_rng(np.random.SeedSequence(cfg.simulation.seed, spawn_key=(4,)))
+    return AsyncDCStream(stream, train, rho, ~np.asarray(eng.fibers.is_dr), cfg.simulation.duration_s, rng, p)
+
+
+def _glial_scales(cfg: RunConfig, scales: dict) -> dict:
+    """The patient's disinhibition settings after the therapy time of mechanism ``dtm_glial`` (off: unchanged)."""
+    if "dtm_glial" not in cfg.simulation.mechanisms:
+        return scales
+    from scs_sim.dorsal_horn.glial import treated_scales
+
+    return treated_scales(scales, cfg.program, _mechanism_params(cfg.simulation, "dtm_glial"))

@@ -185,6 +185,8 @@ def test_loop_config_errors(pop):
         parse({"program": "multiplexed_dtm", "patient": "posture"})
     with pytest.raises(ConfigError, match="fiber_model"):
         parse({"program": "tonic_50hz_closed_loop", "patient": {"fibers": {"fiber_model": "biophysical"}}})
+    with pytest.raises(ConfigError, match="async_dc"):  # its firing is computed for the fixed, programmed current
+        parse({"program": "tonic_50hz_closed_loop", "simulation": {"mechanisms": "gate+async_dc"}})
 
 
 def test_cli_run_closed_loop_and_dumps_without_tables():

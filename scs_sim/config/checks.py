@@ -294,6 +294,10 @@ def _check_loop(cfg, train, file) -> None:
     from scs_sim.stim.closed_loop import ClosedLoop, record_contact
 
     key = "program.closed_loop" if cfg.program.closed_loop is not None else "patient.motion"
+    if "async_dc" in cfg.simulation.mechanisms:
+        raise ConfigError(f"{key} cannot run with mechanism 'async_dc' (its asynchronous firing is computed for "
+                          "the programmed, fixed current); allowed: a mechanism set without async_dc",
+                          file=file, key="simulation.mechanisms")
     if cfg.patient.fibers.fiber_model != "fast":
         raise ConfigError(f"{key} needs fiber_model = 'fast' (got {cfg.patient.fibers.fiber_model!r})",
                           file=file, key="patient.fibers.fiber_model")

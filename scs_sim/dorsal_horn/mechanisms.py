@@ -35,7 +35,9 @@ from typing import Any, Literal
 from pydantic import Field
 
 from scs_sim._params import Params
+from scs_sim.dorsal_horn.glial import GlialParams
 from scs_sim.errors import ConfigError, suggest
+from scs_sim.fibers.async_dc import AsyncDCParams
 
 __all__ = ["CIRCUIT_MECHANISMS", "DEFAULT_SET", "LAYERS", "MECHANISMS", "MORE_MECHANISMS", "Mechanism", "SETS",
            "GateParams", "InterneuronLimitsParams", "SlowInhibitionParams",
@@ -164,6 +166,12 @@ CIRCUIT_MECHANISMS: tuple[Mechanism, ...] = (
 
 #: Input-level and slow mechanisms (mechmore): append one Mechanism per line below.
 MORE_MECHANISMS: tuple[Mechanism, ...] = (
+    Mechanism("async_dc", "kHz pulses make DC fibres just below their train threshold fire asynchronously (felt: no)",
+              AsyncDCParams, False, ("Sagalajev et al. 2024 Neuron 112:404", "Crosby, Janik & Grill 2017 J Neurophysiol"),
+              "input", ("spiking", "rate")),  # fibers/async_dc.py; hook: simulation._async_dc
+    Mechanism("dtm_glial", "hours of DTM (multiplexed low+high rate) SCS restore glia-driven disinhibition",
+              GlialParams, False, ("Cedeño et al. 2020 Mol Pain 16:1744806920964360", "Coull et al. 2005 Nature 438:1017"),
+              "slow", ("spiking", "rate")),  # dorsal_horn/glial.py; hook: simulation._glial_scales
 )
 
 #: name → mechanism, in registration order (the order of every resolved set).
@@ -177,6 +185,8 @@ SETS: dict[str, tuple[str, ...]] = {
     "gate+limits": ("gate", "interneuron_limits"),
     "circuit": tuple(m.name for m in CIRCUIT_MECHANISMS),
     # mechmore: append named sets below, one per line
+    "gate+async_dc": ("gate", "async_dc"),
+    "gate+dtm_glial": ("gate", "dtm_glial"),
 }
 SETS["all"] = tuple(MECHANISMS)
 #: The default set (today's model).

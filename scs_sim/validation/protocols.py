@@ -18,6 +18,7 @@ from scs_sim.validation import (
     protocols_circuit,
     protocols_ecap,
     protocols_mechanisms,
+    protocols_mechanisms_more,
     protocols_pipeline,
     protocols_recruitment,
 )
@@ -26,6 +27,7 @@ __all__ = ["PROTOCOLS"]
 
 _MODULES = (protocols_recruitment, protocols_circuit, protocols_pipeline, protocols_biophysical, protocols_ecap,
             protocols_mechanisms)
+_MODULES += (protocols_mechanisms_more,)  # async_dc, dtm_glial, burst charge (mechmore)
 
 
 def _merge() -> dict[str, Callable[[bool], dict]]:
