@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from scs_sim.validation.protocols_biophysical import EXPERIMENT_SPECS as _BIO_SPECS
 from scs_sim.validation.protocols_ecap import EXPERIMENT_SPECS as _ECAP_SPECS
+from scs_sim.validation.protocols_trains import EXPERIMENT_SPECS as _TRAIN_SPECS
 from scs_sim.validation.references import (
     FOREMAN_RECOVERING,
     FOREMAN_SPREAD_RMSE,
@@ -351,6 +352,7 @@ EXPERIMENTS: tuple[Experiment, ...] = (
       0.0, 0.5, "P response with Aβ 40 Hz ≤ 0.5 × without", "Direction with a clear size.", None, "×"),
     *(E(**spec) for spec in _BIO_SPECS),  # biophysical reference fibre (protocols_biophysical)
     *(E(**spec) for spec in _ECAP_SPECS),  # ECAP and closed loop (protocols_ecap)
+    *(E(**spec) for spec in _TRAIN_SPECS),  # recovery cycle and trains vs the MRG axon (protocols_trains)
 )
 del E
 

@@ -19,11 +19,13 @@ from scs_sim.validation import (
     protocols_ecap,
     protocols_pipeline,
     protocols_recruitment,
+    protocols_trains,
 )
 
 __all__ = ["PROTOCOLS"]
 
-_MODULES = (protocols_recruitment, protocols_circuit, protocols_pipeline, protocols_biophysical, protocols_ecap)
+_MODULES = (protocols_recruitment, protocols_circuit, protocols_pipeline, protocols_biophysical, protocols_ecap,
+            protocols_trains)
 
 
 def _merge() -> dict[str, Callable[[bool], dict]]:
