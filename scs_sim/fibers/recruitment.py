@@ -222,7 +222,7 @@ def _recruit_kernel(phases, noise, fib, prm, state, out, dc_pulse_count, dc_wind
                             dc_window_new[p] += 1
                             state.last_window[f] = k_win
                     a, w, r, b, x = _decay(ts - tt, a, w, r, b, x, prm)
-                    a += a_inc + a_khz * (w / (1.0 + w))
+                    a = a + a_inc + a_khz * (w / (1.0 + w))
                     b, x = b + prm.b_inc, x + prm.x_inc
                     r = rr0
                     v = 0.0

@@ -22,8 +22,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-__all__ = ["CONDITIONING", "DELAYS_MS", "EXPERIMENT_SPECS", "TABLE", "TRAIN_RATES_HZ", "fast_cycle",
-           "fast_state_ratio", "fit_excitability", "mrg_cycle", "one_fiber", "protocol_mrg_trains", "train_points"]
+__all__ = ["CONDITIONING", "DELAYS_MS", "EXPERIMENT_SPECS", "TABLE", "TRAIN_RATES_HZ", "fast_cycle", "fast_fractions",
+           "fast_state_ratio", "fit_excitability", "mrg_cycle", "mrg_fractions", "one_fiber", "protocol_mrg_trains",
+           "train_points"]
 
 PW_MS = 0.1
 CONDITIONING = 2.0
@@ -98,6 +99,59 @@ def mrg_cycle(pop, f: int, delays=DELAYS_MS, rates=TRAIN_RATES_HZ, rel_tol: floa
         trains[rate], fired[rate] = row, (nsp, done)
     return {"threshold_ma": thr, "recovery": recovery, "recovery_conditioning_fired": n_cond, "trains": trains,
             "conditioning_fired": fired}
+
+
+#: Constant-amplitude trains: amplitudes (x the resting threshold), train length and the late window, ms.
+FRACTION_MULTIPLES = (1.05, 1.1)
+FRACTION_TRAIN_MS = 200.0
+FRACTION_LATE_MS = 100.0
+
+
+def _late_fraction(spike_times_ms: np.ndarray, rate: float) -> float:
+    """Fraction of the pulses with onsets in [FRACTION_LATE_MS, FRACTION_TRAIN_MS) that fired."""
+    period = 1e3 / rate
+    k0, k1 = math.ceil(FRACTION_LATE_MS / period - 1e-9), math.ceil(FRACTION_TRAIN_MS / period - 1e-9)
+    hit = np.unique(np.floor(np.asarray(spike_times_ms) / period + 1e-9).astype(int))
+    return float(np.count_nonzero((hit >= k0) & (hit < k1)) / (k1 - k0))
+
+
+def mrg_fractions(pop, f: int, thr: float, rates=TRAIN_RATES_HZ, multiples=FRACTION_MULTIPLES) -> dict:
+    """MRG: late firing fraction of constant-amplitude trains at ``multiples`` x the resting threshold ``thr``."""
+    from scs_sim.fibers import biophysical_dcable as dc
+
+    p = dc.DCableParams()
+    cab, ve = dc.population_fiber(pop, f, p)
+    kin = dc.node_kinetics(p.celsius)
+    out = {}
+    for k in multiples:
+        row = []
+        for rate in rates:
+            n = math.ceil(FRACTION_TRAIN_MS * rate * 1e-3 - 1e-9)
+            ph = [_pulse(j * 1e3 / rate, k * thr) for j in range(n)]
+            s, w, c = (sum((x[i] for x in ph), []) for i in range(3))
+            t = dc.dcable_run(ve, cab, kin, s, w, c, t_stop_ms=FRACTION_TRAIN_MS, params=p)[0]
+            row.append(_late_fraction(t, rate))
+        out[k] = row
+    return out
+
+
+def fast_fractions(pop1, params, rates=TRAIN_RATES_HZ, multiples=FRACTION_MULTIPLES) -> dict:
+    """:func:`mrg_fractions` for the fast model (one-fibre population, no noise)."""
+    from scs_sim.fibers.recruitment import recruit
+    from scs_sim.stim.programs import high_frequency, pulse_train
+
+    ep = params.model_copy(update={"noise_sd": 0.0})
+    c = float(pop1.channel_coupling()[0])
+    thr = ep.af_rheobase_mv * float(pop1.threshold_factor[0]) / (c * -math.expm1(-PW_MS / ep.tau_ms))
+    out = {}
+    for k in multiples:
+        row = []
+        for rate in rates:
+            prog = high_frequency(amplitude_ma=k * thr, frequency_hz=rate, pulse_width_us=PW_MS * 1e3)
+            r = recruit(pulse_train(prog), pop1, np.random.default_rng(0), FRACTION_TRAIN_MS * 1e-3, params=ep)
+            row.append(_late_fraction(r.spikes(0) * 1e3, rate))
+        out[k] = row
+    return out
 
 
 def fast_state_ratio(stream, t0_s: float) -> float:
@@ -197,13 +251,20 @@ def protocol_mrg_trains(quick: bool) -> dict:
     rows = []
     for s, f in study_fibers(quick):
         pop = build_fibers(Anatomy(), np.random.default_rng(s))
-        rows.append({"seed": s, "fiber": f, "mrg": mrg_cycle(pop, f, delays, rates),
-                     "fast": fast_cycle(one_fiber(pop, f), ExcitationParams(), delays, rates)})
+        mrg = mrg_cycle(pop, f, delays, rates)
+        pop1 = one_fiber(pop, f)
+        rows.append({"seed": s, "fiber": f, "mrg": mrg, "fast": fast_cycle(pop1, ExcitationParams(), delays, rates),
+                     "mrg_fraction": mrg_fractions(pop, f, mrg["threshold_ma"], rates),
+                     "fast_fraction": fast_fractions(pop1, ExcitationParams(), rates)})
     dev = np.array([_vector(r["fast"]) / _vector(r["mrg"]) - 1.0 for r in rows])
     end = lambda mo, rate: float(np.median([r[mo]["trains"][rate][-1] for r in rows]))  # noqa: E731
     m = {"max_dev": float(np.abs(dev).max()), "n_recovery": len(delays)}
     for rate in rates:
         m[f"mrg_end_{rate:g}hz"], m[f"fast_end_{rate:g}hz"] = end("mrg", rate), end("fast", rate)
+    for mo in ("mrg", "fast"):
+        for k in FRACTION_MULTIPLES:
+            frac = np.mean([r[f"{mo}_fraction"][k] for r in rows], axis=0)
+            m |= {f"{mo}_fraction_{k:g}x_{rate:g}hz": float(v) for rate, v in zip(rates, frac, strict=True)}
     cyc = np.array([r["mrg"]["recovery"] for r in rows])
     m["mrg_recovery_min"], m["mrg_recovery_max_late"] = float(np.median(cyc, 0).min()), float(
         np.median(cyc[:, np.asarray(delays) >= 10.0], 0).max())
@@ -211,9 +272,12 @@ def protocol_mrg_trains(quick: bool) -> dict:
            "fibers": [{"seed": r["seed"], "fiber": r["fiber"],
                        **{mo: {"threshold_ma": r[mo]["threshold_ma"], "recovery": np.round(r[mo]["recovery"], 4).tolist(),
                                "trains": {k: np.round(v, 4).tolist() for k, v in r[mo]["trains"].items()}}
-                          for mo in ("mrg", "fast")}} for r in rows],
+                          for mo in ("mrg", "fast")},
+                       "late_fraction": {mo: r[f"{mo}_fraction"] for mo in ("mrg", "fast")}} for r in rows],
            "note": f"test pulse biphasic {PW_MS * 1e3:g} µs; conditioning {CONDITIONING:g} x own resting threshold; "
-                   "ratios to the resting threshold; no noise"}
+                   "ratios to the resting threshold; no noise; late_fraction: pulses firing in "
+                   f"{FRACTION_LATE_MS:g}-{FRACTION_TRAIN_MS:g} ms of constant trains at {FRACTION_MULTIPLES} x the "
+                   "resting threshold (metrics: mean over fibres)"}
     return {"metrics": m, "details": det, "figure": {}}
 
 
