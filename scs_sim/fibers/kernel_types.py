@@ -25,6 +25,10 @@ KernelParams = namedtuple("KernelParams", [
     "a_gain",       # accommodation per depolarising phase per unit end-of-phase state v / theta0
     "a_khz_inc",    # accommodation per spike, times the facilitation saturation w / (1 + w)
     "tau_a_s",      # accommodation decay time constant, s
+    "b_inc",        # late subexcitability added per spike (threshold factor 1 + b)
+    "tau_b_s",      # its decay time constant, s
+    "x_inc",        # superexcitability added per spike (threshold factor 1 / (1 + x))
+    "tau_x_s",      # its decay time constant, s
     "f_gain",       # facilitation per depolarising phase per unit end-of-phase state v / theta0
     "tau_f_s",      # facilitation decay time constant, s
     "f_max",        # largest fractional threshold reduction by facilitation
@@ -40,7 +44,7 @@ Phases = namedtuple("Phases", ["start_s", "width_s", "current_ma", "channel", "p
 #: The fibre population as the kernel reads it.
 FiberArrays = namedtuple("FiberArrays", ["coupling", "theta0", "is_dc"])
 #: Per-fibre model state (and the per-channel / global clocks), carried across chunks, updated in place.
-FiberState = namedtuple("FiberState", ["v", "a", "w", "r", "ref_end_s", "last_counted", "prev_dep_s",
+FiberState = namedtuple("FiberState", ["v", "a", "w", "r", "b", "x", "ref_end_s", "last_counted", "prev_dep_s",
                                        "t_now_s", "last_window"])
 #: Spike output: stored spikes (capped) and exact per-fibre counts, updated in place.
 SpikeBuffer = namedtuple("SpikeBuffer", ["t_s", "fiber", "n_stored", "count"])
@@ -58,6 +62,10 @@ def kernel_params(p: ExcitationParams, perception: PerceptionParams) -> KernelPa
         a_gain=float(p.accommodation_gain),
         a_khz_inc=float(p.accommodation_khz_inc),
         tau_a_s=float(p.accommodation_tau_ms * 1e-3),
+        b_inc=float(p.subexcitability_inc),
+        tau_b_s=float(p.subexcitability_tau_ms * 1e-3),
+        x_inc=float(p.superexcitability_inc),
+        tau_x_s=float(p.superexcitability_tau_ms * 1e-3),
         f_gain=float(p.facilitation_gain),
         tau_f_s=float(p.facilitation_tau_ms * 1e-3),
         f_max=float(p.facilitation_max),

@@ -83,6 +83,24 @@ class ExcitationParams(Params):
         "the pulse rate (Crosby et al. 2017 J Neurophysiol 117:136; Sagalajev et al. 2024 Neuron 112:404). "
         f"Phenomenological ({_ASSUMPTION}).",
     )
+    subexcitability_inc: float = Field(
+        0.0, ge=0, le=2.0,
+        description="Late subexcitability: threshold factor 1 + b, b raised by this at every spike and decaying "
+        "with subexcitability_tau_ms, so it summates over trains (slow nodal K+ conductance; McIntyre, Richardson & "
+        "Grill 2002 J Neurophysiol 87:995). " + _CAL + ": least squares to the double-cable MRG axon's recovery "
+        "cycle and train thresholds (python -m scs_sim.validation.calibrate_fibre).",
+    )
+    subexcitability_tau_ms: float = Field(
+        30.0, gt=0, le=10_000.0, description="Decay time constant of the late subexcitability, ms. " + _CAL + "."
+    )
+    superexcitability_inc: float = Field(
+        0.0, ge=0, le=5.0,
+        description="Superexcitability (depolarising afterpotential): threshold factor 1 / (1 + x), x raised by "
+        "this at every spike and decaying with superexcitability_tau_ms (McIntyre et al. 2002). " + _CAL + ".",
+    )
+    superexcitability_tau_ms: float = Field(
+        5.0, gt=0, le=1000.0, description="Decay time constant of the superexcitability, ms. " + _CAL + "."
+    )
     accommodation_gain: float = Field(
         0.0, ge=0, le=1.0,
         description="Optional threshold increase per depolarising phase per unit end-of-phase state "

@@ -10,10 +10,12 @@ Equations, defaults, sources and the calibration are in ``docs/MODEL.md`` §2.
 Model (per fibre, dimensionless state ``v``, threshold 1 at rest)::
 
     tau dv/dt = -v + u(t),   u = -I(t) * c_f / af_rheobase_mv        (cathodic I < 0 depolarises)
-    theta = theta0_f * (1 + a) * (1 + r) * (1 - fac_max * w / (1 + w)) * (1 + noise_sd * xi)
+    theta = theta0_f * (1 + a) * (1 + r) * (1 + b) / (1 + x) * (1 - fac_max * w / (1 + w)) * (1 + noise_sd * xi)
 
 ``c_f`` is the fibre's coupling (peak activating function, mV/mA) to the phase's channel, ``a`` a
-slow spike-triggered accommodation, ``r`` the relative-refractory elevation (decaying), ``w`` a
+slow spike-triggered accommodation, ``r`` the relative-refractory elevation (decaying), ``b`` and ``x``
+the late subexcitability and the superexcitability of the recovery cycle (per-spike increments, each
+decaying with its own time constant; they summate over trains), ``w`` a
 phenomenological facilitation fed by sub-threshold depolarisation (temporal summation at kHz rates,
 Rogers et al. 2024 J Neurosci 44(26):e2199232024), ``xi`` a standard normal drawn per pulse and
 fibre (Gilbert et al. 2022 eNeuro 9(5):ENEURO.0058-22.2022). Within a phase
@@ -46,6 +48,13 @@ __all__ = ["RecruitStream", "Recruitment", "recruit"]
 CHUNK_FIBER_PULSES = 2_000_000
 
 @njit
+def _decay(dt, a, w, r, b, x, prm):
+    """(a, w, r, b, x) after ``dt`` s of free decay, each with its own time constant from ``prm`` (KernelParams)."""
+    return (a * math.exp(-dt / prm.tau_a_s), w * math.exp(-dt / prm.tau_f_s), r * math.exp(-dt / prm.tau_rr_s),
+            b * math.exp(-dt / prm.tau_b_s), x * math.exp(-dt / prm.tau_x_s))
+
+
+@njit
 def _recruit_kernel(phases, noise, fib, prm, state, out, dc_pulse_count, dc_window_new):
     """Advance every fibre through the phases of one chunk (state and outputs updated in place).
 
@@ -66,8 +75,8 @@ def _recruit_kernel(phases, noise, fib, prm, state, out, dc_pulse_count, dc_wind
     prm : KernelParams
         Model scalars in SI units (s; the rest dimensionless, ``block`` bool); see its field comments.
     state : FiberState
-        Carried across chunks, updated in place: ``v``, ``a``, ``w``, ``r`` (float64 (n_fibres,),
-        dimensionless membrane state, accommodation, facilitation, relative refractoriness at
+        Carried across chunks, updated in place: ``v``, ``a``, ``w``, ``r``, ``b``, ``x`` (float64
+        (n_fibres,), membrane state, accommodation, facilitation, refractoriness, late sub-/superexcitability at
         ``t_now_s``), ``ref_end_s`` (float64 (n_fibres,), s, end of the absolute refractory period),
         ``last_counted`` (int64 (n_fibres,), chunk-local pulse whose DC volley last counted the fibre),
         ``prev_dep_s`` (float64 (n_channels,), s, onset of each channel's previous depolarising phase),
@@ -101,6 +110,8 @@ def _recruit_kernel(phases, noise, fib, prm, state, out, dc_pulse_count, dc_wind
     a_s = state.a
     w_s = state.w
     r_s = state.r
+    b_s = state.b
+    x_s = state.x
     ref_end = state.ref_end_s
     last_counted = state.last_counted
     prev_dep = state.prev_dep_s
@@ -117,6 +128,8 @@ def _recruit_kernel(phases, noise, fib, prm, state, out, dc_pulse_count, dc_wind
     a_gain = prm.a_gain
     a_khz = prm.a_khz_inc
     tau_a = prm.tau_a_s
+    tau_b = prm.tau_b_s
+    tau_x = prm.tau_x_s
     f_gain = prm.f_gain
     tau_f = prm.tau_f_s
     f_max = prm.f_max
@@ -139,60 +152,54 @@ def _recruit_kernel(phases, noise, fib, prm, state, out, dc_pulse_count, dc_wind
         ga = math.exp(-gap / tau_a)
         gw = math.exp(-gap / tau_f)
         gr = math.exp(-gap / tau_rr)
+        gb = math.exp(-gap / tau_b)
+        gx = math.exp(-gap / tau_x)
         pv = math.exp(-wd / tau)
         pa = math.exp(-wd / tau_a)
         pw = math.exp(-wd / tau_f)
         pr = math.exp(-wd / tau_rr)
+        pb = math.exp(-wd / tau_b)
+        px = math.exp(-wd / tau_x)
         cur = current[i]
         ch = channel[i]
         p = plocal[i]
         depol = cur < 0.0
-        blocking = False
+        blocking = depol and block_on and t0 - prev_dep[ch] <= block_dt
         if depol:
-            if block_on and t0 - prev_dep[ch] <= block_dt:
-                blocking = True
             prev_dep[ch] = t0
         for f in range(n_fib):
             v = v_s[f] * gv
             a = a_s[f] * ga
             w = w_s[f] * gw
             r = r_s[f] * gr
+            b = b_s[f] * gb
+            x = x_s[f] * gx
             u = -cur * coup[ch, f]
             th0 = theta0[f]
             if (not depol) or u <= 0.0 or ref_end[f] >= t1 or (blocking and u >= block_u * th0):
                 v = u + (v - u) * pv
-                a *= pa
-                w *= pw
-                r *= pr
+                a, w, r, b, x = a * pa, w * pw, r * pr, b * pb, x * px
             else:
                 tt = t0
                 whole = True
                 if ref_end[f] > t0:
                     dt = ref_end[f] - t0
                     v = u + (v - u) * math.exp(-dt / tau)
-                    a *= math.exp(-dt / tau_a)
-                    w *= math.exp(-dt / tau_f)
-                    r *= math.exp(-dt / tau_rr)
+                    a, w, r, b, x = _decay(dt, a, w, r, b, x, prm)
                     tt = ref_end[f]
                     whole = False
                 while True:
-                    theta = th0 * (1.0 + a) * (1.0 + r) * (1.0 - f_max * w / (1.0 + w)) * (1.0 + sd * noise[p, f])
+                    theta = (th0 * (1.0 + a) * (1.0 + r) * (1.0 + b) / (1.0 + x) * (1.0 - f_max * w / (1.0 + w))
+                             * (1.0 + sd * noise[p, f]))
                     rem = t1 - tt
-                    if whole:
-                        ev = pv
-                    else:
-                        ev = math.exp(-rem / tau)
+                    ev = pv if whole else math.exp(-rem / tau)
                     v_end = u + (v - u) * ev
                     if v_end < theta or u <= theta:
                         v = v_end
                         if whole:
-                            a *= pa
-                            w *= pw
-                            r *= pr
+                            a, w, r, b, x = a * pa, w * pw, r * pr, b * pb, x * px
                         else:
-                            a *= math.exp(-rem / tau_a)
-                            w *= math.exp(-rem / tau_f)
-                            r *= math.exp(-rem / tau_rr)
+                            a, w, r, b, x = _decay(rem, a, w, r, b, x, prm)
                         break
                     if v >= theta:
                         ts = tt
@@ -214,9 +221,9 @@ def _recruit_kernel(phases, noise, fib, prm, state, out, dc_pulse_count, dc_wind
                         if state.last_window[f] != k_win:
                             dc_window_new[p] += 1
                             state.last_window[f] = k_win
-                    dts = ts - tt
-                    w *= math.exp(-dts / tau_f)
-                    a = a * math.exp(-dts / tau_a) + a_inc + a_khz * (w / (1.0 + w))
+                    a, w, r, b, x = _decay(ts - tt, a, w, r, b, x, prm)
+                    a = a + a_inc + a_khz * (w / (1.0 + w))
+                    b, x = b + prm.b_inc, x + prm.x_inc
                     r = rr0
                     v = 0.0
                     ref_end[f] = ts + t_abs
@@ -224,15 +231,11 @@ def _recruit_kernel(phases, noise, fib, prm, state, out, dc_pulse_count, dc_wind
                     if ref_end[f] >= t1:
                         dt = t1 - ts
                         v = u - u * math.exp(-dt / tau)
-                        a *= math.exp(-dt / tau_a)
-                        w *= math.exp(-dt / tau_f)
-                        r *= math.exp(-dt / tau_rr)
+                        a, w, r, b, x = _decay(dt, a, w, r, b, x, prm)
                         break
                     dt = t_abs
                     v = u - u * math.exp(-dt / tau)
-                    a *= math.exp(-dt / tau_a)
-                    w *= math.exp(-dt / tau_f)
-                    r *= math.exp(-dt / tau_rr)
+                    a, w, r, b, x = _decay(dt, a, w, r, b, x, prm)
                     tt = ref_end[f]
             if depol and v > 0.0:
                 w += f_gain * v / th0
@@ -241,9 +244,10 @@ def _recruit_kernel(phases, noise, fib, prm, state, out, dc_pulse_count, dc_wind
             a_s[f] = a
             w_s[f] = w
             r_s[f] = r
+            b_s[f] = b
+            x_s[f] = x
         t_now[0] = t1
     return n_new
-
 
 
 @dataclass(frozen=True)
@@ -478,7 +482,7 @@ class RecruitStream:
         self.n_dc = n_dc = int(is_dc.sum())
         self.prm = kernel_params(params, perception)
         self.fib = FiberArrays(coupling=coup, theta0=theta0, is_dc=is_dc)
-        self.state = FiberState(v=np.zeros(n), a=np.zeros(n), w=np.zeros(n), r=np.zeros(n),
+        self.state = FiberState(v=np.zeros(n), a=np.zeros(n), w=np.zeros(n), r=np.zeros(n), b=np.zeros(n), x=np.zeros(n),
                                 ref_end_s=np.full(n, -np.inf), last_counted=np.full(n, -1, dtype=np.int64),
                                 prev_dep_s=np.full(len(train.channels), -np.inf), t_now_s=np.zeros(1),
                                 last_window=np.full(n, np.iinfo(np.int64).min, dtype=np.int64))

@@ -12,6 +12,15 @@ recovery, then
    pair ÷ single threshold ratio (Nelder-Mead from several starts, the fast curve with the new tau) against
    every MRG fibre's curve.
 
+3. with ``--trains`` (about 2 min more): the MRG recovery cycle (1-100 ms after one conditioning pulse) and
+   thresholds in 20 Hz-1 kHz trains (:mod:`scs_sim.validation.protocols_trains`), and least-squares fits to
+   them (log ratios, cycle + trains up to 200 Hz) of (a) the existing slow per-spike accommodation
+   (``accommodation_spike_inc``, ``accommodation_tau_ms``) and (b) the late-subexcitability and
+   superexcitability terms (``subexcitability_*``, ``superexcitability_*``). A fit is adopted as the default
+   only when it brings the fast model within ±5 % of the MRG median at every fitted point without a
+   parameter at its bound (the tolerance of this calibration); neither does (docs/MODEL.md §2.7), so the
+   defaults keep both off.
+
 It prints a JSON report; docs/MODEL.md §2.5 and §2.7 quote it. The absolute scale (``af_rheobase_mv``) is
 set afterwards against the clinical strength-duration curve (Hershey et al. 2010), not here.
 """
@@ -23,7 +32,7 @@ import math
 
 import numpy as np
 
-__all__ = ["fit_refractoriness", "main", "reference_curves"]
+__all__ = ["TRAINS_TOLERANCE", "fit_refractoriness", "main", "reference_curves", "trains_report"]
 
 #: Bounds of the refractoriness fit (inside the parameters' own validation bounds).
 BOUNDS = ((0.2, 1.2), (0.0, 10.0), (0.05, 3.0))
@@ -79,8 +88,45 @@ def fit_refractoriness(rows: list[dict], tau_ms: float) -> dict:
             "mrg_median": np.exp(np.median(target, axis=0)).round(3).tolist()}
 
 
+#: Largest relative deviation (fast / MRG median - 1) at every fitted train / cycle point for a fit to be adopted.
+TRAINS_TOLERANCE = 0.05
+
+
+def trains_report(quick: bool = False) -> dict:
+    """The MRG recovery cycle and train thresholds on the agreement fibres, and the two fits of step 3."""
+    from scs_sim.fibers.anatomy import Anatomy, build_fibers
+    from scs_sim.fibers.params import ExcitationParams
+    from scs_sim.validation import protocols_trains as pt
+    from scs_sim.validation.protocols_biophysical import study_fibers
+
+    rows, pop1 = [], None
+    for s, f in study_fibers(quick):
+        pop = build_fibers(Anatomy(), np.random.default_rng(s))
+        rows.append(pt.mrg_cycle(pop, f))
+        pop1 = pop1 or pt.one_fiber(pop, f)
+    base = ExcitationParams()
+    fits = {"accommodation": pt.fit_excitability(pop1, rows, base, pt.ACCOMMODATION_KEYS, pt.ACCOMMODATION_BOUNDS,
+                                                 pt.ACCOMMODATION_STARTS),
+            "sub_superexcitability": pt.fit_excitability(pop1, rows, base)}
+    for v in fits.values():
+        v["adopt"] = bool(v["max_dev"] <= TRAINS_TOLERANCE and not v["at_bound"])
+    return {"delays_ms": list(pt.DELAYS_MS), "train_points": {r: pt.train_points(r) for r in pt.TRAIN_RATES_HZ},
+            "mrg_recovery_median": np.median([r["recovery"] for r in rows], axis=0).round(3).tolist(),
+            "mrg_trains_median": {r: np.median([x["trains"][r] for x in rows], axis=0).round(3).tolist()
+                                  for r in pt.TRAIN_RATES_HZ},
+            "fast_default": pt.fast_cycle(pop1, base) | {"recovery": np.round(pt.fast_cycle(pop1, base)["recovery"],
+                                                                               3).tolist()},
+            "tolerance": TRAINS_TOLERANCE, "fits": fits}
+
+
 def main() -> None:
+    import sys
+
     from scs_sim.validation.protocols_biophysical import PWS_US
+
+    if "--trains-only" in sys.argv:
+        print(json.dumps(trains_report(), indent=1, default=_jsonable))
+        return
 
     rows = reference_curves()
     lap = float(np.median([r["chronaxie_bio_us"][0] for r in rows]))
@@ -90,7 +136,13 @@ def main() -> None:
               "pws_us": list(PWS_US),
               "mrg_norm_300": [np.round(r["pw_bio_ma"] / r["pw_bio_ma"][3], 3).tolist() for r in rows],
               "refractoriness": fit_refractoriness(rows, tau)}
-    print(json.dumps(report, indent=1))
+    if "--trains" in sys.argv:
+        report["trains"] = trains_report()
+    print(json.dumps(report, indent=1, default=_jsonable))
+
+
+def _jsonable(x):
+    return np.asarray(x).round(4).tolist()
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from scs_sim.validation.protocols_biophysical import EXPERIMENT_SPECS as _BIO_SPECS
 from scs_sim.validation.protocols_ecap import EXPERIMENT_SPECS as _ECAP_SPECS
+from scs_sim.validation.protocols_trains import EXPERIMENT_SPECS as _TRAIN_SPECS
 from scs_sim.validation.references import (
     FOREMAN_RECOVERING,
     FOREMAN_SPREAD_RMSE,
@@ -422,6 +423,7 @@ EXPERIMENTS: tuple[Experiment, ...] = (
       "relief(multiplexed_dtm) − relief(tonic_50hz) > 0 (default patient, seeds 1-3)",
       "Reported, never tuned: the default patient has no disinhibition for the glial state to restore.",
       None, "pp", quick=False, expect_fail=True),
+    *(E(**spec) for spec in _TRAIN_SPECS),  # recovery cycle and trains vs the MRG axon (protocols_trains)
 )
 del E
 

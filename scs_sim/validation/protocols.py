@@ -21,12 +21,13 @@ from scs_sim.validation import (
     protocols_mechanisms_more,
     protocols_pipeline,
     protocols_recruitment,
+    protocols_trains,
 )
 
 __all__ = ["PROTOCOLS"]
 
 _MODULES = (protocols_recruitment, protocols_circuit, protocols_pipeline, protocols_biophysical, protocols_ecap,
-            protocols_mechanisms)
+            protocols_mechanisms, protocols_trains)
 _MODULES += (protocols_mechanisms_more,)  # async_dc, dtm_glial, burst charge (mechmore)
 
 

@@ -120,7 +120,9 @@ EXPERIMENT_SPECS: tuple[dict, ...] = (
          reference="higher frequency → smaller ECAP (logarithmic in frequency)", citation=_GMEL, lo=0.0, hi=0.9,
          tolerance="mean ECAP at 500 Hz ≤ 0.9 × at 20 Hz (10 mA)",
          rationale="Refractoriness and accommodation of the fast fibre model (docs/MODEL.md §2.2) only; the "
-         "model's effect is weak below 200 Hz (details).", unit="×"),
+         "model's effect is weak below 200 Hz (details). Expected to fail: the double-cable MRG axon the fibre is "
+         "calibrated to is not less excitable late in 200-455 Hz trains than at 20 Hz (row fast_vs_mrg_trains).",
+         unit="×", expect_fail=True),
     dict(id="ecap_vs_perception", title="ECAP threshold near the perception threshold", protocol="ecap",
          metric="perception_over_ecap_threshold", kind="qualitative",
          reference="ECAP threshold related to the perception threshold",
