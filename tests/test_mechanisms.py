@@ -167,6 +167,19 @@ def test_compare_mechanisms_side_by_side(tmp_path):
     assert main(["compare", "tonic_50hz", "--mechanisms", "gate_onyl", "--out", str(out)]) == 2
 
 
+def test_side_by_side_ranks_by_the_first_set():
+    """Rows in the first set's relief order, a rank column per set (1 = most relief), ties share a rank."""
+    import pandas as pd
+
+    from scs_sim.app.report_mechanisms import side_by_side
+
+    a = pd.DataFrame({"program": ["x", "y", "z"], "relief_pct_mean": [1.0, 9.0, 5.0], "mechanisms": "gate_only"})
+    b = pd.DataFrame({"program": ["x", "y", "z"], "relief_pct_mean": [7.0, 2.0, 2.0], "mechanisms": "all"})
+    w = side_by_side([a, b])
+    assert w["program"].tolist() == ["y", "z", "x"]
+    assert w["rank [gate_only]"].tolist() == [1, 2, 3] and w["rank [all]"].tolist() == [2, 2, 1]
+
+
 def test_rate_backend_refuses_changed_mechanisms(tmp_path):
     """The rate backend implements only the default gate: switching it off or any other mechanism on is refused."""
     from scs_sim.config import load

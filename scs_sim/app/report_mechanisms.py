@@ -20,15 +20,20 @@ __all__ = ["mechanisms_section", "plot_mechanism_relief", "side_by_side", "write
 
 
 def side_by_side(tables):
-    """One row per program, a ``relief % [set]`` column per set (programs in the first set's order)."""
+    """One row per program, ``relief % [set]`` and ``rank [set]`` columns per set (1 = most relief), rows
+    ranked by the first set's relief, so a reader sees at once where the sets reorder the programs."""
     import pandas as pd
 
     wide = None
     for t in tables:
         s = t["mechanisms"].iloc[0]
         col = t[["program", "relief_pct_mean"]].rename(columns={"relief_pct_mean": f"relief % [{s}]"})
+        col[f"rank [{s}]"] = col[f"relief % [{s}]"].rank(ascending=False, method="min").astype("Int64")
         wide = col if wide is None else wide.merge(col, on="program", how="outer", sort=False)
-    return wide if wide is not None else pd.DataFrame(columns=["program"])
+    if wide is None:
+        return pd.DataFrame(columns=["program"])
+    first = wide.columns[1]
+    return wide.sort_values(first, ascending=False, kind="stable").reset_index(drop=True)
 
 
 def _interval(t) -> tuple[np.ndarray, np.ndarray]:
@@ -61,6 +66,12 @@ def plot_mechanism_relief(tables, ax=None):
     return ax
 
 
+def _cell(v, fmt: str) -> str:
+    import pandas as pd
+
+    return "–" if pd.isna(v) or not np.isfinite(float(v)) else format(float(v), fmt)
+
+
 def mechanisms_section(tables, *, dpi: int = 90) -> str:
     """HTML: the side-by-side table and the grouped-bar figure."""
     import matplotlib.pyplot as plt
@@ -70,7 +81,7 @@ def mechanisms_section(tables, *, dpi: int = 90) -> str:
     body = []
     for _, r in wide.iterrows():
         cells = [html.escape(str(r["program"]))]
-        cells += ["–" if not np.isfinite(float(r[c])) else f"{float(r[c]):.1f}" for c in wide.columns[1:]]
+        cells += [_cell(r[c], ".0f" if c.startswith("rank") else ".1f") for c in wide.columns[1:]]
         body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     fig, ax = plt.subplots(figsize=(max(6.0, 1.1 * len(wide) + 2), 3.6), layout="constrained")
     plot_mechanism_relief(tables, ax=ax)

@@ -353,7 +353,7 @@ def _write_mechanisms(args, out: Path, tables) -> int:
     if args.json:
         print_json(rows)
         return 0
-    print(format_table(_records(wide), [(c, c, ".1f" if c != "program" else "") for c in wide.columns]))
+    print(format_table(_records(wide), [(c, c, ".1f" if c.startswith("relief") else "") for c in wide.columns]))
     for n, _, summary, _, _ in tables:
         print(f"mechanisms {n}: {summary.get('new_rows', 0)} new rows, {summary.get('wall_s', float('nan')):.0f} s",
               file=sys.stderr)
