@@ -72,7 +72,7 @@ class AsyncDCParams(Params):
     )
     abs_refractory_ms: float = Field(
         0.7, gt=0.0, le=10.0,
-        description="Shortest interval between two asynchronous spikes of a fibre (ms); the fast model's "
+        description="Shortest interval between two asynchronous spikes of a fibre (ms); the fast model's v1 "
         "absolute refractory period.",
     )
     probe_s: float = Field(

@@ -395,7 +395,7 @@ EXPERIMENT_SPECS: tuple[dict, ...] = (
     _spec("fast_vs_bio_recovery", "Fast fibre vs biophysical: two-pulse recovery (0.7-5 ms)",
           "biophysical_agreement", "recovery_max_dev", "design check", "biophysical fibre, same fibres", _AGREE,
           0.0, 0.25, "pair threshold ÷ single threshold, fast/bio - 1 within ±25 % at every interval",
-          "Refractoriness is an assumption in the fast model (0.7 ms absolute, 1.5 ms relative)."),
+          "Fast refractoriness is fitted to the MRG axon (0.29 ms absolute), not to this FH fibre."),
     _spec("bio_khz_subharmonic", "Biophysical fibre fires far below 10 kHz", "biophysical_agreement",
           "khz_bio_rate_fraction_max", "independent",
           "axons entrain irregularly, fibre rate well below the stimulus rate",
