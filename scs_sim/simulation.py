@@ -442,8 +442,8 @@ def simulate_config(cfg: RunConfig, *, baseline_result: Baseline | None = None) 
 
 def _loop_stream(cfg: RunConfig, eng: _Engine, train):
     """The pulse-by-pulse stream of a closed-loop or moving-cord run (:mod:`scs_sim.fibers.closed_loop`):
-    thresholds at the patient's own CSF thickness for the therapeutic window, ECAP noise from a fifth
-    child of the run's seed (the other four generators are untouched)."""
+    thresholds at the patient's own CSF thickness for the therapeutic window, ECAP noise from child 5 of
+    the run's seed (module docstring: children 0-3 feed the model's generators, child 4 is async_dc's)."""
     from scs_sim.fibers.closed_loop import LoopStream
     from scs_sim.fibers.threshold import threshold
 
