@@ -1,5 +1,5 @@
 """The mechanism registry: every proposed route from stimulation to relief as a named, switchable part
-of the model (issue 13; docs/MODEL.md §3.7 "Mechanisms").
+of the model (docs/MODEL.md §3.7 "Mechanisms").
 
 No numba here: the config layer validates ``[simulation] mechanisms`` and
 ``[simulation.mechanism_params.<name>]`` against this table at load time.

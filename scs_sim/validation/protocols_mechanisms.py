@@ -1,5 +1,5 @@
 """Validation protocols of the circuit mechanisms (docs/MODEL.md §3.7): each mechanism's own source
-experiment, and the failing circuit experiments rerun under each mechanism set (issue 13).
+experiment, and the failing circuit experiments rerun under each mechanism set.
 
 Every protocol returns metrics per mechanism set; the experiments in
 :data:`scs_sim.validation.experiments.EXPERIMENTS` judge one metric each. Nothing here is tuned.
