@@ -38,7 +38,7 @@ from scs_sim.fibers.recruitment import RecruitStream
 from scs_sim.stim.dosimetry import Device, dosimetry
 from scs_sim.stim.programs import pulse_train
 
-__all__ = ["Baseline", "Result", "baseline", "baseline_key", "evaluate", "simulate", "simulate_config",
+__all__ = ["Baseline", "Result", "baseline", "baseline_key", "evaluate", "run_fibers", "simulate", "simulate_config",
            "windup_index"]
 
 #: WDR spikes later than this after a volley form its C-fibre component (Zhang 2014 WindUp_Plotter).
@@ -126,6 +126,12 @@ def _rngs(seed: int, anatomy_seed: int | None = None) -> dict[str, np.random.Gen
         children = [own[0], children[1], children[2], own[3]]
     return {name: np.random.default_rng(s) for name, s in zip(("fibers", "recruit", "afferents", "circuit"),
                                                                  children, strict=True)}
+
+
+def run_fibers(patient: Patient, seed: int):
+    """The fibre population a run of ``patient`` with ``seed`` draws (its ``anatomy_seed`` if set), for
+    protocols and views that need the run's fibres without running it."""
+    return build_fibers(patient.anatomy, _rngs(seed, patient.anatomy_seed)["fibers"])
 
 
 def baseline_key(cfg: RunConfig) -> str:

@@ -8,7 +8,7 @@ import pytest
 
 from scs_sim.config import load_patient, load_program
 from scs_sim.simulation import simulate_config
-from scs_sim.validation.protocols_mechanisms_more import TABLE, run_config
+from scs_sim.validation.protocols_mechanisms_more import TABLE, run_config, top_dc_ratio
 
 DUR = 2.0
 OFF = ["gate"]  # the default set, gate_only (today's model)
@@ -16,18 +16,6 @@ OFF = ["gate"]  # the default set, gate_only (today's model)
 
 def _run(prog, patient, mechanisms, seed=1):
     return simulate_config(run_config(prog, patient, mechanisms, DUR, seed))
-
-
-def _top_dc_ratio(program, patient, seed=1) -> float:
-    """Largest train-threshold ratio of a DC fibre (fast model, no noise), fibres drawn as a run draws them."""
-    from scs_sim.fibers.anatomy import build_fibers
-    from scs_sim.fibers.async_dc import AsyncDCParams, train_threshold_ratio
-    from scs_sim.stim.programs import pulse_train
-
-    fib = build_fibers(patient.anatomy, np.random.default_rng(np.random.SeedSequence(seed).spawn(4)[0]))
-    rho = train_threshold_ratio(pulse_train(program), fib, patient.fibers.excitation(), patient.perception,
-                                AsyncDCParams().probe_s)
-    return float(rho[~fib.is_dr].max())
 
 
 def _same(a, b):
@@ -52,7 +40,7 @@ def test_dtm_glial_without_disinhibition_is_bit_identical():
 def test_async_dc_reaches_the_circuit_unfelt():
     prog, _ = load_program("hf_10khz")
     pat = load_patient(None)
-    rho = _top_dc_ratio(prog, pat)  # the most excitable DC fibre at the preset amplitude, over its threshold
+    rho = top_dc_ratio(prog, pat, 1)  # the most excitable DC fibre at the preset amplitude, over its threshold
     sub = prog.model_copy(update={"amplitude_ma": prog.amplitude_ma * 0.8 / rho})  # that fibre at 0.8 (seed 1)
     off, on = _run(sub, pat, OFF), _run(sub, pat, ["gate", "async_dc"])
     assert on.metrics["async_dc_spikes"] > 0

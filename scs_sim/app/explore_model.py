@@ -275,11 +275,10 @@ def _fiber_positions(patient_name: str) -> dict:
     from the run's fibre seed exactly as a run with seed 1 draws them (SeedSequence(seed).spawn(4)[0],
     or the patient's own anatomy seed)."""
     from scs_sim.config import load_patient
-    from scs_sim.fibers.anatomy import build_fibers
+    from scs_sim.simulation import run_fibers
 
     p = load_patient(patient_name)
-    seed = p.anatomy_seed if p.anatomy_seed is not None else 1
-    fib = build_fibers(p.anatomy, np.random.default_rng(np.random.SeedSequence(seed).spawn(4)[0]))
+    fib = run_fibers(p, 1)
     a = p.anatomy
     return {"x": [round(float(v), 3) for v in fib.x_mm], "d": [round(float(v), 3) for v in fib.depth_mm],
             "dr": [int(v) for v in fib.is_dr], "um": [round(float(v), 1) for v in fib.diameter_um],

@@ -340,10 +340,10 @@ def protocol_surround(quick: bool) -> dict:
     fibres, the same spikes, the same network apart from their role.
     """
     from scs_sim.config.loader import load_patient, load_program
-    from scs_sim.fibers.anatomy import DERMATOMES, build_fibers
+    from scs_sim.fibers.anatomy import DERMATOMES
     from scs_sim.fibers.recruitment import recruit
     from scs_sim.fibers.threshold import threshold
-    from scs_sim.simulation import simulate
+    from scs_sim.simulation import run_fibers, simulate
     from scs_sim.stim.programs import pulse_train
 
     seeds = [1] if quick else [1, 2, 3]
@@ -352,7 +352,7 @@ def protocol_surround(quick: bool) -> dict:
     prog, _ = load_program("tonic_90hz_subperception")
     curves, below, drops, infield_minus, areas, pts = [], [], [], [], [], []
     for s in seeds:
-        fib = build_fibers(pat.anatomy, np.random.default_rng(np.random.SeedSequence(s).spawn(4)[0]))
+        fib = run_fibers(pat, s)
         pt = threshold(prog, fib, s, which="perception")
         first = threshold(prog, fib, s, which="recruitment")
         rec = recruit(pulse_train(prog.model_copy(update={"amplitude_ma": first})), fib,

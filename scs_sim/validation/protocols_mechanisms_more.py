@@ -21,7 +21,7 @@ from collections.abc import Callable
 import numpy as np
 
 __all__ = ["TABLE", "protocol_async_dc", "protocol_burst_charge", "protocol_dtm_glial",
-           "protocol_mechanism_orderings", "run_config"]
+           "protocol_mechanism_orderings", "run_config", "top_dc_ratio"]
 
 
 def _seeds(quick: bool) -> tuple[list[int], float]:
@@ -45,14 +45,14 @@ def _metrics(program, patient, mechanisms, duration_s, seed) -> dict:
     return simulate_config(run_config(program, patient, mechanisms, duration_s, seed)).metrics
 
 
-def _top_dc_ratio(program, patient, seed: int) -> float:
-    """The largest train-threshold ratio of a DC fibre for ``program`` (fast model, no noise)."""
-    from scs_sim.fibers.anatomy import build_fibers
+def top_dc_ratio(program, patient, seed: int) -> float:
+    """The largest train-threshold ratio of a DC fibre for ``program`` (fast model, no noise), on the
+    fibres a run with ``seed`` draws."""
     from scs_sim.fibers.async_dc import AsyncDCParams, train_threshold_ratio
+    from scs_sim.simulation import run_fibers
     from scs_sim.stim.programs import pulse_train
 
-    ss = np.random.SeedSequence(seed if patient.anatomy_seed is None else patient.anatomy_seed)
-    fib = build_fibers(patient.anatomy, np.random.default_rng(ss.spawn(4)[0]))
+    fib = run_fibers(patient, seed)
     rho = train_threshold_ratio(pulse_train(program), fib, patient.fibers.excitation(), patient.perception,
                                 AsyncDCParams().probe_s)
     return float(rho[~fib.is_dr].max())
@@ -66,7 +66,7 @@ def protocol_async_dc(quick: bool) -> dict:
     prog, _ = load_program("hf_10khz")
     rows = []
     for s in seeds:
-        amp = prog.amplitude_ma * 0.8 / _top_dc_ratio(prog, pat, s)
+        amp = prog.amplitude_ma * 0.8 / top_dc_ratio(prog, pat, s)
         p = prog.model_copy(update={"amplitude_ma": round(amp, 3)})
         off = _metrics(p, pat, ("gate",), dur, s)
         on = _metrics(p, pat, ("gate", "async_dc"), dur, s)
