@@ -194,3 +194,16 @@ def test_public_programs_module_keeps_its_import_path():
             "assert p is q and tonic is q.tonic; print('ok')")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PKG.parent)
     assert out.stdout.strip() == "ok", out.stderr
+
+
+def test_no_merge_conflict_markers():
+    """No file of the project keeps a line of an unresolved git merge (a stray ``<<<<<<<`` once shipped in
+    docs/MODEL.md)."""
+    root = PKG.parent
+    files = [p for d in ("scs_sim", "docs", "tests", "benchmarks", "configs") for p in (root / d).rglob("*")
+             if p.suffix in {".py", ".md", ".toml", ".js", ".html", ".css"} and p.is_file()]
+    files += [root / "README.md", root / "pyproject.toml"]
+    bad = [f"{p.relative_to(root)}:{i}" for p in files
+           for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+           if line.startswith(("<<<<<<< ", ">>>>>>> "))]
+    assert not bad, f"merge-conflict markers at {bad}"
