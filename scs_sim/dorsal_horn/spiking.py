@@ -43,7 +43,7 @@ from scs_sim.dorsal_horn.synapses import (
 )
 from scs_sim.errors import ConfigError, SimulationError
 
-__all__ = ["SECTIONS", "BatchStepper", "CircuitOutput", "Stepper", "Window", "mech_bundle", "prepare_inputs", "run"]
+__all__ = ["SECTIONS", "BatchStepper", "CircuitOutput", "Stepper", "Window", "mech_bundle", "prepare_inputs", "run", "wiring_bundle"]
 
 
 @dataclass(frozen=True)
@@ -209,6 +209,24 @@ class Window:
     v_mv: np.ndarray | None = None
 
 
+def wiring_bundle(net: Network, n_members: int, dly: np.ndarray, ring_len: int, n_rec: int) -> Wiring:
+    """The kernel's :class:`Wiring` for a batch of ``n_members``: each synapse as one integer, its place
+    in the flat arrival ring relative to the current step's row (delay × row + receptor × slots +
+    target × B), and an index into the table of the network's distinct weights, so a delivery reads
+    a few bytes per synapse (the smallest integer types that hold them). The synapses keep the
+    network's order (by source, then target and receptor), so every sum is formed in the same order."""
+    nb = int(n_members)
+    n_sl = net.n_neurons * nb
+    n_row = n_rec * n_sl
+    ring_size = ring_len * n_row
+    pos = dly * n_row + net.receptor * n_sl + net.target * nb
+    pos = pos.astype(np.int32 if 2 * ring_size < 2**31 else np.int64)
+    w_tab, widx = np.unique(net.weight_ns, return_inverse=True)
+    widx = widx.astype(np.uint16 if w_tab.size <= 2**16 else np.int32)
+    return Wiring(net.n_sources, net.n_neurons, nb, net.indptr, pos, widx, w_tab, net.target.astype(np.int32),
+                  ring_len, ring_size, net.pop_id)
+
+
 class BatchStepper:
     """``n_members`` runs of one network advanced in lockstep by one kernel call per window.
 
@@ -254,8 +272,7 @@ class BatchStepper:
         nrn = net.neuron
         can = p.wdr_can
         ring_len = int(dly.max()) + 1 if dly.size else 2
-        self._wiring = Wiring(net.n_sources, net.n_neurons, nb, net.indptr, net.receptor, net.target, net.weight_ns,
-                              dly, ring_len, net.pop_id)
+        self._wiring = wiring_bundle(net, nb, dly, ring_len, len(table))
         self._stp = (net.stp_source, p.dc_stp.u, p.dc_stp.tau_rec_ms)
         self._receptors = ReceptorArrays(
             np.array([math.exp(-dt_ms / k.tau_rise_ms) for k in table]),
@@ -417,9 +434,11 @@ def _run_kernel(wiring, drive, receptors, cells, calcium, clock, rec, state, mec
     ----------
     wiring : Wiring
         Connectivity (CSR by source in the global index space, sources then neurons): ``n_src``,
-        ``n_neu``, ``n_mem`` (B); ``indptr`` (int64); per synapse ``syn_rec`` (receptor row), ``syn_tgt``
-        (neuron), ``syn_w`` (peak conductance, nS), ``syn_dly`` (steps, < ``ring_len``); ``ring_len``
-        (steps); ``pop_id`` (population of every global index).
+        ``n_neu``, ``n_mem`` (B); ``indptr`` (int64); per synapse ``syn_pos`` (its place in the flat
+        ring ``buf`` after the current step's row: delay × row + receptor × n_sl + target × B),
+        ``syn_widx`` (index into ``w_tab``, the distinct peak conductances, nS), ``syn_tgt`` (neuron);
+        ``ring_len`` (steps), ``ring_size`` (elements of ``buf``); ``pop_id`` (population of every
+        global index) (:func:`wiring_bundle`).
     drive : Drive
         Afferent spikes ``in_step`` (step, ascending), ``in_mem`` (member), ``in_src`` (global source
         index); ``stp_on`` (bool per source: Tsodyks–Markram depression), ``stp_u`` (U),
@@ -459,7 +478,7 @@ def _run_kernel(wiring, drive, receptors, cells, calcium, clock, rec, state, mec
         neurons ``in_stp_on`` (``in_stp_u``, ``in_stp_tau_ms`` in ms); ``i_bias`` (pA per slot). All off
         leaves every operation of the model without them unchanged (bit for bit).
     """
-    n_src, n_neu, nb, indptr, syn_rec, syn_tgt, syn_w, syn_dly, ring_len, pop_id = wiring
+    n_src, n_neu, nb, indptr, syn_pos, syn_widx, w_tab, syn_tgt, ring_len, ring_size, pop_id = wiring
     in_step, in_mem, in_src, stp_on, stp_u, stp_tau_rec_ms = drive
     (rise_dec, decay_dec, q_rec, rec_lo, rec_hi, exc_rows, nmda_rows, cl_rows, k_rows, e_exc, e_cl, e_k, mg_mm,
      mg_tab) = receptors
@@ -470,6 +489,8 @@ def _run_kernel(wiring, drive, receptors, cells, calcium, clock, rec, state, mec
     profile = prof.shape[0] > 0
     # dual-exponential states [receptor, slot] (rise, decay, difference) and the arrival ring buffer
     v, w, ca, refc, g_r, g_d, g_now, buf, x_stp, last_stp, x_in, last_in = state
+    buf_flat = buf.reshape(ring_size)  # the ring as one array: [step % ring_len, receptor, slot]
+    n_row = ring_size // ring_len  # one step's row: n_rec × n_sl
     pre_max, pre_k_ns, pre_src, in_stp_on, in_stp_u, in_stp_tau_ms, i_bias = mech
     n_rec = rise_dec.shape[0]
     n_sl = n_neu * nb
@@ -492,6 +513,7 @@ def _run_kernel(wiring, drive, receptors, cells, calcium, clock, rec, state, mec
     t0 = cycle_counter() if profile else 0
     for s in range(s0, s1):
         rs = s % ring_len  # this step's row of the arrival ring
+        base = rs * n_row  # its offset in buf_flat
         bi = (s - s0) // bin_steps
         # afferent spikes emitted in this step (dc collaterals pass the depressing synapse)
         while ip < n_in and in_step[ip] == s:
@@ -506,20 +528,20 @@ def _run_kernel(wiring, drive, receptors, cells, calcium, clock, rec, state, mec
                 last_stp[js] = s
             if pre_max > 0.0 and pre_src[j]:  # presynaptic GABA_B inhibition of this afferent's release
                 for k in range(indptr[j], indptr[j + 1]):
-                    t = rs + syn_dly[k]
-                    if t >= ring_len:
-                        t -= ring_len
+                    t = base + syn_pos[k]
+                    if t >= ring_size:
+                        t -= ring_size
                     q = syn_tgt[k] * nb + mb
                     gb = 0.0
                     for r in k_rows:
                         gb += g_now[r, q]
-                    buf[t, syn_rec[k], q] += syn_w[k] * m * (1.0 - pre_max * gb / (gb + pre_k_ns))
+                    buf_flat[t + mb] += w_tab[syn_widx[k]] * m * (1.0 - pre_max * gb / (gb + pre_k_ns))
             else:
                 for k in range(indptr[j], indptr[j + 1]):
-                    t = rs + syn_dly[k]  # syn_dly < ring_len: no modulo needed
-                    if t >= ring_len:
-                        t -= ring_len
-                    buf[t, syn_rec[k], syn_tgt[k] * nb + mb] += syn_w[k] * m
+                    t = base + syn_pos[k]  # delay < ring_len: no modulo needed
+                    if t >= ring_size:
+                        t -= ring_size
+                    buf_flat[t + mb] += w_tab[syn_widx[k]] * m
             ip += 1
         if profile:
             t1 = cycle_counter()
@@ -686,16 +708,16 @@ def _run_kernel(wiring, drive, receptors, cells, calcium, clock, rec, state, mec
                                               last_in[q] >= 0)
                         last_in[q] = s
                         for k in range(indptr[gi], indptr[gi + 1]):
-                            t = rs + syn_dly[k]
-                            if t >= ring_len:
-                                t -= ring_len
-                            buf[t, syn_rec[k], syn_tgt[k] * nb + mb] += syn_w[k] * m
+                            t = base + syn_pos[k]
+                            if t >= ring_size:
+                                t -= ring_size
+                            buf_flat[t + mb] += w_tab[syn_widx[k]] * m
                     else:
                         for k in range(indptr[gi], indptr[gi + 1]):
-                            t = rs + syn_dly[k]
-                            if t >= ring_len:
-                                t -= ring_len
-                            buf[t, syn_rec[k], syn_tgt[k] * nb + mb] += syn_w[k]
+                            t = base + syn_pos[k]
+                            if t >= ring_size:
+                                t -= ring_size
+                            buf_flat[t + mb] += w_tab[syn_widx[k]]
         v, v_nxt = v_nxt, v  # this step's V becomes the current one
         if record_v:
             for q in range(n_sl):
