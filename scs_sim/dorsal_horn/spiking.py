@@ -306,6 +306,9 @@ class BatchStepper:
         #: ticks of the CPU's cycle counter per kernel section (:data:`SECTIONS`), summed over windows
         #: while profiling is on (:meth:`profile_sections`); empty (off, no counter read) by default
         self.profile = np.zeros(0, np.int64)
+        #: neuron-steps so far that took the rare exact paths: exp(−x) by libm (x ≥ EXP_NEG_POLY_MAX),
+        #: the Mg block outside its table (tests use it to show those paths ran)
+        self.rare_paths = np.zeros(2, np.int64)
 
     def profile_sections(self) -> None:
         """Count cycle-counter ticks per kernel section from now on (into :attr:`profile`)."""
@@ -353,7 +356,7 @@ class BatchStepper:
                      spk_step=np.zeros((nb, width), np.int64), spk_neu=np.zeros((nb, width), np.int64), caps=caps,
                      wdr0=wdr0, wdr1=wdr1, wdr_step=np.zeros((nb, m), np.int64), wdr_neu=np.zeros((nb, m), np.int64),
                      record_v=self.record_v, v_rec=np.zeros((s1 - s0 if self.record_v else 0, n_sl)),
-                     n_spk=np.zeros(nb, np.int64), n_wdr=np.zeros(nb, np.int64), status=np.zeros(4, np.int64),
+                     n_spk=np.zeros(nb, np.int64), n_wdr=np.zeros(nb, np.int64), status=np.zeros(6, np.int64),
                      prof=self.profile)
         drive = Drive(np.ascontiguousarray(steps[:k]), np.ascontiguousarray(mem[:k]), np.ascontiguousarray(src[:k]),
                       *self._stp)
@@ -370,6 +373,7 @@ class BatchStepper:
                 f" (index {i}){who} at t = {s * self.dt_s:.6g} s; check weights, neuron parameters and dt_s"
             )
         self.s = s1
+        self.rare_paths += status[4:6]
         widths = np.full(n_bins, bs * self.dt_s)
         widths[-1] = (s1 - s0 - (n_bins - 1) * bs) * self.dt_s
         out = []
@@ -464,7 +468,8 @@ def _run_kernel(wiring, drive, receptors, cells, calcium, clock, rec, state, mec
         first ``caps[b]`` neuron spikes in ``spk_step[b]``/``spk_neu[b]`` and WDR spikes (neurons
         ``wdr0``..``wdr1`` − 1) in ``wdr_step[b]``/``wdr_neu[b]`` (global steps); ``v_rec[s − s0, q]`` if
         ``record_v``; ``n_spk``, ``n_wdr`` (spikes of the window per member, uncapped); ``status``
-        (int64 (4,)): [0] 1 if a value became non-finite, then [1] its neuron, [2] its step, [3] its member.
+        (int64 (6,)): [0] 1 if a value became non-finite, then [1] its neuron, [2] its step, [3] its member;
+        [4] the neuron-steps that took exp_neg's libm branch, [5] those with V outside the Mg-block table.
     state : State
         Carried between windows, updated in place (initially V = E_L, x_stp = 1, last_stp = −1, the
         rest 0), per slot: ``v`` (mV), ``w`` (pA), ``ca``, ``refc`` (steps); receptor states ``g_r``,
@@ -593,6 +598,7 @@ def _run_kernel(wiring, drive, receptors, cells, calcium, clock, rec, state, mec
                 j = int(xc)
                 gn_r[q] = gn_r[q] * (mg_tab[j] + (xc - j) * (mg_tab[j + 1] - mg_tab[j]))
             if n_out:
+                status[5] += n_out
                 for q in range(np.uint64(rec_lo[r]), np.uint64(rec_hi[r])):
                     vq = v[q]
                     x = (vq - MG_V0_MV) * inv_h
@@ -658,6 +664,7 @@ def _run_kernel(wiring, drive, receptors, cells, calcium, clock, rec, state, mec
         # the rare exact exp(−x) (libm) and the counts again; refractory counters; the failure
         # report; the spikes
         if n_slow:
+            status[4] += n_slow
             n_bad = 0
             n_fire = 0
             for q in range(n_sl):

@@ -141,5 +141,5 @@ class Record(NamedTuple):
     v_rec: np.ndarray        # float64 (s1 − s0, n_sl) if record_v, else (0, n_sl)
     n_spk: np.ndarray        # int64 (B,): neuron spikes of the window per member (uncapped), written
     n_wdr: np.ndarray        # int64 (B,): WDR spikes alike
-    status: np.ndarray       # int64 (4,): [failed, neuron, step, member] of the window
+    status: np.ndarray       # int64 (6,): [failed, neuron, step, member, libm exp(−x) uses, exact Mg uses]
     prof: np.ndarray         # int64 (0,) or (N_SECTIONS,): cycle-counter ticks per kernel section, added to
