@@ -210,21 +210,45 @@ class Window:
 
 
 def wiring_bundle(net: Network, n_members: int, dly: np.ndarray, ring_len: int, n_rec: int) -> Wiring:
-    """The kernel's :class:`Wiring` for a batch of ``n_members``: each synapse as one integer, its place
-    in the flat arrival ring relative to the current step's row (delay × row + receptor × slots +
-    target × B), and an index into the table of the network's distinct weights, so a delivery reads
-    a few bytes per synapse (the smallest integer types that hold them). The synapses keep the
-    network's order (by source, then target and receptor), so every sum is formed in the same order."""
+    """The kernel's :class:`Wiring` for a batch of ``n_members``: each synapse as one int32 (int64 for
+    huge rings), its place in the flat arrival ring relative to the current step's row (delay × row +
+    receptor × slots + target × B), beside its weight, so a delivery reads 12 bytes per synapse. The
+    synapses keep the network's order (by source, then target and receptor), so every sum is formed
+    in the same order."""
     nb = int(n_members)
     n_sl = net.n_neurons * nb
     n_row = n_rec * n_sl
     ring_size = ring_len * n_row
-    pos = dly * n_row + net.receptor * n_sl + net.target * nb
-    pos = pos.astype(np.int32 if 2 * ring_size < 2**31 else np.int64)
-    w_tab, widx = np.unique(net.weight_ns, return_inverse=True)
-    widx = widx.astype(np.uint16 if w_tab.size <= 2**16 else np.int32)
-    return Wiring(net.n_sources, net.n_neurons, nb, net.indptr, pos, widx, w_tab, net.target.astype(np.int32),
-                  ring_len, ring_size, net.pop_id)
+    pos = np.empty(dly.size, dtype=np.int32 if 2 * ring_size < 2**31 else np.int64)
+    _ring_positions(dly, net.receptor, net.target, n_row, n_sl, nb, pos)
+    return Wiring(net.n_sources, net.n_neurons, nb, net.indptr, pos, np.ascontiguousarray(net.weight_ns, np.float64),
+                  net.target, ring_len, ring_size, net.pop_id)
+
+
+@njit
+def _receptor_spans(receptor, target, lo, hi):
+    """The neuron span [lo[r], hi[r]) the synapses of each receptor row r target (0, 0 when none), in one pass."""
+    n_rec = lo.shape[0]
+    first = np.full(n_rec, np.iinfo(np.int64).max)
+    last = np.full(n_rec, -1)
+    for k in range(receptor.shape[0]):
+        r = receptor[k]
+        t = target[k]
+        if t < first[r]:
+            first[r] = t
+        if t > last[r]:
+            last[r] = t
+    for r in range(n_rec):
+        if last[r] >= 0:
+            lo[r] = first[r]
+            hi[r] = last[r] + 1
+
+
+@njit
+def _ring_positions(dly, receptor, target, n_row, n_sl, nb, pos):
+    """pos[k] = dly[k]·n_row + receptor[k]·n_sl + target[k]·nb, written into ``pos`` (its dtype)."""
+    for k in range(dly.shape[0]):
+        pos[k] = dly[k] * n_row + receptor[k] * n_sl + target[k] * nb
 
 
 class BatchStepper:
@@ -264,10 +288,9 @@ class BatchStepper:
         # state-slot span [lo, hi) targeted by each receptor: states outside it stay 0 and are not advanced
         rec_lo = np.zeros(len(table), dtype=np.int64)
         rec_hi = np.zeros(len(table), dtype=np.int64)
-        for r in range(len(table)):
-            tg = net.target[net.receptor == r]
-            if tg.size:
-                rec_lo[r], rec_hi[r] = tg.min() * nb, (tg.max() + 1) * nb
+        _receptor_spans(net.receptor, net.target, rec_lo, rec_hi)
+        rec_lo *= nb
+        rec_hi *= nb
         exc_rows, nmda_rows, cl_rows, k_rows = class_rows(receptor_classes())
         nrn = net.neuron
         can = p.wdr_can
@@ -440,7 +463,7 @@ def _run_kernel(wiring, drive, receptors, cells, calcium, clock, rec, state, mec
         Connectivity (CSR by source in the global index space, sources then neurons): ``n_src``,
         ``n_neu``, ``n_mem`` (B); ``indptr`` (int64); per synapse ``syn_pos`` (its place in the flat
         ring ``buf`` after the current step's row: delay × row + receptor × n_sl + target × B),
-        ``syn_widx`` (index into ``w_tab``, the distinct peak conductances, nS), ``syn_tgt`` (neuron);
+        ``syn_w`` (peak conductance, nS), ``syn_tgt`` (neuron; read by presynaptic inhibition only);
         ``ring_len`` (steps), ``ring_size`` (elements of ``buf``); ``pop_id`` (population of every
         global index) (:func:`wiring_bundle`).
     drive : Drive
@@ -483,7 +506,7 @@ def _run_kernel(wiring, drive, receptors, cells, calcium, clock, rec, state, mec
         neurons ``in_stp_on`` (``in_stp_u``, ``in_stp_tau_ms`` in ms); ``i_bias`` (pA per slot). All off
         leaves every operation of the model without them unchanged (bit for bit).
     """
-    n_src, n_neu, nb, indptr, syn_pos, syn_widx, w_tab, syn_tgt, ring_len, ring_size, pop_id = wiring
+    n_src, n_neu, nb, indptr, syn_pos, syn_w, syn_tgt, ring_len, ring_size, pop_id = wiring
     in_step, in_mem, in_src, stp_on, stp_u, stp_tau_rec_ms = drive
     (rise_dec, decay_dec, q_rec, rec_lo, rec_hi, exc_rows, nmda_rows, cl_rows, k_rows, e_exc, e_cl, e_k, mg_mm,
      mg_tab) = receptors
@@ -540,13 +563,13 @@ def _run_kernel(wiring, drive, receptors, cells, calcium, clock, rec, state, mec
                     gb = 0.0
                     for r in k_rows:
                         gb += g_now[r, q]
-                    buf_flat[t + mb] += w_tab[syn_widx[k]] * m * (1.0 - pre_max * gb / (gb + pre_k_ns))
+                    buf_flat[t + mb] += syn_w[k] * m * (1.0 - pre_max * gb / (gb + pre_k_ns))
             else:
                 for k in range(indptr[j], indptr[j + 1]):
                     t = base + syn_pos[k]  # delay < ring_len: no modulo needed
                     if t >= ring_size:
                         t -= ring_size
-                    buf_flat[t + mb] += w_tab[syn_widx[k]] * m
+                    buf_flat[t + mb] += syn_w[k] * m
             ip += 1
         if profile:
             t1 = cycle_counter()
@@ -718,13 +741,13 @@ def _run_kernel(wiring, drive, receptors, cells, calcium, clock, rec, state, mec
                             t = base + syn_pos[k]
                             if t >= ring_size:
                                 t -= ring_size
-                            buf_flat[t + mb] += w_tab[syn_widx[k]] * m
+                            buf_flat[t + mb] += syn_w[k] * m
                     else:
                         for k in range(indptr[gi], indptr[gi + 1]):
                             t = base + syn_pos[k]
                             if t >= ring_size:
                                 t -= ring_size
-                            buf_flat[t + mb] += w_tab[syn_widx[k]]
+                            buf_flat[t + mb] += syn_w[k]
         v, v_nxt = v_nxt, v  # this step's V becomes the current one
         if record_v:
             for q in range(n_sl):

@@ -20,9 +20,8 @@ class Wiring(NamedTuple):
     n_mem: int               # members of the batch (B); state slot of neuron i in member b: i·B + b
     indptr: np.ndarray       # int64 (n_src + n_neu + 1,): synapses of source j are indptr[j]:indptr[j+1]
     syn_pos: np.ndarray      # int32/int64 (n_syn,): delay·row + receptor·n_sl + target·B (flat ring place)
-    syn_widx: np.ndarray     # uint16/int32 (n_syn,): index of the synapse's peak conductance in w_tab
-    w_tab: np.ndarray        # float64 (n_w,): the distinct peak conductances (nS)
-    syn_tgt: np.ndarray      # int32 (n_syn,): target neuron (0 .. n_neu − 1)
+    syn_w: np.ndarray        # float64 (n_syn,): peak conductance (nS)
+    syn_tgt: np.ndarray      # int64 (n_syn,): target neuron (0 .. n_neu − 1; presynaptic inhibition reads it)
     ring_len: int            # length of the arrival ring buffer (steps)
     ring_size: int           # elements of the ring: ring_len · n_rec · n_sl
     pop_id: np.ndarray       # int64 (n_src + n_neu,): population (POPULATIONS order)
