@@ -11,6 +11,8 @@ enforced. Sections:
                  end-to-end ``simulate`` (stimulated run + paired baseline)
 ``references``   circuit and rate kernels vs their NumPy twins (ratio per unit of work)
 ``scaling``      segment × 1 … × 16 (ns per neuron-step, per synaptic event), and vs duration
+``batch``        segment in batches of B networks per kernel call: network-seconds per wall second on one
+                 core, and the ratio to B = 1 measured side by side
 ``sweep``        points/minute with 1 and 2 worker processes (``benchmarks/bench_sweep.py``)
 ``startup``      first result in a fresh process: empty numba cache (cold) and populated (warm)
 ``memory``       peak RSS of a process simulating segment for a short and a long duration
@@ -40,7 +42,7 @@ if str(ROOT) not in sys.path:  # the NumPy references live in tests/, importable
     sys.path.insert(0, str(ROOT))
 
 SCHEMA = 1
-SECTIONS = ("recruitment", "circuit", "references", "scaling", "sweep", "startup", "memory", "closed_loop", "peers",
+SECTIONS = ("recruitment", "circuit", "references", "scaling", "batch", "sweep", "startup", "memory", "closed_loop", "peers",
             "explore", "memory_day")
 
 #: ``--check`` floors for numba / NumPy-reference speed ratios (per unit of work, same run).
@@ -75,22 +77,22 @@ PROFILES: dict[str, dict] = {
     "full": dict(rounds=5, rec_s=60.0, rec_naive_s=0.05, circ_s=10.0, circ_naive_s=0.05, zhang_naive_s=0.5,
                  rate_s=10.0, rate_naive_s=1.0, scales=(1, 2, 4, 8, 16), scale_s=1.0,
                  durations=(1.0, 2.0, 5.0, 10.0, 20.0), sweep=(60, 2, 10.0), startup_rounds=3,
-                 memory_s=(10.0, 60.0), peers_s=10.0, cl_s=60.0),
+                 memory_s=(10.0, 60.0), peers_s=10.0, cl_s=60.0, batch_sizes=(1, 4, 8, 16), batch_s=10.0),
     "quick": dict(rounds=5, rec_s=6.0, rec_naive_s=0.02, circ_s=10.0, circ_naive_s=0.02, zhang_naive_s=0.2,
                   rate_s=10.0, rate_naive_s=0.3, scales=(1, 4, 16), scale_s=0.2,
                   durations=(1.0, 2.0, 5.0), sweep=(8, 2, 5.0), startup_rounds=1,
-                  memory_s=(10.0, 60.0), peers_s=2.0, cl_s=60.0),
+                  memory_s=(10.0, 60.0), peers_s=2.0, cl_s=60.0, batch_sizes=(1, 8), batch_s=2.0),
     "tiny": dict(rounds=2, rec_s=0.2, rec_naive_s=0.002, circ_s=0.2, circ_naive_s=0.002, zhang_naive_s=0.02,
                  rate_s=0.2, rate_naive_s=0.02, scales=(1, 2), scale_s=0.05,
                  durations=(0.05, 0.1), sweep=(2, 1, 0.1), startup_rounds=1,
-                 memory_s=(0.2, 1.0), peers_s=0.2, cl_s=1.0),
+                 memory_s=(0.2, 1.0), peers_s=0.2, cl_s=1.0, batch_sizes=(1, 2), batch_s=0.1),
 }
 #: Sections each profile runs by default (subprocess-heavy ones are left out of ``tiny``).
 DEFAULT_SECTIONS: dict[str, tuple[str, ...]] = {
     "full": SECTIONS[:-1],  # memory_day is opt-in
-    "quick": ("recruitment", "circuit", "references", "scaling", "sweep", "startup", "memory", "closed_loop",
+    "quick": ("recruitment", "circuit", "references", "scaling", "batch", "sweep", "startup", "memory", "closed_loop",
               "explore"),
-    "tiny": ("recruitment", "circuit", "references", "scaling"),
+    "tiny": ("recruitment", "circuit", "references", "scaling", "batch"),
 }
 
 
@@ -293,6 +295,43 @@ def bench_scaling(cfg: dict) -> dict:
         f["ns_per_neuron_step_vs_x1"] = f["ns_per_neuron_step"] / base["ns_per_neuron_step"]
     return {"population": pop, "duration": dur, "note": "population: every afferent and neuron count x scale, "
             "connection probabilities fixed (synapses grow as scale^2), dc_full_volley x scale"}
+
+
+def bench_batch(cfg: dict) -> dict:
+    """segment (x1) in batches: B input sets (seeds 1..B of the tonic_50hz workload) on the seed-1 network,
+    one BatchStepper per run. Rounds interleave the batch sizes so the machine's load hits them alike;
+    the ratio to B = 1 is the median of the per-round ratios. Member 0 of the largest batch is checked
+    against a run alone, bit for bit."""
+    from benchmarks.workloads import batch_run, circuit_workload
+
+    sizes = cfg["batch_sizes"]
+    dur = cfg["batch_s"]
+    wls = [circuit_workload("segment", dur, seed=1 + k) for k in range(max(sizes))]
+    net, kw = wls[0].net, wls[0].run_kwargs
+    inputs = [w.inputs for w in wls]
+    alone = wls[0].run()
+    big = batch_run(net, inputs, dur, kw)
+    same = bool(np.array_equal(big[0].wdr_step * alone.dt_s, alone.wdr_spike_times_s)
+                and np.array_equal(big[0].spike_step * alone.dt_s, alone.spike_times_s))
+    for b in sizes:
+        batch_run(net, inputs[:b], min(dur, 0.5), kw)  # warm
+    walls: dict[int, list[float]] = {b: [] for b in sizes}
+    for _ in range(max(1, cfg["rounds"])):
+        for b in sizes:
+            t = time.perf_counter()
+            batch_run(net, inputs[:b], dur, kw)
+            walls[b].append(time.perf_counter() - t)
+    n_steps = int(round(dur / 1e-4))
+    res = {"duration_s": dur, "neurons": net.n_neurons, "member0_bit_identical": same, "sizes": []}
+    for b in sizes:
+        per = [b * dur / w for w in walls[b]]
+        ratio = [(b / w) / (1 / w1) for w, w1 in zip(walls[b], walls[sizes[0]], strict=True)]
+        res["sizes"].append({"members": b, "wall_s": median(walls[b]), "wall_rounds_s": walls[b],
+                             "network_s_per_wall_s_per_core": median(per),
+                             "ns_per_neuron_step": 1e9 * median(walls[b]) / (b * net.n_neurons * n_steps),
+                             "throughput_vs_single": median(ratio)})
+        _log(f"batch B={b}: {median(per):.1f} network-s per wall-s, x{median(ratio):.2f} vs B=1")
+    return res
 
 
 def bench_sweep(cfg: dict) -> dict:
@@ -509,6 +548,21 @@ def headline(results: dict) -> list[dict]:
     for f in _get(r, "scaling", "population", default=[]) or []:
         row(f"segment x{f['scale']} ({f['neurons']} neurons, {f['synapses']} syn)", f["ns_per_neuron_step"],
             "ns/neuron-step", None, None, ".1f")
+    pop = _get(r, "scaling", "population", default=[]) or []
+    if len(pop) > 1:
+        row(f"segment x{pop[-1]['scale']} / x1 ns per neuron-step", pop[-1]["ns_per_neuron_step_vs_x1"], "x",
+            "<= 1.5x" if pop[-1]["scale"] == 16 else None,
+            pop[-1]["ns_per_neuron_step_vs_x1"] <= 1.5 if pop[-1]["scale"] == 16 else None, ".2f")
+    ba = _get(r, "batch")
+    if ba and "sizes" in ba:
+        for x in ba["sizes"]:
+            row(f"segment batch of {x['members']}: network-s per wall-s (1 core)", x["network_s_per_wall_s_per_core"],
+                "x real time", None, None, ".1f")
+            if x["members"] > 1:
+                judged = x["members"] == 8
+                row(f"  batch of {x['members']} vs 1 network, throughput per core", x["throughput_vs_single"], "x",
+                    ">= 2x" if judged else None, x["throughput_vs_single"] >= 2.0 if judged else None, ".2f")
+        row("  member 0 bit-identical to a run alone", str(ba["member0_bit_identical"]), "")
     durs = _get(r, "scaling", "duration", default=[]) or []
     if durs:
         per = [d["wall_per_sim_s"] for d in durs]
@@ -561,8 +615,12 @@ def headline(results: dict) -> list[dict]:
                 pr["vs_standalone_run"] >= 4.0, ".2f")
         if "standalone_build_over_scs_run" in pr:
             row("  Brian2 standalone build / scs_sim run", pr["standalone_build_over_scs_run"], "x", None, None, ".0f")
+        if "vs_standalone_run_batched" in pr:
+            row("  batched (8 networks per call), per network", pr["vs_standalone_run_batched"], "x faster")
         if "vs_runtime" in pr:
             row("vs Brian2 runtime mode", pr["vs_runtime"], "x faster", ">= 60x", pr["vs_runtime"] >= 60.0, ".1f")
+        if "vs_runtime_batched" in pr:
+            row("  batched (8 networks per call), per network", pr["vs_runtime_batched"], "x faster")
         if "rate_agreement_max_rel_diff" in pe:
             a = pe["rate_agreement_max_rel_diff"]
             row("  population rates scs_sim vs Brian2 (max rel. diff)", 100 * a, "%", "<= 5 %", a <= 0.05, ".1f")
@@ -628,7 +686,7 @@ def run_suite(profile: str = "full", sections: tuple[str, ...] | None = None, *,
                     "machine": machine_info(), "results": {}, "section_wall_s": {}}
     funcs = {"recruitment": bench_recruitment, "circuit": bench_circuit, "references": bench_references,
              "scaling": bench_scaling, "sweep": bench_sweep, "startup": bench_startup, "memory": bench_memory,
-             "peers": lambda c: bench_peers(c, peers_python), "memory_day": bench_memory_day,
+             "peers": lambda c: bench_peers(c, peers_python), "batch": bench_batch, "memory_day": bench_memory_day,
              "closed_loop": bench_closed_loop, "explore": bench_explore}
     for name in sections:
         _log(f"{name} ...")

@@ -80,6 +80,15 @@ def circuit_workload(name: str = "segment", duration_s: float = 10.0, *, scale: 
                            run_kwargs=dict(patient.pain.circuit_kwargs()))
 
 
+def batch_run(net: circuit_mod.Network, inputs: list[AfferentSpikes], duration_s: float, run_kwargs: dict):
+    """Run ``len(inputs)`` members of ``net`` in one :class:`~scs_sim.dorsal_horn.spiking.BatchStepper`
+    (one window over the run, as ``circuit.run`` does for one); returns the members' windows."""
+    from scs_sim.dorsal_horn.spiking import BatchStepper
+
+    bs = BatchStepper(net, duration_s, len(inputs), **run_kwargs)
+    return bs.advance(list(inputs), bs.n_steps)
+
+
 def synaptic_events(net: circuit_mod.Network, inputs: AfferentSpikes, out: circuit_mod.CircuitOutput) -> int:
     """Synaptic events delivered in a run: Σ over every emitted spike (afferent and neuron) of its out-degree.
 

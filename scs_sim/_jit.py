@@ -19,3 +19,27 @@ def njit(*args, **kwargs):
     if args and callable(args[0]):
         return numba.njit(**options)(args[0])
     return numba.njit(*args, **options)
+
+
+def _cycle_counter_intrinsic():
+    from llvmlite import ir
+    from numba.core import cgutils, types
+    from numba.extending import intrinsic
+
+    @intrinsic
+    def cycle_counter(typingctx):
+        """The CPU's cycle counter (``llvm.readcyclecounter``: rdtsc on x86-64, 0 where there is none),
+        as int64; for the per-section profile of a kernel (docs/PERFORMANCE.md)."""
+
+        def codegen(context, builder, signature, args):
+            fnty = ir.FunctionType(ir.IntType(64), [])
+            fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.readcyclecounter")
+            return builder.call(fn, [])
+
+        return types.int64(), codegen
+
+    return cycle_counter
+
+
+#: ``cycle_counter()`` inside a kernel: the CPU's time-stamp counter (int64 ticks).
+cycle_counter = _cycle_counter_intrinsic()

@@ -495,3 +495,97 @@ def test_exponential_approximations():
     assert max(rel) < 1e-15
     assert exp_adex_parts(50.0)[0] == exp_adex_parts(C.EXP_ARG_MAX)[0]  # clamped
     assert exp_adex_parts(float("nan"))[0] == 0
+
+
+# ---------------------------------------------------------------------------------------------
+# 5. batches: B runs of one network in one kernel call
+# ---------------------------------------------------------------------------------------------
+def _batch_case(n_members: int = 3):
+    """zhang2014 with every circuit mechanism on (presynaptic inhibition, depressing IN synapses), one
+    input set per member (own seeds, different C drive) and a different constant current per member;
+    member 2 is pushed far below the Mg-block table (V < −120 mV) and into exp_neg's libm branch
+    (g_tot·dt/C ≥ 0.1) by a strong hyperpolarising current, so the rare exact paths run too."""
+    from scs_sim.dorsal_horn.mechanisms import apply_circuit, resolve
+
+    p = apply_circuit(C.preset("zhang2014"), resolve("all"))
+    net = C.build(p, np.random.default_rng(5))
+    dur = 0.3
+    inputs = []
+    for b in range(n_members):
+        sp = afferent_spikes(PainState(c_rate_hz=2.0 + 3.0 * b), sizes_of(p), dur, np.random.default_rng(20 + b))
+        inputs.append(merge_dc(sp, *scs_pulses(p, np.array([0.05 + 0.02 * b, 0.2]))))
+    bias = np.zeros((n_members, net.n_neurons))
+    bias[1] = np.linspace(0.0, 25.0, net.n_neurons)
+    if n_members > 2:
+        bias[2, :] = -20000.0
+    return net, inputs, bias, dur
+
+
+@pytest.mark.parametrize("dt_s,kw", [(1e-4, {}), (1e-3, {"gaba_scale": 8.0})])
+def test_batch_members_equal_single_runs_bit_for_bit(dt_s, kw):
+    from scs_sim.dorsal_horn.spiking import BatchStepper, Stepper
+
+    net, inputs, bias, dur = _batch_case(3)
+    ends = [int(round(e * 1e-4 / dt_s)) for e in (1000, 1550, 3000)]  # windows ending on rate bins and the run
+    caps = [None, 7, 0]                      # per-member caps of the stored neuron spikes
+    kw = dict(kw, dt_s=dt_s, record_v=True)
+    bs = BatchStepper(net, dur, 3, bias_pa=bias, **kw)
+    got = [bs.advance(inputs if k == 0 else [None] * 3, s1, cap=caps) for k, s1 in enumerate(ends)]
+    for b in range(3):
+        st = Stepper(net, dur, bias_pa=bias[b], **kw)
+        for k, s1 in enumerate(ends):
+            want = st.advance(inputs[b] if k == 0 else None, s1, cap=caps[b])
+            w = got[k][b]
+            assert (w.s0, w.s1, w.n_spikes, w.n_wdr) == (want.s0, want.s1, want.n_spikes, want.n_wdr)
+            np.testing.assert_array_equal(w.spike_step, want.spike_step)
+            np.testing.assert_array_equal(w.spike_neuron, want.spike_neuron)
+            np.testing.assert_array_equal(w.wdr_step, want.wdr_step)
+            np.testing.assert_array_equal(w.wdr_neuron, want.wdr_neuron)
+            np.testing.assert_array_equal(w.v_mv, want.v_mv)
+            for pop in want.rates_hz:
+                np.testing.assert_array_equal(w.rates_hz[pop], want.rates_hz[pop])
+    # the case exercises what it claims: spikes in members 0 and 1, the rare paths in member 2
+    assert sum(w[0].n_spikes for w in got) > 5 and sum(w[1].n_spikes for w in got) > 5
+    assert got[0][1].spike_step.size == 7 and got[0][2].spike_step.size == 0
+    assert np.min(got[-1][2].v_mv) < -120.0 and bs.rare_paths[1] > 0  # the exact Mg block ran
+    if dt_s == 1e-3:
+        assert bs.rare_paths[0] > 0  # exp(−x) by libm ran
+
+
+@pytest.mark.parametrize("dt_s,kw", [(1e-4, {}), (1e-3, {"gaba_scale": 8.0})])
+def test_batch_of_one_matches_the_numpy_twin_on_the_rare_paths(dt_s, kw):
+    net, inputs, bias, dur = _batch_case(3)
+    out = C.run(net, inputs[2], dur, record_v=True, bias_pa=bias[2], dt_s=dt_s, **kw)
+    times, neurons, v = naive_run(net, inputs[2], dur, bias_pa=bias[2], dt_s=dt_s, **kw)
+    np.testing.assert_array_equal(out.spike_times_s, times)
+    np.testing.assert_array_equal(out.v_mv, v)
+
+
+def test_batch_bad_arguments():
+    from scs_sim.dorsal_horn.spiking import BatchStepper
+
+    net, inputs, bias, dur = _batch_case(2)
+    for n in (0, -1, 1.5, True):
+        with pytest.raises(ConfigError, match="n_members"):
+            BatchStepper(net, dur, n)
+    with pytest.raises(ConfigError, match="bias_pa"):
+        BatchStepper(net, dur, 2, bias_pa=np.zeros((3, net.n_neurons)))
+    bs = BatchStepper(net, dur, 2, bias_pa=bias)
+    with pytest.raises(ConfigError, match="one entry per member"):
+        bs.advance(inputs[:1], 1000)
+    with pytest.raises(ConfigError, match="one value or 2"):
+        bs.advance(inputs, 1000, cap=[1, 2, 3])
+
+
+def test_batch_non_finite_names_the_member(zhang):
+    from scs_sim.dorsal_horn.spiking import BatchStepper
+
+    p, net = zhang
+    w = net.weight_ns.copy()
+    dc0 = net.ranges["dc"][0]
+    w[net.indptr[dc0]:net.indptr[dc0 + 2]] = 1e308
+    bad = dataclasses.replace(net, weight_ns=w)
+    sp = dataclasses.replace(empty_spikes(), dc=make_train(np.array([0.05, 0.05]), np.array([0, 1])))
+    bs = BatchStepper(bad, 0.2, 2)
+    with pytest.raises(SimulationError, match=r"neuron 0 \(index \d+\) of member 1 of the batch"):
+        bs.advance([empty_spikes(), sp], bs.n_steps)

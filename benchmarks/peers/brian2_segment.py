@@ -223,9 +223,20 @@ def run_mode(mode: str, duration_s: float, build_dir: str, seed: int, rounds: in
         wl.run()
         return time.perf_counter() - t
 
+    from benchmarks.workloads import batch_run
+
+    n_batch = 8
+
+    def scs_batched_once() -> float:  # wall per network of a batch of n_batch copies of the workload
+        t = time.perf_counter()
+        batch_run(wl.net, [wl.inputs] * n_batch, duration_s, wl.run_kwargs)
+        return (time.perf_counter() - t) / n_batch
+
+    scs_batched_once()  # warm
+
     # Each round times scs_sim then Brian2 back to back; the ratio is the median of the per-round
     # ratios, so a neighbour's load on the shared machine hits both sides of a pair alike.
-    scs_walls, b2_walls = [], []
+    scs_walls, b2_walls, batched_walls = [], [], []
     if mode == "runtime":
         b2.prefs.codegen.target = "cython"
         t = time.perf_counter()
@@ -237,6 +248,7 @@ def run_mode(mode: str, duration_s: float, build_dir: str, seed: int, rounds: in
         warm_s = time.perf_counter() - t
         for _ in range(rounds):
             scs_walls.append(scs_once())
+            batched_walls.append(scs_batched_once())
             bnet.restore("init")
             t = time.perf_counter()
             bnet.run(duration_s * b2.second)
@@ -257,6 +269,7 @@ def run_mode(mode: str, duration_s: float, build_dir: str, seed: int, rounds: in
         process = []
         for _ in range(rounds):
             scs_walls.append(scs_once())
+            batched_walls.append(scs_batched_once())
             t = time.perf_counter()
             b2.device.run(directory=build_dir, with_output=False, run_args=[])
             process.append(time.perf_counter() - t)
@@ -269,6 +282,10 @@ def run_mode(mode: str, duration_s: float, build_dir: str, seed: int, rounds: in
                       "first_rounds_s": scs["run_rounds_s"], "rates_hz": scs["rates_hz"]}
     res["paired_ratios"] = [b / a for a, b in zip(scs_walls, b2_walls, strict=True)]
     res["ratio"] = float(np.median(res["paired_ratios"]))
+    res["scs_sim_batched"] = {"members": n_batch, "run_s_per_network": float(np.median(batched_walls)),
+                              "run_rounds_s_per_network": batched_walls}
+    res["paired_ratios_batched"] = [b / a for a, b in zip(batched_walls, b2_walls, strict=True)]
+    res["ratio_batched"] = float(np.median(res["paired_ratios_batched"]))
     return res
 
 
@@ -319,10 +336,12 @@ def main(argv=None) -> int:
     sa = report["modes"].get("standalone", {})
     if "brian2_runtime" in rt:
         ratios["vs_runtime"] = rt["ratio"]
+        ratios["vs_runtime_batched"] = rt["ratio_batched"]
         agreement["runtime"] = _agreement(rt["scs_sim"]["rates_hz"], rt["brian2_rates_hz"])
     if "brian2_standalone" in sa:
         b = sa["brian2_standalone"]
         ratios["vs_standalone_run"] = sa["ratio"]
+        ratios["vs_standalone_run_batched"] = sa["ratio_batched"]
         ratios["vs_standalone_process"] = b["process_s"] / sa["scs_sim"]["run_s"]
         ratios["standalone_build_over_scs_run"] = b["build_s"] / sa["scs_sim"]["run_s"]
         agreement["standalone"] = _agreement(sa["scs_sim"]["rates_hz"], sa["brian2_rates_hz"])
