@@ -22,8 +22,9 @@ same point-source volume conductor as the fibres (:mod:`scs_sim.fibers.anatomy`,
 the superficial dorsal horn at ``dh_lateral_mm`` from the midline (on the lead's side) and
 ``dh_depth_mm`` below the cord surface, the largest value along the cord. ``f_ch`` is the channel's
 cathodic-phase rate while stimulation is on; ``I_rh,i`` the AdEx rheobase of neuron i,
-``(g_L + a) (V_T - E_L - Δ_T + Δ_T ln(1 + a / g_L))`` (Touboul 2008 SIAM J Appl Math 68:1045, saddle-node
-case), so a drive of 1 brings a neuron to its rheobase. ``duty`` is the fraction of the run during which
+``(g_L + a) (V_T - E_L - Δ_T + Δ_T ln(1 + a / g_L))``, the maximum of the AdEx steady-state I-V curve
+(Brette & Gerstner 2005 J Neurophysiol 94:3637; Touboul 2008 SIAM J Appl Math 68:1045, saddle-node case; the
+WDR CAN current left out), so a drive of 1 brings a neuron to its rheobase. ``duty`` is the fraction of the run during which
 pulses are delivered (start/stop, cycling, pulse dosing): a continuous program (the presets) gets the
 current over the whole run; a switched program gets the time-averaged current over the whole run (an
 approximation). The current is a constant ``bias_pa`` of the spiking kernel in the stimulated run only;

@@ -105,8 +105,8 @@ FAIL_NOTES: dict[str, str] = {
     "hf10_vs_tonic": "10 kHz at 3 mA recruits no DC fibre, so the model gives no relief; the clinical ordering "
     "(SENZA) needs a mechanism the model does not have, and the report says so rather than faking one.",
     "hf10_vs_tonic_khz": "the direct kHz current at the preset 3 mA is 0.67 of the IN rheobase (threshold field "
-    "17 V/m, an assumption): it roughly doubles local-IN firing and gives ≈ 30 % relief, below the 60 % of tonic "
-    "50 Hz at 8 mA; the threshold field was not chosen for, and is not changed for, this ordering.",
+    "17 V/m, an assumption): local-IN firing rises by ≈ 24 Hz and relief is 26 % (seeds 1-3, 10 s), below the 41 % of "
+    "tonic 50 Hz at 8 mA; the threshold field was not chosen for, and is not changed for, this ordering.",
     "burst_vs_tonic": "at the preset amplitudes burst_dr (1.4 mA, 70 % of its model perception threshold) gives "
     "5 % relief vs 32 % for tonic_50hz (8 mA, supra-perception) (seeds 1-3). Burst acts in the model only through the DC fibres it recruits "
     "(same routes as tonic: surround GABA_A, in-field Aβ-like); no burst-specific mechanism (e.g. a "
