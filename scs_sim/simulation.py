@@ -394,6 +394,7 @@ def simulate_config(cfg: RunConfig, *, baseline_result: Baseline | None = None) 
             perception=cfg.patient.perception))
     stream = _async_dc(cfg, eng, train, stream)  # mechanism async_dc (fibers/async_dc.py); off: unchanged
     untreated, eng.scales = eng.scales, _glial_scales(cfg, eng.scales)  # mechanism dtm_glial (dorsal_horn/glial.py)
+    eng.scales = {**eng.scales, **_khz_bias(cfg, eng, train)}  # mechanism khz_dorsal_horn (dorsal_horn/khz_field.py)
     track = eng.run_windows(stream)
     eng.scales = untreated  # the paired baseline is the patient before therapy
     rec = stream.result()
@@ -558,3 +559,14 @@ def _glial_scales(cfg: RunConfig, scales: dict) -> dict:
     from scs_sim.dorsal_horn.glial import treated_scales
 
     return treated_scales(scales, cfg.program, _mechanism_params(cfg.simulation, "dtm_glial"))
+
+
+def _khz_bias(cfg: RunConfig, eng: _Engine, train) -> dict:
+    """``{"bias_pa": ...}`` of mechanism ``khz_dorsal_horn`` for the stimulated run (the baseline gets none), or
+    ``{}`` when off."""
+    if "khz_dorsal_horn" not in cfg.simulation.mechanisms:
+        return {}
+    from scs_sim.dorsal_horn.khz_field import run_bias_pa
+
+    return {"bias_pa": run_bias_pa(train, cfg.patient.anatomy, eng.net, cfg.simulation.duration_s,
+                                   _mechanism_params(cfg.simulation, "khz_dorsal_horn"))}

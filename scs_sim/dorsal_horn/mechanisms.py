@@ -36,6 +36,7 @@ from pydantic import Field
 
 from scs_sim._params import Params
 from scs_sim.dorsal_horn.glial import GlialParams
+from scs_sim.dorsal_horn.khz_field import KhzDorsalHornParams
 from scs_sim.errors import ConfigError, suggest
 from scs_sim.fibers.async_dc import AsyncDCParams
 
@@ -164,7 +165,7 @@ CIRCUIT_MECHANISMS: tuple[Mechanism, ...] = (
               "circuit", ("spiking",), _limits_apply),
 )
 
-#: Input-level and slow mechanisms (mechmore): append one Mechanism per line below.
+#: Input-level, slow and run-dependent circuit mechanisms (mechmore, khz): append one Mechanism per line below.
 MORE_MECHANISMS: tuple[Mechanism, ...] = (
     Mechanism("async_dc", "kHz pulses make DC fibres just below their train threshold fire asynchronously (felt: no)",
               AsyncDCParams, False, ("Sagalajev et al. 2024 Neuron 112:404", "Crosby, Janik & Grill 2017 J Neurophysiol"),
@@ -172,6 +173,11 @@ MORE_MECHANISMS: tuple[Mechanism, ...] = (
     Mechanism("dtm_glial", "hours of DTM (multiplexed low+high rate) SCS restore glia-driven disinhibition",
               GlialParams, False, ("Cedeño et al. 2020 Mol Pain 16:1744806920964360", "Coull et al. 2005 Nature 438:1017"),
               "slow", ("spiking", "rate")),  # dorsal_horn/glial.py; hook: simulation._glial_scales
+    Mechanism("khz_dorsal_horn", "kHz fields at the dorsal horn depolarise neurons directly, inhibitory INs most "
+              "(10 kHz, not 1 or 5 kHz)", KhzDorsalHornParams, False,
+              ("Lee et al. 2020 Neuroscience 428:132", "Biomedicines 2024;12:1346 (kHz frequency-dependent dorsal-horn "
+               "activation in rat slices)"),
+              "circuit", ("spiking",)),  # dorsal_horn/khz_field.py; hook: simulation._khz_bias (bias_pa)
 )
 
 #: name → mechanism, in registration order (the order of every resolved set).
@@ -187,6 +193,7 @@ SETS: dict[str, tuple[str, ...]] = {
     # mechmore: append named sets below, one per line
     "gate+async_dc": ("gate", "async_dc"),
     "gate+dtm_glial": ("gate", "dtm_glial"),
+    "gate+khz_dorsal_horn": ("gate", "khz_dorsal_horn"),
 }
 SETS["all"] = tuple(MECHANISMS)
 #: The default set (today's model).

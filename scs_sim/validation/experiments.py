@@ -423,6 +423,41 @@ EXPERIMENTS: tuple[Experiment, ...] = (
       "relief(multiplexed_dtm) − relief(tonic_50hz) > 0 (default patient, seeds 1-3)",
       "Reported, never tuned: the default patient has no disinhibition for the glial state to restore.",
       None, "pp", quick=False, expect_fail=True),
+    # -- khz_dorsal_horn (protocols_mechanisms_more.protocol_khz_dorsal_horn, docs/MODEL.md §3.7) -------------
+    E("khz_in_activation", "khz_dorsal_horn: low-intensity 10 kHz raises inhibitory-IN firing", "khz_dorsal_horn",
+      "khz_in_gain_10k_hz", "design check",
+      "low-intensity (sub-sensory) 10 kHz SCS activates inhibitory interneurons in the dorsal horn",
+      "Lee et al. 2020 Neuroscience 428:132 [V-abs]", 1.0, INF,
+      "local-IN rate with the mechanism − without ≥ 1 Hz (preset 10 kHz, 3 mA, 30 µs; default patient)",
+      "The coupling is normalised at 10 kHz and its threshold field is an assumption, so the direction is built "
+      "in; the row checks that the current reaches the circuit.", None, "Hz", quick=False),
+    E("khz_selectivity", "khz_dorsal_horn: 1 and 5 kHz activate inhibitory INs much less than 10 kHz",
+      "khz_dorsal_horn", "khz_in_gain_low_over_10k", "design check",
+      "10 kHz, but not 1 kHz or 5 kHz, activated inhibitory interneurons at low intensity",
+      "Lee et al. 2020 Neuroscience 428:132 [V-abs]", -INF, 0.3,
+      "max(IN gain at 1 kHz, at 5 kHz) / IN gain at 10 kHz ≤ 0.3 (same amplitude and pulse width)",
+      "The frequency gain S(f) encodes the selectivity (S(5 kHz) = 0.22); checks it survives the network.",
+      None, "×", quick=False),
+    E("khz_frequency_monotone", "khz_dorsal_horn: dorsal-horn activation grows with kHz frequency",
+      "khz_dorsal_horn", "khz_in_gain_spearman", "design check",
+      "activation of dorsal-horn neurons rose monotonically over 1, 3, 5, 8 and 10 kHz fields",
+      "Biomedicines 2024;12:1346 [V-abs]", 0.9, 1.0,
+      "Spearman correlation of the IN gain with frequency (1, 3, 5, 8, 10 kHz) ≥ 0.9",
+      "S(f) is monotone by construction; checks the network does not reverse it.", None, "", quick=False),
+    E("khz_excitatory_not_activated", "khz_dorsal_horn: excitatory INs are not activated at 10 kHz",
+      "khz_dorsal_horn", "khz_ex_gain_10k_hz", "qualitative",
+      "low-intensity kHz SCS affected excitatory and inhibitory superficial dorsal-horn neurons differently",
+      "Lee et al. 2020 Neuroscience 428:132 [V-abs]", -INF, 0.0,
+      "EX rate with the mechanism − without ≤ 0 Hz at 10 kHz",
+      "Not built in: EX neurons get their own depolarising current (1/4 of the IN drive, an assumption); the "
+      "net sign is set by the extra inhibition from the INs.", None, "Hz", quick=False),
+    E("hf10_vs_tonic_khz", "10 kHz vs tonic under gate + khz_dorsal_horn", "khz_dorsal_horn",
+      "hf_minus_tonic_khz", "qualitative", "10 kHz superior to tonic",
+      "Kapural et al. 2015 Anesthesiology 123:851 [V-abs] (clinical; not a model target)", 0.0001, INF,
+      "relief(hf_10khz) − relief(tonic_50hz) > 0 (default patient, seeds 1-3)",
+      "Reported, never tuned: no parameter was chosen for this ordering. Expected to fail from the quick run "
+      "(seed 1, 4 s) made while building the mechanism: 10 kHz 32 % vs tonic 63 %.", None, "pp", quick=False,
+      expect_fail=True),
     *(E(**spec) for spec in _TRAIN_SPECS),  # recovery cycle and trains vs the MRG axon (protocols_trains)
 )
 del E

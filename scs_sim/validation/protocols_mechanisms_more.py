@@ -9,6 +9,8 @@ charge integration.
 * burst charge: Crosby et al. 2015 (Neuromodulation 18:1): burst efficacy on dorsal-horn neurons grows with
   the charge per burst. Today's model (no optional mechanism): relief of 40 Hz bursts of 1..5 pulses.
 * clinical orderings (10 kHz vs tonic, DTM vs tonic) under ``gate`` + each mechanism (qualitative).
+* ``khz_dorsal_horn``: Lee et al. 2020 (Neuroscience 428:132): low-intensity 10 kHz, not 1 or 5 kHz, activates
+  inhibitory interneurons; Biomedicines 2024;12:1346: dorsal-horn activation grows with kHz frequency.
 
 Each ``protocol_*`` takes ``quick`` (1 seed, 4 s runs) and returns ``{"metrics", "details", "figure"}``;
 :data:`scs_sim.validation.protocols.PROTOCOLS` merges :data:`TABLE`.
@@ -20,8 +22,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-__all__ = ["TABLE", "protocol_async_dc", "protocol_burst_charge", "protocol_dtm_glial",
-           "protocol_mechanism_orderings", "run_config", "top_dc_ratio"]
+__all__ = ["TABLE", "protocol_async_dc", "protocol_burst_charge", "protocol_dtm_glial", "protocol_khz_dorsal_horn",
+           "protocol_mechanism_orderings", "run_config", "simulate_rates", "top_dc_ratio"]
 
 
 def _seeds(quick: bool) -> tuple[list[int], float]:
@@ -142,10 +144,58 @@ def protocol_mechanism_orderings(quick: bool) -> dict:
             "figure": {"relief": {f"{k} / {p}": v for k, d in rel.items() for p, v in d.items()}}}
 
 
+def protocol_khz_dorsal_horn(quick: bool) -> dict:
+    """``khz_dorsal_horn``: inhibitory-IN firing gain (mechanism on − off, same seed) of the preset 10 kHz program
+    (3 mA, 30 µs) moved to 1, 3, 5, 8 and 10 kHz (Lee et al. 2020 Neuroscience 428:132; Biomedicines 2024;12:1346),
+    the excitatory-IN gain at 10 kHz, the most DC fibres recruited (sub-sensory check), and the clinical
+    ordering 10 kHz vs tonic under ``gate`` + the mechanism."""
+    from scipy.stats import spearmanr
+
+    from scs_sim.config import load_patient, load_program
+
+    seeds, dur = _seeds(quick)
+    pat = load_patient("default")
+    prog, _ = load_program("hf_10khz")
+    freqs = [1000.0, 3000.0, 5000.0, 8000.0, 10000.0]
+    on_set = ("gate", "khz_dorsal_horn")
+    gain, ex_gain, dc = {f: [] for f in freqs}, [], 0
+    for s in seeds:
+        for f in freqs:
+            p = prog.model_copy(update={"frequency_hz": f})
+            off = simulate_rates(p, pat, ("gate",), dur, s)
+            on = simulate_rates(p, pat, on_set, dur, s)
+            gain[f].append(on["local_in"] - off["local_in"])
+            dc = max(dc, int(on["recruited_dc_fibers"]))
+            if f == 10000.0:
+                ex_gain.append(on["ex"] - off["ex"])
+    g = [float(np.mean(gain[f])) for f in freqs]
+    tonic, _ = load_program("tonic_50hz")
+    rel = {name: float(np.mean([_metrics(pr, pat, on_set, dur, s)["relief_pct"] for s in seeds]))
+           for name, pr in (("hf_10khz", prog), ("tonic_50hz", tonic))}
+    low = max(g[0], g[2]) / g[-1] if g[-1] > 0 else float("nan")
+    m = {"khz_in_gain_10k_hz": g[-1], "khz_in_gain_low_over_10k": low,
+         "khz_in_gain_spearman": float(spearmanr(freqs, g).statistic) if np.ptp(g) > 0 else float("nan"),
+         "khz_ex_gain_10k_hz": float(np.mean(ex_gain)), "khz_recruited_dc_max": float(dc),
+         "hf_minus_tonic_khz": rel["hf_10khz"] - rel["tonic_50hz"]}
+    return {"metrics": m, "details": {"frequencies_hz": freqs, "local_in_gain_hz": g, "relief_pct": rel,
+                                      "seeds": seeds, "duration_s": dur, "amplitude_ma": prog.amplitude_ma},
+            "figure": {"local_in_gain_hz": dict(zip([f"{f / 1000:g} kHz" for f in freqs], g, strict=True))}}
+
+
+def simulate_rates(program, patient, mechanisms, duration_s, seed) -> dict:
+    """Mean rate of every neuron population (Hz) and the recruited DC fibres of one run."""
+    from scs_sim.simulation import simulate_config
+
+    r = simulate_config(run_config(program, patient, mechanisms, duration_s, seed))
+    return {**{k: float(np.mean(v)) for k, v in r.rates_hz.items()},
+            "recruited_dc_fibers": r.metrics["recruited_dc_fibers"]}
+
+
 #: This module's protocols (name -> function); :mod:`scs_sim.validation.protocols` merges the tables.
 TABLE: dict[str, Callable[[bool], dict]] = {
     "async_dc": protocol_async_dc,
     "dtm_glial": protocol_dtm_glial,
     "burst_charge": protocol_burst_charge,
     "mechanism_orderings_more": protocol_mechanism_orderings,
+    "khz_dorsal_horn": protocol_khz_dorsal_horn,
 }
