@@ -1,4 +1,4 @@
-"""Slow, plain reference of the dorsal-horn network step (the twin of scs_sim.dorsal_horn.spiking._run_kernel).
+"""Slow, plain reference of the dorsal-horn network step (the twin of scs_sim.dorsal_horn.spiking_kernel.run_kernel).
 
 Same algorithm, written without numba or cleverness: a dense table of future synaptic arrivals
 instead of a ring buffer, per-(neuron, receptor) state matrices instead of compact slots, Python

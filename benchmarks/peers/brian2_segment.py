@@ -17,7 +17,7 @@ What is mirrored from ``scs_sim.circuit`` (see docs/PERFORMANCE.md for the list 
 * inputs: the same afferent and dorsal-column spike times (``SpikeGeneratorGroup``, on the
   kernel's step grid, floor(t/dt));
 * neurons: AdEx (exponential term clamped at e^20) with conductance synapses, dual-exponential
-  rise/decay states per receptor (AMPA, NMDA, NK1-EX, NK1-WDR, GABA_A, glycine), Jahr–Stevens Mg²⁺
+  rise/decay states per receptor (AMPA, NMDA, NK1-EX, NK1-WDR, GABA_A, glycine, GABA_B at E_K), Jahr–Stevens Mg²⁺
   block of NMDA, the WDR calcium variable fed by inward NMDA current and the CAN current, absolute
   refractoriness with V clamped at reset, spike-triggered adaptation; Tsodyks–Markram depression on
   the dc sources (per synapse: every synapse of a source sees the same spikes, so it equals the
@@ -44,11 +44,11 @@ if str(ROOT) not in sys.path:
 
 import numpy as np  # noqa: E402
 
-RECEPTOR_VARS = ("ampa", "nmda", "nk1e", "nk1w", "gaba", "gly")
+RECEPTOR_VARS = ("ampa", "nmda", "nk1e", "nk1w", "gaba", "gly", "gabab")
 
 EQS = """
 dv/dt = (g_l*(e_l - v) + i_exp - w + g_exc*(e_exc - v) + g_nmda*(e_exc - v) + g_inh*(e_cl - v)
-         + g_c*(e_can - v)) / c_m : volt (unless refractory)
+         + g_c*(e_can - v) + g_k*(e_k - v)) / c_m : volt (unless refractory)
 dw/dt = (a*(v - e_l) - w) / tau_w : amp
 dca/dt = -ca/tau_ca + ca_per_nmda * i_nmda_in / pcoulomb : 1
 i_exp = g_l*delta_t*exp(clip((v - v_t)/delta_t, -500, exp_arg_max)) : amp (constant over dt)
@@ -57,6 +57,7 @@ i_nmda_in = clip((gd_nmda - gr_nmda)*mg_b*(e_exc - v), 0*amp, 1e9*amp) : amp (co
 g_exc = (gd_ampa - gr_ampa) + (gd_nk1e - gr_nk1e) + (gd_nk1w - gr_nk1w) : siemens
 g_nmda = (gd_nmda - gr_nmda)*mg_b : siemens
 g_inh = (gd_gaba - gr_gaba) + (gd_gly - gr_gly) : siemens
+g_k = gd_gabab - gr_gabab : siemens
 g_c = g_can*ca/(ca + can_k) : siemens
 c_m : farad (constant)
 g_l : siemens (constant)
@@ -128,7 +129,7 @@ def build_brian2(wl, dt_s: float):
     e_cl = wl.run_kwargs.get("e_cl_mv")
     namespace = {
         "e_exc": p.receptors.e_exc_mv * b2.mV, "e_cl": (p.receptors.e_cl_mv if e_cl is None else e_cl) * b2.mV,
-        "e_can": can.e_mv * b2.mV, "mg_fac": p.receptors.mg_mm / C.JS_MG_MM, "js_slope": C.JS_SLOPE,
+        "e_can": can.e_mv * b2.mV, "e_k": p.receptors.e_k_mv * b2.mV, "mg_fac": p.receptors.mg_mm / C.JS_MG_MM, "js_slope": C.JS_SLOPE,
         "exp_arg_max": C.EXP_ARG_MAX, "tau_ca": can.tau_ca_ms * b2.ms, "ca_per_nmda": can.per_nmda_charge,
         "can_k": can.k_half,
     }
@@ -157,6 +158,7 @@ def build_brian2(wl, dt_s: float):
     scale[C.RECEPTORS.index("nmda")] = wl.run_kwargs.get("nmda_scale", 1.0)
     scale[C.RECEPTORS.index("gaba_a")] = wl.run_kwargs.get("gaba_scale", 1.0)
     scale[C.RECEPTORS.index("glycine")] = wl.run_kwargs.get("glycine_scale", 1.0)
+    scale[C.RECEPTORS.index("gaba_b")] = wl.run_kwargs.get("gaba_b_scale", 1.0)
     q = np.array([C.dual_exp_norm(k.tau_rise_ms, k.tau_decay_ms) for k in kin]) * scale
     pre = np.repeat(np.arange(net.indptr.size - 1), np.diff(net.indptr))
     objs = [G, A]

@@ -10,7 +10,7 @@ Both are branch-free polynomials so the kernel's neuron loops vectorise (libm's 
 They are ``inline="always"``: numba pastes them into the caller before LLVM sees it, as if they
 were written there. The spiking kernel inlines them, and numba's cache does not notice a change
 in a function imported from another file (numba issue #1833): after editing this file delete the
-``__pycache__/*.nbi`` files of ``scs_sim/dorsal_horn`` (or touch ``spiking.py``).
+``__pycache__/*.nbi`` files of ``scs_sim/dorsal_horn`` (or touch ``spiking_kernel.py``).
 ``tests/naive_circuit.py`` evaluates both in the same operations and order.
 """
 

@@ -10,7 +10,7 @@ Equations and sources: ``docs/MODEL.md`` §3 "Synapses".
 
 The spiking kernel inlines the ``@njit`` helpers here; numba's cache does not notice a change in a
 function imported from another file (numba issue #1833), so after editing one of them delete the
-``__pycache__/*.nbi`` files of ``scs_sim/dorsal_horn`` (or touch ``spiking.py``).
+``__pycache__/*.nbi`` files of ``scs_sim/dorsal_horn`` (or touch ``spiking_kernel.py``).
 """
 
 from __future__ import annotations
