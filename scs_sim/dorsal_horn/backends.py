@@ -10,6 +10,10 @@ and returns an object with the :class:`~scs_sim.dorsal_horn.spiking.CircuitOutpu
 :mod:`scs_sim.simulation` reads (``bin_s``, ``rates_hz``, ``neuron_ranges``, ``spike_times_s``,
 ``spike_neuron``, ``wdr_spike_times_s``, ``wdr_rate_hz()``). Adding a backend is one entry here plus
 its module.
+
+:func:`batch_stepper` gives the same steppers for several members on one network (their rows run in
+one batch, :func:`scs_sim.simulation.simulate_batch`): the spiking backend's
+``spiking.BatchStepper`` when the module has one, else a :class:`LoopBatch` of single steppers.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from typing import Any
 
 from scs_sim.errors import ConfigError, suggest
 
-__all__ = ["BACKENDS", "DEFAULT_BACKEND", "STEPPERS", "backend", "stepper"]
+__all__ = ["BACKENDS", "DEFAULT_BACKEND", "STEPPERS", "BATCH_STEPPERS", "LoopBatch", "backend", "batch_stepper", "stepper"]
 
 
 def _spiking(net, inputs, duration_s: float, **kwargs: Any):
@@ -77,3 +81,109 @@ def stepper(name: str) -> Callable[..., Any]:
     """The stepper factory of a backend (:data:`STEPPERS`); :class:`ConfigError` for an unknown name."""
     backend(name)
     return STEPPERS[name]
+
+
+class LoopBatch:
+    """``n_members`` single steppers on one network advanced one after another: the interface of
+    ``spiking.BatchStepper`` (``advance(inputs_list, s1, *, cap)`` → one window per member), bit for bit
+    what each member's own stepper gives, without a batched kernel.
+
+    ``members`` are the single steppers (one per member, on one network); ``takes_cap`` says whether
+    their ``advance`` takes ``cap`` (spiking) or not (rate: ``cap`` is ignored).
+    """
+
+    def __init__(self, members: list, *, takes_cap: bool):
+        if not members:
+            raise ConfigError("a batch needs at least one member (got 0)", key="n_members")
+        self.members, self.takes_cap = members, takes_cap
+        first = members[0]
+        self.net = getattr(first, "net", None)
+        self.n_members = len(members)
+        self.n_steps, self.bin_steps, self.dt_s, self.bin_s = first.n_steps, first.bin_steps, first.dt_s, first.bin_s
+        if takes_cap:
+            self.max_spikes = first.max_spikes
+
+    @property
+    def s(self) -> int:
+        """The next step to simulate (every member is at the same step)."""
+        return self.members[0].s
+
+    def advance(self, inputs_list: list, s1: int, *, cap: int | list[int | None] | None = None) -> list:
+        """Advance every member to step ``s1`` with its own inputs; one window per member."""
+        if len(inputs_list) != self.n_members:
+            raise ConfigError(f"inputs_list must have one entry per member ({self.n_members}, got "
+                              f"{len(inputs_list)})", key="inputs_list")
+        caps = cap if isinstance(cap, list | tuple) else [cap] * self.n_members
+        if len(caps) != self.n_members:
+            raise ConfigError(f"cap must be one value or one per member ({self.n_members}, got {len(caps)})",
+                              key="cap")
+        if not self.takes_cap:
+            return [m.advance(x, s1) for m, x in zip(self.members, inputs_list, strict=True)]
+        return [m.advance(x, s1, cap=c) for m, x, c in zip(self.members, inputs_list, caps, strict=True)]
+
+
+def _member_bias(bias_pa, n_members: int) -> list:
+    """Member ``b``'s constant currents from ``bias_pa``: None, one row for all, or one row per member."""
+    import numpy as np
+
+    if bias_pa is None:
+        return [None] * n_members
+    b = np.asarray(bias_pa, dtype=np.float64)
+    if b.ndim == 1:
+        return [b] * n_members
+    if b.ndim != 2 or b.shape[0] != n_members:
+        raise ConfigError(f"bias_pa must be None, (n_neurons,) or (n_members={n_members}, n_neurons) "
+                          f"(got shape {b.shape})", key="bias_pa")
+    return list(b)
+
+
+def _check_members(n_members) -> int:
+    if isinstance(n_members, bool) or not isinstance(n_members, int) or n_members < 1:
+        raise ConfigError(f"n_members must be an integer >= 1 (got {n_members!r})", key="n_members")
+    return n_members
+
+
+def _spiking_loop_batch(net, duration_s: float, n_members: int, *, bias_pa=None, **kwargs: Any) -> LoopBatch:
+    from scs_sim.dorsal_horn.spiking import Stepper
+
+    bias = _member_bias(bias_pa, _check_members(n_members))
+    return LoopBatch([Stepper(net, duration_s, bias_pa=b, **kwargs) for b in bias], takes_cap=True)
+
+
+def _rate_loop_batch(net, duration_s: float, n_members: int, *, dt_s: float = 1e-4, bin_s: float = 0.005,
+                     max_spikes: int = 200_000, nmda_scale: float = 1.0, gaba_scale: float = 1.0,
+                     glycine_scale: float = 1.0, e_cl_mv: float | None = None, gaba_b_scale: float = 1.0,
+                     bias_pa=None) -> LoopBatch:
+    """Rate members: ``max_spikes`` has no meaning (no spikes) and ``gaba_b_scale`` no receptor in the
+    rate gate (the rate stepper takes neither); a constant current per neuron has no rate analogue."""
+    from scs_sim.dorsal_horn.rate_backend import RateStepper
+
+    _check_members(n_members)
+    if bias_pa is not None:
+        raise ConfigError("bias_pa: the rate model has no neurons to bias (use model 'spiking')", key="bias_pa")
+    kw = {"dt_s": dt_s, "bin_s": bin_s, "nmda_scale": nmda_scale, "gaba_scale": gaba_scale,
+          "glycine_scale": glycine_scale, "e_cl_mv": e_cl_mv}
+    return LoopBatch([RateStepper(net, duration_s, **kw) for _ in range(n_members)], takes_cap=False)
+
+
+def _spiking_batch(net, duration_s: float, n_members: int, **kwargs: Any):
+    """``spiking.BatchStepper`` (one kernel call for every member) when present, else a :class:`LoopBatch`."""
+    from scs_sim.dorsal_horn import spiking
+
+    cls = getattr(spiking, "BatchStepper", None)
+    if cls is None:
+        return _spiking_loop_batch(net, duration_s, n_members, **kwargs)
+    return cls(net, duration_s, _check_members(n_members), **kwargs)
+
+
+#: Batched steppers: name → a factory ``(net, duration_s, n_members, *, dt_s, bin_s, max_spikes, nmda_scale,
+#: gaba_scale, glycine_scale, e_cl_mv, gaba_b_scale, bias_pa)`` whose ``advance(inputs_list, s1, *, cap)``
+#: returns one window per member, member ``b`` bit for bit its own stepper's (``bias_pa[b]``).
+BATCH_STEPPERS: dict[str, Callable[..., Any]] = {"spiking": _spiking_batch, "rate": _rate_loop_batch}
+
+
+def batch_stepper(name: str) -> Callable[..., Any]:
+    """The batched stepper factory of a backend (:data:`BATCH_STEPPERS`); :class:`ConfigError` for an
+    unknown name."""
+    backend(name)
+    return BATCH_STEPPERS[name]
