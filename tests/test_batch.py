@@ -292,3 +292,67 @@ def test_batches_on_worker_processes(tmp_path, backend):
                   batch_size=8)
     assert s["rows"] == 4 and s["failed"] == 2
     pd.testing.assert_frame_equal(missing_as_none(_table(tmp_path / "p")), missing_as_none(_table(tmp_path / "s")))
+
+
+# ---------------------------------------------------------------------------------------------------
+# The batched stepper (dorsal_horn.backends.batch_stepper): spiking.BatchStepper when the module has one,
+# else a LoopBatch; either way member b is its own single stepper, bit for bit.
+# ---------------------------------------------------------------------------------------------------
+
+
+def _small_net():
+    from scs_sim.dorsal_horn.network import build
+    from scs_sim.dorsal_horn.params import preset
+
+    return build(preset("zhang2014"), np.random.default_rng(0))
+
+
+def _inputs(seed: int, t0: float, t1: float):
+    from scs_sim.dorsal_horn.afferents import PainState, afferent_window, merge_dc
+
+    drive = afferent_window(PainState(), {"abeta": 15, "adelta": 15, "c": 30}, t0, t1, 1.0,
+                            np.random.default_rng(seed))
+    pulses = np.arange(t0, t1, 0.02)  # a 50 Hz volley of all 15 dc sources
+    return merge_dc(drive, np.repeat(pulses, 15), np.tile(np.arange(15), pulses.size))
+
+
+def test_batch_stepper_members_are_their_single_steppers():
+    from scs_sim.dorsal_horn.backends import batch_stepper
+    from scs_sim.dorsal_horn.spiking import Stepper
+
+    net = _small_net()
+    bias = np.random.default_rng(1).normal(0.0, 30.0, (3, net.n_neurons))
+    kw = {"dt_s": 1e-4, "bin_s": 0.005, "gaba_scale": 0.5, "e_cl_mv": -60.0}
+    bs = batch_stepper("spiking")(net, 1.0, 3, bias_pa=bias, **kw)
+    one = [Stepper(net, 1.0, bias_pa=bias[b], **kw) for b in range(3)]
+    assert bs.n_members == 3 and bs.n_steps == one[0].n_steps and bs.s == 0
+    for s1, caps in ((4000, [None, 5, 0]), (10000, 7)):
+        t0, t1 = bs.s * 1e-4, s1 * 1e-4
+        inputs = [_inputs(b, t0, t1) for b in range(2)] + [None]  # the third member: no input this window
+        got = bs.advance(inputs, s1, cap=caps)
+        for b, w in enumerate(got):
+            c = caps[b] if isinstance(caps, list) else caps
+            ref = one[b].advance(inputs[b], s1, cap=c)
+            assert (w.s0, w.s1, w.n_spikes, w.n_wdr) == (ref.s0, ref.s1, ref.n_spikes, ref.n_wdr)
+            for name in ("spike_step", "spike_neuron", "wdr_step", "wdr_neuron"):
+                np.testing.assert_array_equal(getattr(w, name), getattr(ref, name))
+            for pop in ref.rates_hz:
+                np.testing.assert_array_equal(w.rates_hz[pop], ref.rates_hz[pop])
+        assert bs.s == s1
+    assert got[0].n_wdr != got[1].n_wdr  # members differ (their inputs and bias): the check can fail
+
+
+def test_batch_stepper_arguments_are_checked():
+    from scs_sim.dorsal_horn.backends import batch_stepper
+
+    net = _small_net()
+    with pytest.raises(ConfigError, match="n_members"):
+        batch_stepper("spiking")(net, 0.1, 0)
+    with pytest.raises(ConfigError, match="bias_pa"):
+        batch_stepper("spiking")(net, 0.1, 2, bias_pa=np.zeros((3, net.n_neurons)))
+    with pytest.raises(ConfigError, match="bias_pa"):
+        batch_stepper("rate")(net, 0.1, 2, bias_pa=np.zeros(net.n_neurons))
+    with pytest.raises(ConfigError, match="unknown model"):
+        batch_stepper("spikin")
+    with pytest.raises(ConfigError, match="inputs_list"):
+        batch_stepper("rate")(net, 0.1, 2, dt_s=1e-4, bin_s=0.005).advance([None], 1000)

@@ -183,7 +183,14 @@ BATCH_STEPPERS: dict[str, Callable[..., Any]] = {"spiking": _spiking_batch, "rat
 
 
 def batch_stepper(name: str) -> Callable[..., Any]:
-    """The batched stepper factory of a backend (:data:`BATCH_STEPPERS`); :class:`ConfigError` for an
-    unknown name."""
+    """The batched stepper factory of a backend (:data:`BATCH_STEPPERS`; a backend without an entry: a
+    :class:`LoopBatch` of its :data:`STEPPERS`); :class:`ConfigError` for an unknown name."""
     backend(name)
-    return BATCH_STEPPERS[name]
+    if name in BATCH_STEPPERS:
+        return BATCH_STEPPERS[name]
+
+    def loop(net, duration_s: float, n_members: int, **kwargs: Any) -> LoopBatch:
+        members = [STEPPERS[name](net, duration_s, **kwargs) for _ in range(_check_members(n_members))]
+        return LoopBatch(members, takes_cap=hasattr(members[0], "max_spikes"))
+
+    return loop
