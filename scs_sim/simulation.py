@@ -201,8 +201,11 @@ class _Engine:
             t0, t1 = s0 * st.dt_s, (sim.duration_s if s1 == st.n_steps else s1 * st.dt_s)
             # runs of one seed draw the same natural spikes: drawn once per seed
             natural = {s: afferent_window(pain, self.sizes, t0, t1, sim.duration_s, g) for s, g in rngs.items()}
-            inputs = [natural[s] if x is None else merge_dc(natural[s], *x.advance(t1, roots=True))  # DC and DR
-                      for s, x in zip(seeds, streams, strict=True)]
+            inputs = []
+            for s, x, tr in zip(seeds, streams, tracks, strict=True):
+                w0 = time.perf_counter()
+                inputs.append(natural[s] if x is None else merge_dc(natural[s], *x.advance(t1, roots=True)))  # DC+DR
+                tr.own_s += time.perf_counter() - w0  # the run's own input: its share of the wall time
             ws = st.advance(inputs, s1, cap=[t.cap(s0) for t in tracks]) if spiking else st.advance(inputs, s1)
             for t, w in zip(tracks, ws, strict=True):
                 t.take(w, s0, s1)
@@ -444,7 +447,7 @@ def batch_key(cfg: RunConfig) -> str | None:
     so the same fibre population and network, drawn from the seed, or from ``patient.anatomy_seed``
     when set: then rows of different noise seeds share them and the seed is left out. Alone (None):
     no program, closed-loop control and cord motion (their pulse-by-pulse streams), fibre models
-    other than 'fast' (whole-run recruitment in memory)."""
+    other than 'fast' (whole-run recruitment in memory), settings whose mechanism parameters fail."""
     prog, patient = cfg.program, cfg.patient
     if prog is None or prog.closed_loop is not None or patient.motion is not None:
         return None
@@ -453,8 +456,12 @@ def batch_key(cfg: RunConfig) -> str | None:
     sim = cfg.simulation.model_dump(mode="json")
     if patient.anatomy_seed is not None:  # fibres and network from the anatomy seed, not the noise seed
         del sim["seed"]
-    blob = json.dumps({"patient": patient.model_dump(mode="json"), "simulation": sim,
-                       "scales": _glial_scales(cfg, patient.pain.circuit_kwargs())}, sort_keys=True)
+    try:
+        scales = _glial_scales(cfg, patient.pain.circuit_kwargs())
+    except ConfigError:  # bad mechanism parameters: the run reports its error alone
+        return None
+    blob = json.dumps({"patient": patient.model_dump(mode="json"), "simulation": sim, "scales": scales},
+                      sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
@@ -466,9 +473,9 @@ def simulate_batch(cfgs, baseline_result: Baseline | None = None, *, computed: d
     (in a second batch on the same network when ``dtm_glial`` treats the members). Rows with key None
     run one by one. ``computed`` (a dict), if given, receives the baselines computed here, by key.
 
-    ``wall_s`` of a batched row: its own time (its recruitment stream, its metrics) plus an equal share
-    of the batch's shared time (the network build and the window loop, riding baselines included),
-    so a batch's rows add up to its wall time."""
+    ``wall_s`` of a batched row: its own time (setting up and advancing its recruitment stream, its
+    metrics) plus an equal share of the batch's shared time (the network build, the natural drive and
+    the batched circuit steps, riding baselines included), so a batch's rows add up to its wall time."""
     cfgs = list(cfgs)
     out: list[Result | None] = [None] * len(cfgs)
     groups: dict[str, list[int]] = {}
@@ -510,7 +517,9 @@ def _simulate_group(cfgs: list[RunConfig], given: Baseline | None, computed: dic
     if rest:
         tr = eng.run_windows([None] * len(rest), [c.simulation.seed for _, c in rest], batch=True)
         made.update({k: _baseline_of(c, eng, x) for (k, c), x in zip(rest, tr, strict=True)})
-    shared += time.perf_counter() - t
+    for b, tr in enumerate(tracks[: len(cfgs)]):  # each row's recruitment stream is its own time
+        own[b] += tr.own_s
+    shared += time.perf_counter() - t - sum(tr.own_s for tr in tracks[: len(cfgs)])
     bases.update(made)
     if computed is not None:
         computed.update(made)

@@ -83,6 +83,7 @@ class Track:
         self.wdr_sum, self.wdr_bins = 0.0, 0
         self.bounds = bounds
         self.volleys = None if bounds is None else np.zeros(bounds[0].size, dtype=np.int64)
+        self.own_s = 0.0  # wall time the caller spent on this run's own inputs (batches share the rest)
 
     def _recording(self, s0: int) -> bool:
         return self.all or s0 * self.dt_s < self.record_s

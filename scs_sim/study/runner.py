@@ -170,7 +170,10 @@ def _run_batches(shared: dict, batches: list[list[tuple]]) -> dict:
             got = batch_fn([it[4] for it in items], baseline=bl, computed=computed)
         except ScsSimError:  # some row fails: row by row, so that only that row carries the error
             got = None
-        if got is not None and len(got) == len(items):
+        if got is not None:
+            if not isinstance(got, list) or len(got) != len(items):
+                raise SimulationError(f"evaluate_batch returned {type(got).__name__} for {len(items)} rows, "
+                                      "expected a list of one dict of metrics per row")
             made.update(computed)
             rows += [_row(it, m) for it, m in zip(items, got, strict=True)]
             continue
