@@ -14,13 +14,16 @@ child 4 the asynchronous DC spikes of mechanism ``async_dc``, child 5 the ECAP r
 closed-loop run; children 0-3 are never shared with them. The baseline
 uses the same children, so it depends only on (patient, simulation settings, seed), never on the
 program; sweeps compute it once per key (:func:`baseline_key`) and reuse it.
+
+Batches: :func:`simulate_batch` runs the rows of one :func:`batch_key` (same patient, simulation
+settings and network) on one network build and one batched stepper, each row bit for bit its
+:func:`simulate_config`; every run keeps its own seed children as above.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +34,7 @@ import numpy as np
 from scs_sim.config import Patient, RunConfig, Simulation, program_dir
 from scs_sim.dorsal_horn.afferents import afferent_window, merge_dc, receptive_field_roles
 from scs_sim.dorsal_horn.mechanisms import label as mechanism_label
+from scs_sim.dorsal_horn.track import C_COMPONENT_LATENCY_S, WINDUP_LAST, Track, volley_bounds, windup_index
 from scs_sim.errors import ConfigError
 from scs_sim.fibers.anatomy import build_fibers
 from scs_sim.fibers.models import recruit_function
@@ -38,13 +42,9 @@ from scs_sim.fibers.recruitment import RecruitStream
 from scs_sim.stim.dosimetry import Device, dosimetry
 from scs_sim.stim.programs import pulse_train
 
-__all__ = ["Baseline", "Result", "baseline", "baseline_key", "evaluate", "run_fibers", "simulate", "simulate_config",
-           "windup_index"]
+__all__ = ["C_COMPONENT_LATENCY_S", "WINDUP_LAST", "Baseline", "Result", "baseline", "baseline_key", "batch_key",
+           "evaluate", "evaluate_batch", "run_fibers", "simulate", "simulate_batch", "simulate_config", "windup_index"]
 
-#: WDR spikes later than this after a volley form its C-fibre component (Zhang 2014 WindUp_Plotter).
-C_COMPONENT_LATENCY_S = 0.1
-#: Number of volleys whose C-component is compared with the first in the wind-up index.
-WINDUP_LAST = 5
 
 
 @dataclass
@@ -141,128 +141,6 @@ def baseline_key(cfg: RunConfig) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-def _volley_bounds(volley_times_s: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """[start, end) of every volley's C-component window, or None with fewer than two volleys."""
-    v = np.sort(np.asarray(volley_times_s, dtype=float))
-    if v.size < 2:
-        return None
-    ends = np.append(v[1:], v[-1] + (v[-1] - v[-2]))
-    return v + C_COMPONENT_LATENCY_S, ends
-
-
-def _volley_counts(wdr_spike_times_s: np.ndarray, bounds) -> np.ndarray:
-    """WDR spikes in each volley's C-component window (spike times sorted ascending)."""
-    lo, hi = bounds
-    t = np.asarray(wdr_spike_times_s, dtype=float)
-    return np.searchsorted(t, hi, "left") - np.searchsorted(t, lo, "left")
-
-
-def _windup_from_counts(counts: np.ndarray, n_wdr: int) -> float:
-    c = counts.astype(float) / max(n_wdr, 1)
-    last = c[-min(WINDUP_LAST, c.size - 1):].mean()
-    return float(last / c[0]) if c[0] > 0 else float("nan")
-
-
-def windup_index(wdr_spike_times_s: np.ndarray, volley_times_s: np.ndarray, n_wdr: int) -> float | None:
-    """C-component (WDR spikes > 100 ms after a volley, until the next) of the last volleys / the first.
-
-    Returns None without volleys, NaN when the first volley evokes no C-component.
-    """
-    bounds = _volley_bounds(volley_times_s)
-    if bounds is None:
-        return None
-    return _windup_from_counts(_volley_counts(np.sort(np.asarray(wdr_spike_times_s, dtype=float)), bounds), n_wdr)
-
-
-#: Most neuron (and, separately, WDR) spikes a run records (the circuit's default list cap).
-MAX_RECORDED_SPIKES = 200_000
-
-
-class _Track:
-    """One circuit run (stimulated or baseline) accumulated window by window: exact totals and the
-    wind-up counts of the whole run, rate bins and spike lists of the recorded span ``[0, record_s)``,
-    and the mean rate of every population per window."""
-
-    def __init__(self, stepper, record_s: float, duration_s: float, bounds):
-        self.st, self.dt_s = stepper, stepper.dt_s
-        self.all = not record_s < duration_s
-        self.record_s = float(record_s)
-        self.rec_bins = None if self.all else int(math.ceil(record_s / (stepper.bin_steps * stepper.dt_s) - 1e-9))
-        self.rates: dict[str, list[np.ndarray]] = {}
-        self.win_rates: dict[str, list[float]] = {}
-        self.win_t: list[float] = []
-        self.spk_t: list[np.ndarray] = []
-        self.spk_i: list[np.ndarray] = []
-        self.wdr_t: list[np.ndarray] = []
-        self.n_spk = self.n_wdr_rec = 0
-        self.n_wdr = 0
-        self.wdr_sum, self.wdr_bins = 0.0, 0
-        self.bounds = bounds
-        self.volleys = None if bounds is None else np.zeros(bounds[0].size, dtype=np.int64)
-
-    def advance(self, inputs, s1: int) -> None:
-        st, dt = self.st, self.dt_s
-        s0 = st.s
-        recording = self.all or s0 * dt < self.record_s
-        spiking = hasattr(st, "max_spikes")
-        if spiking:
-            w = st.advance(inputs, s1, cap=MAX_RECORDED_SPIKES - self.n_spk if recording else 0)
-        else:
-            w = st.advance(inputs, s1)
-        b0 = s0 // st.bin_steps
-        keep = None if self.all else max(0, self.rec_bins - b0)
-        width = (s1 - s0) * dt
-        self.win_t.append(s0 * dt)
-        for pop, r in w.rates_hz.items():
-            if keep is None or keep > 0:
-                self.rates.setdefault(pop, []).append(r if keep is None else r[:keep])
-            bw = np.full(r.size, st.bin_steps * dt)
-            bw[-1] = width - (r.size - 1) * st.bin_steps * dt
-            self.win_rates.setdefault(pop, []).append(float(np.dot(r, bw) / width))
-        if not spiking:
-            self.wdr_sum += float(np.sum(w.rates_hz["wdr"]))
-            self.wdr_bins += w.rates_hz["wdr"].size
-            return
-        self.n_wdr += w.n_wdr
-        wdr_t = w.wdr_step * dt
-        if self.volleys is not None:
-            self.volleys += _volley_counts(wdr_t, self.bounds)
-        if recording:
-            t = w.spike_step * dt
-            n = t.size if self.all else int(np.searchsorted(t, self.record_s))
-            self.spk_t.append(t[:n])
-            self.spk_i.append(w.spike_neuron[:n])
-            self.n_spk += n
-            n = wdr_t.size if self.all else int(np.searchsorted(wdr_t, self.record_s))
-            n = min(n, MAX_RECORDED_SPIKES - self.n_wdr_rec)
-            self.wdr_t.append(wdr_t[:n])
-            self.n_wdr_rec += n
-
-    def wdr_rate_hz(self, n_wdr: int) -> float:
-        """Mean WDR rate over the whole run (spiking: exact spike total; rate: mean of every bin)."""
-        if self.wdr_bins:
-            return self.wdr_sum / self.wdr_bins
-        return self.n_wdr / (n_wdr * (self.st.n_steps * self.dt_s))
-
-    def windup(self, n_wdr: int) -> float | None:
-        if self.volleys is None:
-            return None
-        return _windup_from_counts(self.volleys, n_wdr)
-
-    @staticmethod
-    def _cat(parts: list[np.ndarray], dtype=float) -> np.ndarray:
-        return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
-
-    def recorded(self) -> dict[str, Any]:
-        rates = {k: self._cat(v) for k, v in self.rates.items()}
-        bin_s = self.st.bin_s
-        n_bins = rates["wdr"].size if "wdr" in rates else 0
-        return {"t_s": np.arange(n_bins) * bin_s, "rates_hz": rates,
-                "wdr_spike_times_s": self._cat(self.wdr_t), "spike_times_s": self._cat(self.spk_t),
-                "spike_neuron": self._cat(self.spk_i, np.int64), "window_t_s": np.array(self.win_t),
-                "window_rates_hz": {k: np.array(v) for k, v in self.win_rates.items()}}
-
-
 class _Engine:
     """Builds the parts of a run once (fibres, network) for a config and runs its circuit window by window."""
 
@@ -293,26 +171,46 @@ class _Engine:
         self.scales = patient.pain.circuit_kwargs()
         self.stepper = stepper(sim.model)  # dorsal_horn.backends.STEPPERS[model]
 
-    def run_windows(self, stream: RecruitStream | None = None) -> _Track:
-        """The circuit over the whole run, window by window: natural drive drawn per window from a fresh
-        afferent generator (the same spikes in the stimulated run and its baseline), plus the window's
-        recruited dorsal-column spikes when ``stream`` is given."""
-        sim = self.sim
-        st = self.stepper(self.net, sim.duration_s, dt_s=sim.dt_ms * 1e-3, bin_s=sim.bin_ms * 1e-3, **self.scales)
-        track = _Track(st, sim.record_s, sim.duration_s, _volley_bounds(self.volley_times()))
-        rng = _rngs(sim.seed, self.cfg.patient.anatomy_seed)["afferents"]
+    def run_windows(self, streams: list, seeds: list[int] | None = None, *, scales: dict | None = None,
+                    batch: bool = False) -> list[Track]:
+        """The circuit over the whole run, window by window, once per entry of ``streams`` on this network:
+        natural drive drawn per window from a fresh afferent generator of the run's seed (``seeds``,
+        default this config's: the same spikes in a stimulated run and its baseline), plus the window's
+        recruited dorsal-column spikes of the entry's stream (None: a baseline). ``scales``: the
+        disinhibition settings (default the patient's). ``batch``: every run in one batched stepper
+        (:func:`~scs_sim.dorsal_horn.backends.batch_stepper`), else the single stepper of one run."""
+        from scs_sim.dorsal_horn.backends import LoopBatch, batch_stepper
+
+        sim, spiking = self.sim, self.sim.model == "spiking"
+        seeds = [sim.seed] * len(streams) if seeds is None else seeds
+        kw = {"dt_s": sim.dt_ms * 1e-3, "bin_s": sim.bin_ms * 1e-3, **(self.scales if scales is None else scales)}
+        if batch:
+            st = batch_stepper(sim.model)(self.net, sim.duration_s, len(streams), **kw)
+        else:
+            if len(streams) != 1:
+                raise ValueError("a single stepper runs one stream; use batch=True for several")
+            st = LoopBatch([self.stepper(self.net, sim.duration_s, **kw)], takes_cap=spiking)
+        bounds = volley_bounds(self.volley_times())
+        tracks = [Track(st, sim.record_s, sim.duration_s, bounds, spiking=spiking) for _ in streams]
+        rngs = {s: _rngs(s, self.cfg.patient.anatomy_seed)["afferents"] for s in dict.fromkeys(seeds)}
         pain = self.cfg.patient.pain
         win = st.bin_steps * max(1, round(sim.window_s / (st.bin_steps * st.dt_s)))
         s0 = 0
         while s0 < st.n_steps:
             s1 = min(s0 + win, st.n_steps)
             t0, t1 = s0 * st.dt_s, (sim.duration_s if s1 == st.n_steps else s1 * st.dt_s)
-            inputs = afferent_window(pain, self.sizes, t0, t1, sim.duration_s, rng)
-            if stream is not None:
-                inputs = merge_dc(inputs, *stream.advance(t1, roots=True))  # DC and DR fibres (merge_dr)
-            track.advance(inputs, s1)
+            # runs of one seed draw the same natural spikes: drawn once per seed
+            natural = {s: afferent_window(pain, self.sizes, t0, t1, sim.duration_s, g) for s, g in rngs.items()}
+            inputs = []
+            for s, x, tr in zip(seeds, streams, tracks, strict=True):
+                w0 = time.perf_counter()
+                inputs.append(natural[s] if x is None else merge_dc(natural[s], *x.advance(t1, roots=True)))  # DC+DR
+                tr.own_s += time.perf_counter() - w0  # the run's own input: its share of the wall time
+            ws = st.advance(inputs, s1, cap=[t.cap(s0) for t in tracks]) if spiking else st.advance(inputs, s1)
+            for t, w in zip(tracks, ws, strict=True):
+                t.take(w, s0, s1)
             s0 = s1
-        return track
+        return tracks
 
     def n_wdr(self) -> int:
         if self.sim.model == "rate":
@@ -357,17 +255,14 @@ class _Replay:
 def baseline(cfg: RunConfig, *, _engine: _Engine | None = None) -> Baseline:
     """The paired no-stimulation run for ``cfg``'s patient, simulation settings and seed."""
     eng = _engine or _Engine(cfg)
-    track = eng.run_windows()
+    return _baseline_of(cfg, eng, eng.run_windows([None])[0])
+
+
+def _baseline_of(cfg: RunConfig, eng: _Engine, track: Track) -> Baseline:
     rec = track.recorded()
-    return Baseline(
-        key=baseline_key(cfg),
-        wdr_rate_hz=track.wdr_rate_hz(eng.n_wdr()),
-        t_s=rec["t_s"],
-        rates_hz=rec["rates_hz"],
-        wdr_spike_times_s=rec["wdr_spike_times_s"],
-        windup_index=track.windup(eng.n_wdr()),
-        window_rates_hz=rec["window_rates_hz"],
-    )
+    return Baseline(key=baseline_key(cfg), wdr_rate_hz=track.wdr_rate_hz(eng.n_wdr()), t_s=rec["t_s"],
+                    rates_hz=rec["rates_hz"], wdr_spike_times_s=rec["wdr_spike_times_s"],
+                    windup_index=track.windup(eng.n_wdr()), window_rates_hz=rec["window_rates_hz"])
 
 
 def simulate_config(cfg: RunConfig, *, baseline_result: Baseline | None = None) -> Result:
@@ -376,6 +271,19 @@ def simulate_config(cfg: RunConfig, *, baseline_result: Baseline | None = None) 
         raise ConfigError("the config has no [program] table", file=cfg.source, key="program")
     t0 = time.perf_counter()
     eng = _Engine(cfg)
+    stim = _stimulus(cfg, eng, eng.rngs["recruit"])
+    # mechanisms dtm_glial (dorsal_horn/glial.py) and khz_dorsal_horn (dorsal_horn/khz_field.py) act on the
+    # stimulated run; the paired baseline is the patient before therapy
+    scales = {**_glial_scales(cfg, eng.scales), **_khz_bias(cfg, eng, stim[0])}
+    track = eng.run_windows([stim[1]], scales=scales)[0]
+    if baseline_result is None or baseline_result.key != baseline_key(cfg):
+        baseline_result = baseline(cfg, _engine=eng)
+    return _result(cfg, eng, stim, track, baseline_result, lambda: time.perf_counter() - t0)
+
+
+def _stimulus(cfg: RunConfig, eng: _Engine, recruit_rng: np.random.Generator):
+    """``(train, stream, loop)`` of ``cfg``'s run on ``eng``'s fibres, the recruitment noise from
+    ``recruit_rng`` (child 1 of the run's seed); ``loop``: a closed-loop or moving-cord run."""
     sim = cfg.simulation
     train = pulse_train(cfg.program, base_dir=program_dir(cfg))
     fib = cfg.patient.fibers
@@ -384,22 +292,23 @@ def simulate_config(cfg: RunConfig, *, baseline_result: Baseline | None = None) 
         raise ConfigError("closed-loop control and cord motion need fiber_model = 'fast'", file=cfg.source,
                           key="patient.fibers.fiber_model")
     if loop:
-        stream = _loop_stream(cfg, eng, train)
+        stream = _loop_stream(cfg, eng, train, recruit_rng)
     elif fib.fiber_model == "fast":
-        stream = RecruitStream(train, eng.fibers, eng.rngs["recruit"], sim.duration_s, params=fib.excitation(),
+        stream = RecruitStream(train, eng.fibers, recruit_rng, sim.duration_s, params=fib.excitation(),
                                perception=cfg.patient.perception, record_s=sim.record_s)
     else:  # another fibre model recruits the whole run at once; its spikes are given window by window
         stream = _Replay(recruit_function(fib.fiber_model, file=cfg.source)(
-            train, eng.fibers, eng.rngs["recruit"], sim.duration_s, params=fib.excitation(),
+            train, eng.fibers, recruit_rng, sim.duration_s, params=fib.excitation(),
             perception=cfg.patient.perception))
-    stream = _async_dc(cfg, eng, train, stream)  # mechanism async_dc (fibers/async_dc.py); off: unchanged
-    untreated, eng.scales = eng.scales, _glial_scales(cfg, eng.scales)  # mechanism dtm_glial (dorsal_horn/glial.py)
-    eng.scales = {**eng.scales, **_khz_bias(cfg, eng, train)}  # mechanism khz_dorsal_horn (dorsal_horn/khz_field.py)
-    track = eng.run_windows(stream)
-    eng.scales = untreated  # the paired baseline is the patient before therapy
+    return train, _async_dc(cfg, eng, train, stream), loop  # mechanism async_dc (fibers/async_dc.py); off: unchanged
+
+
+def _result(cfg: RunConfig, eng: _Engine, stim, track: Track, baseline_result: Baseline, wall_s) -> Result:
+    """The :class:`Result` of ``cfg``'s stimulated run ``track`` (``stim`` from :func:`_stimulus`) paired
+    with ``baseline_result``; ``wall_s()`` gives the run's wall time when its metrics are done."""
+    train, stream, loop = stim
+    sim = cfg.simulation
     rec = stream.result()
-    if baseline_result is None or baseline_result.key != baseline_key(cfg):
-        baseline_result = baseline(cfg, _engine=eng)
     base_rate = baseline_result.wdr_rate_hz
     n_wdr = eng.n_wdr()
     rate = track.wdr_rate_hz(n_wdr)
@@ -422,7 +331,7 @@ def simulate_config(cfg: RunConfig, *, baseline_result: Baseline | None = None) 
         **summary,
         **(stream.log.metrics(sim.duration_s) if loop else {}),
         **(stream.summary() if hasattr(stream, "async_fibers") else {}),
-        "wall_s": time.perf_counter() - t0,
+        "wall_s": wall_s(),
     }
     out = track.recorded()
     return Result(
@@ -447,7 +356,7 @@ def simulate_config(cfg: RunConfig, *, baseline_result: Baseline | None = None) 
     )
 
 
-def _loop_stream(cfg: RunConfig, eng: _Engine, train):
+def _loop_stream(cfg: RunConfig, eng: _Engine, train, recruit_rng: np.random.Generator):
     """The pulse-by-pulse stream of a closed-loop or moving-cord run (:mod:`scs_sim.fibers.closed_loop`):
     thresholds at the patient's own CSF thickness for the therapeutic window, ECAP noise from child 5 of
     the run's seed (module docstring: children 0-3 feed the model's generators, child 4 is async_dc's)."""
@@ -460,7 +369,7 @@ def _loop_stream(cfg: RunConfig, eng: _Engine, train):
                           perception=cfg.patient.perception, duration_s=0.3) for w in ("perception", "discomfort"))
     ecap_rng = np.random.default_rng(np.random.SeedSequence(sim.seed, spawn_key=(5,)))  # child 5 (see module doc)
     try:
-        return LoopStream(train, eng.fibers, eng.rngs["recruit"], sim.duration_s, loop=cfg.program.closed_loop,
+        return LoopStream(train, eng.fibers, recruit_rng, sim.duration_s, loop=cfg.program.closed_loop,
                           motion=cfg.patient.motion, ecap_rng=ecap_rng, params=fib.excitation(),
                           perception=cfg.patient.perception, record_s=sim.record_s, thresholds_ma=thr,
                           snapshot_s=(0.0, sim.duration_s / 2, sim.duration_s * 0.999))
@@ -528,6 +437,113 @@ def evaluate(cfg: RunConfig, *, baseline: Baseline | None = None) -> dict[str, A
     """Flat metrics of one sweep point: the run metrics plus the dosimetry figures."""
     r = simulate_config(cfg, baseline_result=baseline)
     return {**r.dosimetry, **r.metrics}
+
+
+def batch_key(cfg: RunConfig) -> str | None:
+    """Identity of the network ``cfg``'s run needs, for running rows together (:func:`simulate_batch`);
+    None for a run that must run alone.
+
+    Equal keys: the same patient (anatomy, circuit overrides, pain state), the same simulation
+    settings (model, circuit, mechanisms and their parameters, dt, bin, duration, windows, recorded
+    span) and the same disinhibition settings after therapy (``dtm_glial`` makes them the program's),
+    so the same fibre population and network, drawn from the seed, or from ``patient.anatomy_seed``
+    when set: then rows of different noise seeds share them and the seed is left out. Alone (None):
+    no program, closed-loop control and cord motion (their pulse-by-pulse streams), fibre models
+    other than 'fast' (whole-run recruitment in memory), settings whose mechanism parameters fail."""
+    prog, patient = cfg.program, cfg.patient
+    if prog is None or prog.closed_loop is not None or patient.motion is not None:
+        return None
+    if patient.fibers.fiber_model != "fast":
+        return None
+    sim = cfg.simulation.model_dump(mode="json")
+    if patient.anatomy_seed is not None:  # fibres and network from the anatomy seed, not the noise seed
+        del sim["seed"]
+    try:
+        scales = _glial_scales(cfg, patient.pain.circuit_kwargs())
+    except ConfigError:  # bad mechanism parameters: the run reports its error alone
+        return None
+    blob = json.dumps({"patient": patient.model_dump(mode="json"), "simulation": sim, "scales": scales},
+                      sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def simulate_batch(cfgs, baseline_result: Baseline | None = None, *, computed: dict | None = None) -> list[Result]:
+    """:func:`simulate_config` of every config, bit for bit, in order, running rows of one
+    :func:`batch_key` together: their fibres and network are built once and their circuits advance in
+    one batched stepper (:func:`~scs_sim.dorsal_horn.backends.batch_stepper`), with the paired baseline
+    of each distinct :func:`baseline_key` not given as ``baseline_result`` riding as one more member
+    (in a second batch on the same network when ``dtm_glial`` treats the members). Rows with key None
+    run one by one. ``computed`` (a dict), if given, receives the baselines computed here, by key.
+
+    ``wall_s`` of a batched row: its own time (setting up and advancing its recruitment stream, its
+    metrics) plus an equal share of the batch's shared time (the network build, the natural drive and
+    the batched circuit steps, riding baselines included), so a batch's rows add up to its wall time."""
+    cfgs = list(cfgs)
+    out: list[Result | None] = [None] * len(cfgs)
+    groups: dict[str, list[int]] = {}
+    for i, cfg in enumerate(cfgs):
+        k = batch_key(cfg)
+        if k is None:
+            out[i] = simulate_config(cfg, baseline_result=baseline_result)
+        else:
+            groups.setdefault(k, []).append(i)
+    for idx in groups.values():
+        for i, r in zip(idx, _simulate_group([cfgs[i] for i in idx], baseline_result, computed), strict=True):
+            out[i] = r
+    return out
+
+
+def _simulate_group(cfgs: list[RunConfig], given: Baseline | None, computed: dict | None) -> list[Result]:
+    """:func:`simulate_batch` of configs of one batch key."""
+    t0 = time.perf_counter()
+    eng = _Engine(cfgs[0])  # fibres and network: the same for every config of the key
+    shared = time.perf_counter() - t0
+    own, stims = [], []
+    for cfg in cfgs:
+        t = time.perf_counter()
+        stims.append(_stimulus(cfg, eng, _rngs(cfg.simulation.seed, cfg.patient.anatomy_seed)["recruit"]))
+        own.append(time.perf_counter() - t)
+    t = time.perf_counter()
+    keys = [baseline_key(cfg) for cfg in cfgs]
+    bases = {given.key: given} if given is not None else {}
+    riders: dict[str, RunConfig] = {}
+    for k, cfg in zip(keys, cfgs, strict=True):
+        if k not in bases:
+            riders.setdefault(k, cfg)
+    scales = _glial_scales(cfgs[0], eng.scales)  # the same for every config: part of the batch key
+    ride = list(riders.items()) if scales == eng.scales else []
+    seeds = [c.simulation.seed for c in cfgs] + [c.simulation.seed for _, c in ride]
+    bias = [_khz_bias(cfg, eng, x[0]).get("bias_pa") for cfg, x in zip(cfgs, stims, strict=True)]
+    if any(b is not None for b in bias):  # khz_dorsal_horn: a current per member; riding baselines get none
+        rows = np.zeros((len(seeds), eng.net.n_neurons))
+        for r, b in enumerate(bias):
+            if b is not None:
+                rows[r] = b
+        scales = {**scales, "bias_pa": rows}
+    tracks = eng.run_windows([x[1] for x in stims] + [None] * len(ride), seeds, scales=scales, batch=True)
+    made = {k: _baseline_of(c, eng, tr) for (k, c), tr in zip(ride, tracks[len(cfgs):], strict=True)}
+    rest = [(k, c) for k, c in riders.items() if k not in made]  # untreated patient: its own batch
+    if rest:
+        tr = eng.run_windows([None] * len(rest), [c.simulation.seed for _, c in rest], batch=True)
+        made.update({k: _baseline_of(c, eng, x) for (k, c), x in zip(rest, tr, strict=True)})
+    for b, tr in enumerate(tracks[: len(cfgs)]):  # each row's recruitment stream is its own time
+        own[b] += tr.own_s
+    shared += time.perf_counter() - t - sum(tr.own_s for tr in tracks[: len(cfgs)])
+    bases.update(made)
+    if computed is not None:
+        computed.update(made)
+    results = []
+    for b, cfg in enumerate(cfgs):
+        t, before = time.perf_counter(), own[b] + shared / len(cfgs)
+        results.append(_result(cfg, eng, stims[b], tracks[b], bases[keys[b]],
+                               lambda t=t, before=before: before + time.perf_counter() - t))
+    return results
+
+
+def evaluate_batch(cfgs, baseline: Baseline | None = None, *, computed: dict | None = None) -> list[dict[str, Any]]:
+    """:func:`evaluate` of every config, bit for bit, in order, rows of one :func:`batch_key` run
+    together (:func:`simulate_batch`; ``computed`` receives the baselines computed)."""
+    return [{**r.dosimetry, **r.metrics} for r in simulate_batch(cfgs, baseline, computed=computed)]
 
 
 def _mechanism_params(sim, name: str):

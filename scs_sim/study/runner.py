@@ -8,6 +8,19 @@ them; otherwise ``evaluate(cfg)`` is called alone. Each row's config is parsed o
 calling process (the configs :func:`~scs_sim.study.spec.load_spec` validated are reused), and the
 typed config is what the baseline key, the baseline and the evaluator receive.
 
+Batches. When the evaluator's module also defines ``evaluate_batch(cfgs, baseline=None, *,
+computed=None)`` and ``batch_key(cfg)`` (as :mod:`scs_sim.simulation` does) and the batch size
+(``batch_size``, ``[sweep] batch_size``, default :data:`DEFAULT_BATCH`) is above 1, pending rows are
+grouped by (batch key, baseline key), in row order, and each group is cut into batches of at most that
+many rows (fewer when there are fewer rows than ``workers`` x batch size, so every worker gets work);
+rows of key None run alone. A batch is evaluated in one ``evaluate_batch`` call (one network build, one
+batched stepper); a baseline whose rows all lie in one batch is not computed beforehand but rides in
+that batch, and is stored when it returns. A task holds whole batches (up to the chunk size of rows,
+at least one batch) and becomes one part. A batch that raises an :class:`~scs_sim.errors.ScsSimError`
+is evaluated again row by row, so one bad row is stored with its error and the others with their
+metrics, as without batches. Results are the same as one row at a time, bit for bit (``wall_s``
+aside, see :func:`scs_sim.simulation.simulate_batch`).
+
 A row whose evaluation raises an :class:`~scs_sim.errors.ScsSimError` (a non-finite run, a bad
 value) is stored with an ``error`` column holding the message and no metrics, and counts as done (it
 would fail again); any other exception is a bug and stops the sweep (finished chunks are kept).
@@ -38,7 +51,11 @@ from scs_sim.study.executors import EXECUTORS, WorkerLost, make_executor
 from scs_sim.study.spec import load_spec
 from scs_sim.study.store import Store
 
-__all__ = ["run_sweep", "sweep", "TIMING_COLUMNS", "SweepInterrupted"]
+__all__ = ["run_sweep", "sweep", "DEFAULT_BATCH", "TIMING_COLUMNS", "SweepInterrupted"]
+
+#: Rows per batch by default (rows sharing one network run in one batched stepper): 8, a compromise
+#: between fewer network builds and kernel calls per row and load balance across workers **[assumption]**.
+DEFAULT_BATCH = 8
 
 
 class SweepInterrupted(KeyboardInterrupt):
@@ -85,6 +102,19 @@ def _resolve(ref):
     return fn, base_fn, key_fn
 
 
+def _batching(ref):
+    """(evaluate_batch, batch_key) of the evaluator's module when it is that module's ``evaluate`` and
+    the module defines both, else (None, None)."""
+    fn, _, _ = _resolve(ref)
+    mod = sys.modules.get(getattr(fn, "__module__", "") or "")
+    if mod is None or getattr(mod, "evaluate", None) is not fn:
+        return None, None
+    batch_fn, key_fn = getattr(mod, "evaluate_batch", None), getattr(mod, "batch_key", None)
+    if not (callable(batch_fn) and callable(key_fn)):
+        return None, None
+    return batch_fn, key_fn
+
+
 def _scalar(v):
     if isinstance(v, np.generic):
         return v.item()
@@ -99,26 +129,62 @@ def _run_baselines(shared: dict, items: list[tuple[str, Any]]) -> list[tuple[str
     return [(key, base_fn(cfg)) for key, cfg in items]
 
 
+def _row(item, metrics) -> dict:
+    """The stored row of ``item`` = (point, replicate, seed, axis values, config, baseline) with ``metrics``."""
+    point, replicate, seed, values, cfg, _ = item
+    if not isinstance(metrics, dict):
+        raise SimulationError(f"evaluator returned {type(metrics).__name__}, expected a dict of metrics")
+    row = {k: _scalar(v) for k, v in values.items()}
+    row.update(point=point, replicate=replicate, seed=seed)
+    prog = cfg.program
+    row["program_name"] = (prog.name or prog.kind) if prog is not None else None
+    for k, v in metrics.items():
+        row[k if k not in row else f"metric_{k}"] = _scalar(v)
+    return row
+
+
+def _evaluate_row(fn, use_baseline: bool, cfg, bl) -> dict:
+    try:
+        return fn(cfg, baseline=bl) if use_baseline else fn(cfg)
+    except ScsSimError as exc:  # a deliberate failure of this point: record it, keep sweeping
+        return {"error": f"{type(exc).__name__}: {exc}"}
+
+
 def _run_chunk(shared: dict, items: list[tuple[int, int, int, dict, Any, Any]]) -> list[dict]:
     """Evaluate rows ``items`` = [(point, replicate, seed, axis values, config, baseline or None)]."""
     fn, _, _ = _resolve(shared["evaluator"])
-    use_baseline = shared["baselines"]
-    rows = []
-    for point, replicate, seed, values, cfg, bl in items:
+    return [_row(it, _evaluate_row(fn, shared["baselines"], it[4], it[5])) for it in items]
+
+
+def _run_batches(shared: dict, batches: list[list[tuple]]) -> dict:
+    """Evaluate ``batches`` (each a list of :func:`_run_chunk` items of one batch key and one baseline
+    key) with ``evaluate_batch``; ``{"rows": [...], "baselines": [(key, baseline) computed here]}``."""
+    fn, base_fn, key_fn = _resolve(shared["evaluator"])
+    batch_fn, _ = _batching(shared["evaluator"])
+    rows: list[dict] = []
+    made: dict = {}
+    for items in batches:
+        bl = items[0][5]  # one baseline key per batch: given, or None (it rides in the batch)
         try:
-            metrics = fn(cfg, baseline=bl) if use_baseline else fn(cfg)
-        except ScsSimError as exc:  # a deliberate failure of this point: record it, keep sweeping
-            metrics = {"error": f"{type(exc).__name__}: {exc}"}
-        if not isinstance(metrics, dict):
-            raise SimulationError(f"evaluator returned {type(metrics).__name__}, expected a dict of metrics")
-        row = {k: _scalar(v) for k, v in values.items()}
-        row.update(point=point, replicate=replicate, seed=seed)
-        prog = cfg.program
-        row["program_name"] = (prog.name or prog.kind) if prog is not None else None
-        for k, v in metrics.items():
-            row[k if k not in row else f"metric_{k}"] = _scalar(v)
-        rows.append(row)
-    return rows
+            computed: dict = {}
+            got = batch_fn([it[4] for it in items], baseline=bl, computed=computed)
+        except ScsSimError:  # some row fails: row by row, so that only that row carries the error
+            got = None
+        if got is not None:
+            if not isinstance(got, list) or len(got) != len(items):
+                raise SimulationError(f"evaluate_batch returned {type(got).__name__} for {len(items)} rows, "
+                                      "expected a list of one dict of metrics per row")
+            made.update(computed)
+            rows += [_row(it, m) for it, m in zip(items, got, strict=True)]
+            continue
+        if bl is None:
+            try:  # once, as the sweep's baseline phase would; a failing baseline fails each row itself
+                bl = base_fn(items[0][4])
+                made[key_fn(items[0][4])] = bl
+            except ScsSimError:
+                bl = None
+        rows += [_row(it, _evaluate_row(fn, True, it[4], bl)) for it in items]
+    return {"rows": rows, "baselines": list(made.items())}
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -128,6 +194,32 @@ def _run_chunk(shared: dict, items: list[tuple[int, int, int, dict, Any, Any]]) 
 
 def _chunks(seq: list, size: int) -> list[list]:
     return [seq[i : i + size] for i in range(0, len(seq), size)]
+
+
+def _batches(pending, configs, batch_key, baseline_key, size: int) -> list[tuple[bool, list]]:
+    """The rows ``pending`` grouped by (batch key, baseline key) in row order, cut into batches of at
+    most ``size`` rows: ``[(alone, rows)]``, ``alone`` for a row of batch key None (a batch alone)."""
+    groups: dict = {}
+    for p, r, s in pending:
+        cfg = configs[(p, r)]
+        bk = batch_key(cfg)
+        k = (bk, baseline_key(cfg)) if bk is not None else ("alone", p, r)
+        groups.setdefault(k, []).append((p, r, s))
+    return [(k[0] == "alone", rows[i : i + size]) for k, rows in groups.items() for i in range(0, len(rows), size)]
+
+
+def _pack(batches: list[list], size: int) -> list[list[list]]:
+    """Consecutive whole batches packed into tasks of at most ``size`` rows (at least one batch each)."""
+    tasks: list[list[list]] = []
+    n = size
+    for b in batches:
+        if tasks and n + len(b) <= size:
+            tasks[-1].append(b)
+            n += len(b)
+        else:
+            tasks.append([b])
+            n = len(b)
+    return tasks
 
 
 def _auto_chunk(n: int, workers: int) -> int:
@@ -146,6 +238,7 @@ def run_sweep(
     overrides: Iterable[str] = (),
     evaluate: Callable | str | None = None,
     chunk_size: int | None = None,
+    batch_size: int | None = None,
     progress: bool | None = None,
     command: str | None = None,
 ) -> dict:
@@ -174,6 +267,9 @@ def run_sweep(
         backends it must be importable by name.
     chunk_size : int, optional
         Rows per chunk (one part file each); default ``sweep.chunk_size`` or automatic.
+    batch_size : int, optional
+        Most rows run together in one batch (module docstring, "Batches"); default ``sweep.batch_size``
+        or :data:`DEFAULT_BATCH`; 1 runs every row alone. Results do not depend on it.
     progress : bool, optional
         Show a tqdm bar on stderr (default: when stderr is a terminal).
     command : str, optional
@@ -205,6 +301,10 @@ def run_sweep(
         isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1
     ):
         raise ConfigError(f"--chunk-size: must be an integer >= 1 rows per part (got {chunk_size!r})")
+    if batch_size is not None and (
+        isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1
+    ):
+        raise ConfigError(f"--batch-size: must be an integer >= 1 rows per batch (got {batch_size!r})")
     sp = load_spec(spec, overrides, evaluate=evaluate)
     ref = evaluate if callable(evaluate) else sp.evaluator  # a callable runs as given
     tasks = sp.tasks()
@@ -217,7 +317,8 @@ def run_sweep(
     }
     store = Store.open(out, sp.resolved(), resume=resume, info=info, inputs=sp.inputs, command=command)
     try:
-        return _run(store, sp, tasks, ref, t0, backend, workers, scheduler, chunk_size, progress)
+        batch = batch_size or sp.batch_size or DEFAULT_BATCH
+        return _run(store, sp, tasks, ref, t0, backend, workers, scheduler, chunk_size, batch, progress)
     finally:
         store.close()
 
@@ -229,7 +330,7 @@ def _close(ex, kill: bool) -> None:
         ex.close()
 
 
-def _run(store: Store, sp, tasks, ref, t0, backend, workers, scheduler, chunk_size, progress) -> dict:
+def _run(store: Store, sp, tasks, ref, t0, backend, workers, scheduler, chunk_size, batch, progress) -> dict:
     damaged = store.quarantine()  # a damaged part is never used: its rows are computed again
     for name, why in damaged:
         print(
@@ -251,11 +352,16 @@ def _run(store: Store, sp, tasks, ref, t0, backend, workers, scheduler, chunk_si
             )
         _, base_fn, key_fn = _resolve(ref)
         shared = {"evaluator": ref, "baselines": base_fn is not None}
+        batch_fn, batch_key = _batching(ref) if base_fn is not None and batch > 1 else (None, None)
         ex = make_executor(backend, workers, scheduler)
         show = sys.stderr.isatty() if progress is None else progress
         interrupted = False
         try:
             configs = {(p, r): sp.row_config(p, s) for p, r, s in pending}  # parsed once per row
+            batches = None
+            if batch_fn is not None:  # at most `batch` rows, fewer when the workers would idle otherwise
+                per = max(1, min(batch, math.ceil(len(pending) / ex.workers)))
+                batches = _batches(pending, configs, batch_key, key_fn, per)
             baselines: dict[str, Any] = {}
             row_keys: dict[tuple[int, int], str] = {}
             if base_fn is not None:
@@ -270,6 +376,11 @@ def _run(store: Store, sp, tasks, ref, t0, backend, workers, scheduler, chunk_si
                             baselines[k] = cached
                         else:
                             todo[k] = (k, cfg)
+                if batches is not None:  # a baseline of one batch only rides in it (stored when it returns)
+                    where: dict[str, list[bool]] = {}
+                    for alone, rows in batches:
+                        where.setdefault(row_keys[rows[0][:2]], []).append(alone)
+                    todo = {k: v for k, v in todo.items() if where[k] != [False]}
                 if todo:
                     items = list(todo.values())
                     size = max(1, math.ceil(len(items) / (2 * ex.workers)))
@@ -284,18 +395,29 @@ def _run(store: Store, sp, tasks, ref, t0, backend, workers, scheduler, chunk_si
                             store.put_baseline(k, v)
                             baselines[k] = v
             size = chunk_size or sp.chunk_size or _auto_chunk(len(pending), ex.workers)
-            payloads = [
-                [
-                    (p, r, s, design[p], configs.pop((p, r)), baselines.get(row_keys.get((p, r))))
-                    for p, r, s in chunk
-                ]
-                for chunk in _chunks(pending, size)
-            ]
-            for rows in _progress(
-                ex.imap_unordered(_run_chunk, shared, payloads), show, len(pending), "rows", len
-            ):
-                store.write_part(rows)
-                new_rows += len(rows)
+
+            def item(p, r, s):
+                return (p, r, s, design[p], configs.pop((p, r)), baselines.get(row_keys.get((p, r))))
+
+            if batches is None:
+                payloads = [[item(*t) for t in chunk] for chunk in _chunks(pending, size)]
+                for rows in _progress(
+                    ex.imap_unordered(_run_chunk, shared, payloads), show, len(pending), "rows", len
+                ):
+                    store.write_part(rows)
+                    new_rows += len(rows)
+            else:
+                payloads = [[[item(*t) for t in b] for b in task] for task in _pack([b for _, b in batches], size)]
+                for res in _progress(
+                    ex.imap_unordered(_run_batches, shared, payloads), show, len(pending), "rows",
+                    lambda res: len(res["rows"]),
+                ):
+                    for k, v in res["baselines"]:
+                        if k not in baselines:
+                            store.put_baseline(k, v)
+                            baselines[k] = v
+                    store.write_part(res["rows"])
+                    new_rows += len(res["rows"])
         except KeyboardInterrupt:
             interrupted = True
             raise SweepInterrupted(str(store.path), len(done) + new_rows, len(tasks)) from None

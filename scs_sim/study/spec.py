@@ -94,7 +94,8 @@ RUN_OVERHEAD_S = 0.02
 #: the 27 rows x 53 columns of ``burst_grid``; used for the memory estimate of a refused sweep only.
 ROW_BYTES = 500
 DEFAULT_EVALUATOR = "scs_sim.simulation:evaluate"
-_SWEEP_KEYS = ("method", "replicates", "points", "seed", "seeds", "chunk_size", "axes", "cohort")
+_SWEEP_KEYS = ("method", "replicates", "points", "seed", "seeds", "chunk_size", "batch_size", "axes",
+               "cohort")
 
 
 def _axis_where(key: str) -> str:
@@ -156,6 +157,9 @@ class SweepSpec:
     seed: int = 1
     seeds: str = "common"
     chunk_size: int | None = None
+    #: Most rows per batch (:mod:`scs_sim.study.runner`, "Batches"); not part of the hash (results do not
+    #: depend on it).
+    batch_size: int | None = None
     file: str | None = None
     base_dir: str | None = None
     evaluator: str = DEFAULT_EVALUATOR
@@ -424,6 +428,7 @@ def _load_spec(spec, overrides: Iterable[str], evaluate) -> SweepSpec:
     replicates = _int_opt(raw_sweep, "replicates", 1, file=file)
     root = _int_opt(raw_sweep, "seed", base["simulation"]["seed"], file=file, minimum=0)
     chunk = _int_opt(raw_sweep, "chunk_size", None, file=file)
+    batch = _int_opt(raw_sweep, "batch_size", None, file=file)
     points = _int_opt(raw_sweep, "points", None, file=file)
     if sized and points is None:
         raise ConfigError(
@@ -451,6 +456,7 @@ def _load_spec(spec, overrides: Iterable[str], evaluate) -> SweepSpec:
         seed=root,
         seeds=seeds,
         chunk_size=chunk,
+        batch_size=batch,
         file=file,
         base_dir=base_dir,
         evaluator=evaluator_ref(evaluate),

@@ -158,7 +158,8 @@ def print_row(row: dict, as_json: bool) -> None:
 
 
 def add_run_options(sp: argparse.ArgumentParser) -> None:
-    """The options of every command that runs a sweep: backend, scheduler, workers, ``-s``, chunks, evaluator."""
+    """The options of every command that runs a sweep: backend, scheduler, workers, ``-s``, chunks, batches,
+    evaluator."""
     sp.add_argument(
         "--backend",
         default="processes",
@@ -177,6 +178,9 @@ def add_run_options(sp: argparse.ArgumentParser) -> None:
         help="override a dotted config key or sweep axis (TOML literals; the command line wins); repeatable",
     )
     sp.add_argument("--chunk-size", type=int, metavar="N", help="rows per result part (default: automatic)")
+    sp.add_argument("--batch-size", type=int, metavar="N",
+                    help="most rows sharing a network that run together in one batch (default: sweep.batch_size or 8; "
+                    "1: every row alone); results do not depend on it")
     sp.add_argument(
         "--evaluator",
         metavar="MODULE:FUNCTION",

@@ -118,6 +118,7 @@ def cmd_report(args) -> int:
             resume=True,
             evaluate=args.evaluator,
             chunk_size=args.chunk_size,
+            batch_size=args.batch_size,
             progress=False if args.json else None,
         )
     if not (args.best_duration > 0):

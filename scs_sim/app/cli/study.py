@@ -83,7 +83,8 @@ def _run_options(args) -> list[str]:
             words += [flag, str(value)]
     for o in args.overrides:
         words += ["-s", o]
-    for flag, value in (("--chunk-size", args.chunk_size), ("--evaluator", args.evaluator)):
+    for flag, value in (("--chunk-size", args.chunk_size), ("--batch-size", args.batch_size),
+                        ("--evaluator", args.evaluator)):
         if value is not None:
             words += [flag, str(value)]
     return words
@@ -108,6 +109,8 @@ def _compare_command(args) -> str:
 
 def _check_run_options(args) -> None:
     """Refuse run options that would not apply (exit 2 naming them), never ignore them."""
+    if args.batch_size is not None and args.batch_size < 1:
+        raise ConfigError(f"--batch-size: must be an integer >= 1 rows per batch (got {args.batch_size})")
     if args.workers is not None and args.backend == "serial":
         raise ConfigError("--workers: --backend serial runs every row in this process; drop --workers "
                           "or use --backend processes / dask")
@@ -169,6 +172,7 @@ def cmd_sweep(args) -> int:
             overrides=args.overrides,
             evaluate=args.evaluator,
             chunk_size=args.chunk_size,
+            batch_size=args.batch_size,
             progress=False if args.json else None,
             command=_sweep_command(args, resume=args.resume),
         )
@@ -288,6 +292,7 @@ def _compare_one(args, spec, overrides: list[str], out: Path, *, write: bool = T
                 resume=True,  # a store per spec hash: the same comparison reuses finished rows
                 evaluate=args.evaluator,
                 chunk_size=args.chunk_size,
+                batch_size=args.batch_size,
                 progress=False if args.json else None,
                 command=again,
             )
