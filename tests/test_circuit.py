@@ -358,15 +358,19 @@ def test_bad_input_spikes(zhang):
         C.run(net, bad, 0.1)
 
 
-def test_non_finite_raises_simulation_error(zhang):
-    p, net = zhang
-    # pathological weights: two simultaneous dc spikes overflow the surround IN conductance to inf
-    # (inf − inf = NaN in the dual-exponential difference)
+def _overflowing(net):
+    """Pathological weights: two simultaneous dc spikes overflow the surround IN conductance to inf
+    (inf − inf = NaN in the dual-exponential difference). Returns the network and those spikes."""
     w = net.weight_ns.copy()
     dc0 = net.ranges["dc"][0]
     w[net.indptr[dc0]:net.indptr[dc0 + 2]] = 1e308
-    bad = dataclasses.replace(net, weight_ns=w)
     sp = dataclasses.replace(empty_spikes(), dc=make_train(np.array([0.05, 0.05]), np.array([0, 1])))
+    return dataclasses.replace(net, weight_ns=w), sp
+
+
+def test_non_finite_raises_simulation_error(zhang):
+    p, net = zhang
+    bad, sp = _overflowing(net)
     with pytest.raises(SimulationError, match=r"population 'surround_in', neuron 0 .* t = 0\.05\d* s"):
         C.run(bad, sp, 0.2)
 
@@ -581,11 +585,7 @@ def test_batch_non_finite_names_the_member(zhang):
     from scs_sim.dorsal_horn.spiking import BatchStepper
 
     p, net = zhang
-    w = net.weight_ns.copy()
-    dc0 = net.ranges["dc"][0]
-    w[net.indptr[dc0]:net.indptr[dc0 + 2]] = 1e308
-    bad = dataclasses.replace(net, weight_ns=w)
-    sp = dataclasses.replace(empty_spikes(), dc=make_train(np.array([0.05, 0.05]), np.array([0, 1])))
+    bad, sp = _overflowing(net)
     bs = BatchStepper(bad, 0.2, 2)
     with pytest.raises(SimulationError, match=r"neuron 0 \(index \d+\) of member 1 of the batch"):
         bs.advance([empty_spikes(), sp], bs.n_steps)
