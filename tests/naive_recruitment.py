@@ -44,7 +44,7 @@ def naive_recruit(train, fibers, rng, duration_s, params=None, perception=None):
     phases, noise, onsets = _phases_and_noise(train, n, rng, duration_s)
     coup = [fibers.channel_coupling(c.cathodes, c.anodes) / p.af_rheobase_mv for c in train.channels]
     tau, tau_a, tau_f, tau_rr = k.tau_s, k.tau_a_s, k.tau_f_s, k.tau_rr_s
-    tau_b, tau_x = k.tau_b_s, k.tau_x_s
+    tau_b, tau_x, tau_h = k.tau_b_s, k.tau_x_s, k.tau_h_s
     t_abs = k.t_abs_s
 
     # Which depolarising phases are "blocking" (same channel, within 1/block_rate_hz) - fibre independent.
@@ -59,13 +59,13 @@ def naive_recruit(train, fibers, rng, duration_s, params=None, perception=None):
     spikes = []  # (t, fibre, pulse)
     for f in range(n):
         th0 = float(fibers.threshold_factor[f])
-        v = a = w = r = b = x = 0.0
+        v = a = w = r = b = x = h = 0.0
         ref_end = -math.inf
         t_last = 0.0
 
-        def decay(dt, a, w, r, b, x):
+        def decay(dt, a, w, r, b, x, h):
             return (a * math.exp(-dt / tau_a), w * math.exp(-dt / tau_f), r * math.exp(-dt / tau_rr),
-                    b * math.exp(-dt / tau_b), x * math.exp(-dt / tau_x))
+                    b * math.exp(-dt / tau_b), x * math.exp(-dt / tau_x), h * math.exp(-dt / tau_h))
 
         def relax(v, u, dt):  # exact solution of tau dv/dt = u - v over dt
             return u + (v - u) * math.exp(-dt / tau)
@@ -73,45 +73,47 @@ def naive_recruit(train, fibers, rng, duration_s, params=None, perception=None):
         for (s, wd, c, ch, pulse), blk in zip(phases, blocking, strict=True):
             gap = max(s - t_last, 0.0)
             v = v * math.exp(-gap / tau)
-            a, w, r, b, x = decay(gap, a, w, r, b, x)
+            a, w, r, b, x, h = decay(gap, a, w, r, b, x, h)
             end = s + wd
             u = -c * coup[ch][f]
             can_fire = c < 0 and u > 0 and ref_end < end and not (blk and u >= k.block_drive * th0)
             if not can_fire:
                 v = relax(v, u, wd)
-                a, w, r, b, x = decay(wd, a, w, r, b, x)
+                a, w, r, b, x, h = decay(wd, a, w, r, b, x, h)
             else:
                 t, seg_is_phase = s, True
                 if ref_end > s:  # still absolutely refractory at the phase start
                     v = relax(v, u, ref_end - s)
-                    a, w, r, b, x = decay(ref_end - s, a, w, r, b, x)
+                    a, w, r, b, x, h = decay(ref_end - s, a, w, r, b, x, h)
                     t, seg_is_phase = ref_end, False
                 while True:
                     fac = 1.0 - k.f_max * w / (1.0 + w)
                     recovery = (1.0 + r) * (1.0 + b) / (1.0 + x)  # refractoriness, late sub-, superexcitability
-                    theta = th0 * (1.0 + a) * recovery * fac * (1.0 + k.noise_sd * noise[pulse][f])
+                    pump = 1.0 + h  # activity-dependent hyperpolarisation
+                    theta = th0 * (1.0 + a) * recovery * pump * fac * (1.0 + k.noise_sd * noise[pulse][f])
                     rest = wd if seg_is_phase else end - t
                     v_end = relax(v, u, rest)
                     if v_end < theta or u <= theta:  # no crossing in the rest of the phase
                         v = v_end
-                        a, w, r, b, x = decay(rest, a, w, r, b, x)
+                        a, w, r, b, x, h = decay(rest, a, w, r, b, x, h)
                         break
                     t_spike = t if v >= theta else min(t + tau * math.log((u - v) / (u - theta)), end)
                     spikes.append((t_spike, f, pulse))
-                    a, w, r, b, x = decay(t_spike - t, a, w, r, b, x)
+                    a, w, r, b, x, h = decay(t_spike - t, a, w, r, b, x, h)
                     a += k.a_spike_inc
                     a += k.a_khz_inc * (w / (1.0 + w))
                     b += k.b_inc
                     x += k.x_inc
+                    h += k.h_inc
                     r, v = k.r_at_spike, 0.0
                     ref_end = t_spike + t_abs
                     seg_is_phase = False
                     if ref_end >= end:
                         v = relax(0.0, u, end - t_spike)
-                        a, w, r, b, x = decay(end - t_spike, a, w, r, b, x)
+                        a, w, r, b, x, h = decay(end - t_spike, a, w, r, b, x, h)
                         break
                     v = relax(0.0, u, t_abs)
-                    a, w, r, b, x = decay(t_abs, a, w, r, b, x)
+                    a, w, r, b, x, h = decay(t_abs, a, w, r, b, x, h)
                     t = ref_end
             if c < 0 and v > 0:
                 w += k.f_gain * v / th0

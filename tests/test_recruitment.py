@@ -83,6 +83,8 @@ NAIVE_CASES = {
     "tonic_recovery_cycle": (lambda: tonic(amplitude_ma=9.0, frequency_hz=200.0), 0.1,
                              {"subexcitability_inc": 0.3, "subexcitability_tau_ms": 20.0,
                               "superexcitability_inc": 0.4, "superexcitability_tau_ms": 4.0}),
+    # the pump hyperpolarisation many times its default and fast, so it decides pulses within 0.1 s
+    "tonic_pump": (lambda: tonic(amplitude_ma=9.0, frequency_hz=300.0), 0.1, {"pump_inc": 0.01, "pump_tau_s": 0.05}),
 }
 
 
@@ -109,7 +111,7 @@ def test_kernel_params_layout():
     p = ExcitationParams(block=True, accommodation_spike_inc=0.1, accommodation_gain=0.05)
     q = PerceptionParams(sync_window_ms=3.0)
     k = recruitment.kernel_params(p, q)
-    assert k._fields == recruitment.KernelParams._fields and len(k._fields) == 21
+    assert k._fields == recruitment.KernelParams._fields and len(k._fields) == 23
     assert k.tau_s == p.tau_ms * 1e-3 and k.t_abs_s == p.abs_refractory_ms * 1e-3
     assert k.r_at_spike == p.rel_refractory_amp * math.exp(p.abs_refractory_ms / p.rel_refractory_tau_ms)
     assert k.tau_rr_s == p.rel_refractory_tau_ms * 1e-3
@@ -118,6 +120,7 @@ def test_kernel_params_layout():
     assert k.tau_a_s == p.accommodation_tau_ms * 1e-3 and k.tau_f_s == p.facilitation_tau_ms * 1e-3
     assert (k.b_inc, k.tau_b_s) == (p.subexcitability_inc, p.subexcitability_tau_ms * 1e-3)
     assert (k.x_inc, k.tau_x_s) == (p.superexcitability_inc, p.superexcitability_tau_ms * 1e-3)
+    assert (k.h_inc, k.tau_h_s) == (p.pump_inc, p.pump_tau_s)
     assert (k.f_gain, k.f_max, k.noise_sd) == (p.facilitation_gain, p.facilitation_max, p.noise_sd)
     assert k.sync_s == q.sync_window_ms * 1e-3 and k.window_s == q.summation_window_ms * 1e-3
     assert k.block is True and k.block_dt_s == 1.0 / p.block_rate_hz and k.block_drive == p.block_drive_factor

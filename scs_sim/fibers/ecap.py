@@ -248,13 +248,15 @@ class Detector:
 
 
 def mean_ecap(train, fibers: FiberPopulation, model: EcapModel, rng: np.random.Generator, duration_s: float,
-              contact: int) -> float:
-    """Mean noise-free N1-P2 (µV) on recording contact ``contact`` over the pulses of ``train`` in
-    ``[0, duration_s)``, pulse by pulse (each pulse's DC spikes with their delays), N1 searched after
-    the cathodic phase and the blanking. A pulse without DC spikes counts 0."""
+              contact: int, *, params=None, from_s: float = 0.0) -> float:
+    """Mean noise-free N1-P2 (µV) on recording contact ``contact`` over the pulses of ``train`` with onsets
+    in ``[from_s, duration_s)``, pulse by pulse (each pulse's DC spikes with their delays), N1 searched
+    after the cathodic phase and the blanking. A pulse without DC spikes counts 0. The fibres run from
+    0 s (``params``: their :class:`~scs_sim.fibers.params.ExcitationParams`), so with ``from_s`` > 0 the
+    ECAP is read after a dwell at the setting, as clinical frequency sweeps read it."""
     from scs_sim.fibers.recruitment import RecruitStream
 
-    st = RecruitStream(train, fibers, rng, duration_s)
+    st = RecruitStream(train, fibers, rng, duration_s, params=params)
     row = list(model.contacts).index(contact)
     onsets, ends = [], []
     for ch in train.chunks(0.0, duration_s):
@@ -264,15 +266,19 @@ def mean_ecap(train, fibers: FiberPopulation, model: EcapModel, rng: np.random.G
         np.maximum.at(end, local[cath], ch.start_s[cath] + ch.width_s[cath])
         onsets.append(ch.onset_s)
         ends.append(end - ch.onset_s)
-    if not onsets or sum(o.size for o in onsets) == 0:
+    onset = np.concatenate(onsets) if onsets else np.zeros(0)
+    first = int(np.searchsorted(onset, from_s))
+    if first >= onset.size:
         return 0.0
-    onset, end_rel = np.concatenate(onsets), np.concatenate(ends)
+    end_rel = np.concatenate(ends)
     bounds = np.append(onset[1:], duration_s)
-    amps = np.zeros(onset.size)
-    for k in range(onset.size):
+    if first > 0:
+        st.advance(float(onset[first]), deliver=False)  # the dwell: the fibres run, no ECAP is read
+    amps = np.zeros(onset.size - first)
+    for k in range(first, onset.size):
         t, f = st.advance(float(bounds[k]))
         dc = f < fibers.n_dc
         if dc.any():
             tr = model.trace(f[dc], (t[dc] - onset[k]) * 1e3)[row]
-            amps[k] = n1p2(tr, model.t_ms, float(end_rel[k]) * 1e3 + model.params.blank_ms)[0]
+            amps[k - first] = n1p2(tr, model.t_ms, float(end_rel[k]) * 1e3 + model.params.blank_ms)[0]
     return float(amps.mean())

@@ -29,6 +29,8 @@ KernelParams = namedtuple("KernelParams", [
     "tau_b_s",      # its decay time constant, s
     "x_inc",        # superexcitability added per spike (threshold factor 1 / (1 + x))
     "tau_x_s",      # its decay time constant, s
+    "h_inc",        # activity-dependent hyperpolarisation added per spike (threshold factor 1 + h)
+    "tau_h_s",      # its decay time constant, s
     "f_gain",       # facilitation per depolarising phase per unit end-of-phase state v / theta0
     "tau_f_s",      # facilitation decay time constant, s
     "f_max",        # largest fractional threshold reduction by facilitation
@@ -44,7 +46,7 @@ Phases = namedtuple("Phases", ["start_s", "width_s", "current_ma", "channel", "p
 #: The fibre population as the kernel reads it.
 FiberArrays = namedtuple("FiberArrays", ["coupling", "theta0", "is_dc"])
 #: Per-fibre model state (and the per-channel / global clocks), carried across chunks, updated in place.
-FiberState = namedtuple("FiberState", ["v", "a", "w", "r", "b", "x", "ref_end_s", "last_counted", "prev_dep_s",
+FiberState = namedtuple("FiberState", ["v", "a", "w", "r", "b", "x", "h", "ref_end_s", "last_counted", "prev_dep_s",
                                        "t_now_s", "last_window"])
 #: Spike output: stored spikes (capped) and exact per-fibre counts, updated in place.
 SpikeBuffer = namedtuple("SpikeBuffer", ["t_s", "fiber", "n_stored", "count"])
@@ -66,6 +68,8 @@ def kernel_params(p: ExcitationParams, perception: PerceptionParams) -> KernelPa
         tau_b_s=float(p.subexcitability_tau_ms * 1e-3),
         x_inc=float(p.superexcitability_inc),
         tau_x_s=float(p.superexcitability_tau_ms * 1e-3),
+        h_inc=float(p.pump_inc),
+        tau_h_s=float(p.pump_tau_s),
         f_gain=float(p.facilitation_gain),
         tau_f_s=float(p.facilitation_tau_ms * 1e-3),
         f_max=float(p.facilitation_max),

@@ -101,6 +101,21 @@ class ExcitationParams(Params):
     superexcitability_tau_ms: float = Field(
         5.0, gt=0, le=1000.0, description="Decay time constant of the superexcitability, ms. " + _CAL + "."
     )
+    pump_inc: float = Field(
+        3.3e-5, ge=0, le=0.1,
+        description="Activity-dependent hyperpolarisation (electrogenic Na+/K+ pump): threshold factor 1 + h, h "
+        "raised by this at every spike and decaying with pump_tau_s, so it builds up over seconds to minutes of "
+        "firing and grows with the rate. From Kiernan et al. 2004 J Physiol 558:341: 10 min of supramaximal 8 Hz "
+        "raised human cutaneous-afferent thresholds by 5.4 % (0.1 ms test pulse) and 8.3 % (1 ms), i.e. 6.8 % at "
+        "0.3 ms (log interpolation); with pump_tau_s, 4800 impulses leave h = inc x 8 Hz x tau x (1 - e^-2) = "
+        "2075 inc, so inc = 0.068 / 2075. Linear in the impulse load: meant for runs of seconds to minutes, not "
+        "for a chronic steady state (docs/MODEL.md §2.8).",
+    )
+    pump_tau_s: float = Field(
+        300.0, gt=0, le=3600.0,
+        description="Decay time constant of the pump hyperpolarisation, s (recovery over 15-20 min after a 10 min "
+        "train, Kiernan et al. 2004 J Physiol 558:341, read as about three time constants; docs/MODEL.md §2.8).",
+    )
     accommodation_gain: float = Field(
         0.0, ge=0, le=1.0,
         description="Optional threshold increase per depolarising phase per unit end-of-phase state "

@@ -3,19 +3,23 @@
 This module owns :func:`recruit` (pulse train + fibre population + ``numpy.random.Generator`` ->
 :class:`Recruitment`), its private numba kernel ``_recruit_kernel`` with the named bundles it takes
 (:class:`KernelParams`, :class:`Phases`, :class:`FiberArrays`, :class:`FiberState`,
-:class:`SpikeBuffer`, defined in :mod:`scs_sim.fibers.kernel_types`), and :class:`Recruitment` (spikes and population summaries). The parameter
+:class:`SpikeBuffer`, defined in :mod:`scs_sim.fibers.kernel_types`). :class:`Recruitment` (spikes and
+population summaries) is defined in :mod:`scs_sim.fibers.recruitment_result` and re-exported. The parameter
 models are in :mod:`scs_sim.fibers.params`, the threshold searches in :mod:`scs_sim.fibers.threshold`.
 Equations, defaults, sources and the calibration are in ``docs/MODEL.md`` §2.
 
 Model (per fibre, dimensionless state ``v``, threshold 1 at rest)::
 
     tau dv/dt = -v + u(t),   u = -I(t) * c_f / af_rheobase_mv        (cathodic I < 0 depolarises)
-    theta = theta0_f * (1 + a) * (1 + r) * (1 + b) / (1 + x) * (1 - fac_max * w / (1 + w)) * (1 + noise_sd * xi)
+    theta = theta0_f * (1 + a) * (1 + r) * (1 + b) / (1 + x) * (1 + h)
+            * (1 - fac_max * w / (1 + w)) * (1 + noise_sd * xi)
 
 ``c_f`` is the fibre's coupling (peak activating function, mV/mA) to the phase's channel, ``a`` a
 slow spike-triggered accommodation, ``r`` the relative-refractory elevation (decaying), ``b`` and ``x``
 the late subexcitability and the superexcitability of the recovery cycle (per-spike increments, each
-decaying with its own time constant; they summate over trains), ``w`` a
+decaying with its own time constant; they summate over trains), ``h`` the activity-dependent
+hyperpolarisation of the electrogenic Na+/K+ pump (per-spike increment, decaying over minutes;
+Kiernan et al. 2004 J Physiol 558:341), ``w`` a
 phenomenological facilitation fed by sub-threshold depolarisation (temporal summation at kHz rates,
 Rogers et al. 2024 J Neurosci 44(26):e2199232024), ``xi`` a standard normal drawn per pulse and
 fibre (Gilbert et al. 2022 eNeuro 9(5):ENEURO.0058-22.2022). Within a phase
@@ -31,7 +35,6 @@ A biophysical fibre model can replace this one behind the same :func:`recruit` s
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -40,7 +43,8 @@ from scs_sim.fibers.anatomy import FiberPopulation
 from scs_sim.fibers.kernel_types import FiberArrays, FiberState, Phases, SpikeBuffer, kernel_params
 from scs_sim.fibers.kernel_types import KernelParams as KernelParams  # re-exported beside the kernel
 from scs_sim.fibers.params import ExcitationParams, PerceptionParams, check_recruit_args
-from scs_sim.fibers.percept import SummationWindows, on_time_s, perceived_intensity, sync_counts
+from scs_sim.fibers.percept import SummationWindows, on_time_s
+from scs_sim.fibers.recruitment_result import Recruitment as Recruitment  # re-exported beside recruit
 
 __all__ = ["RecruitStream", "Recruitment", "recruit"]
 
@@ -48,10 +52,10 @@ __all__ = ["RecruitStream", "Recruitment", "recruit"]
 CHUNK_FIBER_PULSES = 2_000_000
 
 @njit
-def _decay(dt, a, w, r, b, x, prm):
-    """(a, w, r, b, x) after ``dt`` s of free decay, each with its own time constant from ``prm`` (KernelParams)."""
+def _decay(dt, a, w, r, b, x, h, prm):
+    """(a, w, r, b, x, h) after ``dt`` s of free decay, each with its own time constant from ``prm`` (KernelParams)."""
     return (a * math.exp(-dt / prm.tau_a_s), w * math.exp(-dt / prm.tau_f_s), r * math.exp(-dt / prm.tau_rr_s),
-            b * math.exp(-dt / prm.tau_b_s), x * math.exp(-dt / prm.tau_x_s))
+            b * math.exp(-dt / prm.tau_b_s), x * math.exp(-dt / prm.tau_x_s), h * math.exp(-dt / prm.tau_h_s))
 
 
 @njit
@@ -75,9 +79,10 @@ def _recruit_kernel(phases, noise, fib, prm, state, out, dc_pulse_count, dc_wind
     prm : KernelParams
         Model scalars in SI units (s; the rest dimensionless, ``block`` bool); see its field comments.
     state : FiberState
-        Carried across chunks, updated in place: ``v``, ``a``, ``w``, ``r``, ``b``, ``x`` (float64
-        (n_fibres,), membrane state, accommodation, facilitation, refractoriness, late sub-/superexcitability at
-        ``t_now_s``), ``ref_end_s`` (float64 (n_fibres,), s, end of the absolute refractory period),
+        Carried across chunks, updated in place: ``v``, ``a``, ``w``, ``r``, ``b``, ``x``, ``h`` (float64
+        (n_fibres,), membrane state, accommodation, facilitation, refractoriness, late sub-/superexcitability,
+        pump hyperpolarisation at ``t_now_s``),
+        ``ref_end_s`` (float64 (n_fibres,), s, end of the absolute refractory period),
         ``last_counted`` (int64 (n_fibres,), chunk-local pulse whose DC volley last counted the fibre),
         ``prev_dep_s`` (float64 (n_channels,), s, onset of each channel's previous depolarising phase),
         ``t_now_s`` (float64 (1,), s, end of the last phase simulated), ``last_window`` (int64
@@ -112,6 +117,7 @@ def _recruit_kernel(phases, noise, fib, prm, state, out, dc_pulse_count, dc_wind
     r_s = state.r
     b_s = state.b
     x_s = state.x
+    h_s = state.h
     ref_end = state.ref_end_s
     last_counted = state.last_counted
     prev_dep = state.prev_dep_s
@@ -130,6 +136,7 @@ def _recruit_kernel(phases, noise, fib, prm, state, out, dc_pulse_count, dc_wind
     tau_a = prm.tau_a_s
     tau_b = prm.tau_b_s
     tau_x = prm.tau_x_s
+    tau_h = prm.tau_h_s
     f_gain = prm.f_gain
     tau_f = prm.tau_f_s
     f_max = prm.f_max
@@ -154,12 +161,14 @@ def _recruit_kernel(phases, noise, fib, prm, state, out, dc_pulse_count, dc_wind
         gr = math.exp(-gap / tau_rr)
         gb = math.exp(-gap / tau_b)
         gx = math.exp(-gap / tau_x)
+        gh = math.exp(-gap / tau_h)
         pv = math.exp(-wd / tau)
         pa = math.exp(-wd / tau_a)
         pw = math.exp(-wd / tau_f)
         pr = math.exp(-wd / tau_rr)
         pb = math.exp(-wd / tau_b)
         px = math.exp(-wd / tau_x)
+        ph = math.exp(-wd / tau_h)
         cur = current[i]
         ch = channel[i]
         p = plocal[i]
@@ -174,32 +183,33 @@ def _recruit_kernel(phases, noise, fib, prm, state, out, dc_pulse_count, dc_wind
             r = r_s[f] * gr
             b = b_s[f] * gb
             x = x_s[f] * gx
+            h = h_s[f] * gh
             u = -cur * coup[ch, f]
             th0 = theta0[f]
             if (not depol) or u <= 0.0 or ref_end[f] >= t1 or (blocking and u >= block_u * th0):
                 v = u + (v - u) * pv
-                a, w, r, b, x = a * pa, w * pw, r * pr, b * pb, x * px
+                a, w, r, b, x, h = a * pa, w * pw, r * pr, b * pb, x * px, h * ph
             else:
                 tt = t0
                 whole = True
                 if ref_end[f] > t0:
                     dt = ref_end[f] - t0
                     v = u + (v - u) * math.exp(-dt / tau)
-                    a, w, r, b, x = _decay(dt, a, w, r, b, x, prm)
+                    a, w, r, b, x, h = _decay(dt, a, w, r, b, x, h, prm)
                     tt = ref_end[f]
                     whole = False
                 while True:
-                    theta = (th0 * (1.0 + a) * (1.0 + r) * (1.0 + b) / (1.0 + x) * (1.0 - f_max * w / (1.0 + w))
-                             * (1.0 + sd * noise[p, f]))
+                    theta = (th0 * (1.0 + a) * (1.0 + r) * (1.0 + b) / (1.0 + x) * (1.0 + h)
+                             * (1.0 - f_max * w / (1.0 + w)) * (1.0 + sd * noise[p, f]))
                     rem = t1 - tt
                     ev = pv if whole else math.exp(-rem / tau)
                     v_end = u + (v - u) * ev
                     if v_end < theta or u <= theta:
                         v = v_end
                         if whole:
-                            a, w, r, b, x = a * pa, w * pw, r * pr, b * pb, x * px
+                            a, w, r, b, x, h = a * pa, w * pw, r * pr, b * pb, x * px, h * ph
                         else:
-                            a, w, r, b, x = _decay(rem, a, w, r, b, x, prm)
+                            a, w, r, b, x, h = _decay(rem, a, w, r, b, x, h, prm)
                         break
                     if v >= theta:
                         ts = tt
@@ -221,9 +231,9 @@ def _recruit_kernel(phases, noise, fib, prm, state, out, dc_pulse_count, dc_wind
                         if state.last_window[f] != k_win:
                             dc_window_new[p] += 1
                             state.last_window[f] = k_win
-                    a, w, r, b, x = _decay(ts - tt, a, w, r, b, x, prm)
+                    a, w, r, b, x, h = _decay(ts - tt, a, w, r, b, x, h, prm)
                     a = a + a_inc + a_khz * (w / (1.0 + w))
-                    b, x = b + prm.b_inc, x + prm.x_inc
+                    b, x, h = b + prm.b_inc, x + prm.x_inc, h + prm.h_inc
                     r = rr0
                     v = 0.0
                     ref_end[f] = ts + t_abs
@@ -231,11 +241,11 @@ def _recruit_kernel(phases, noise, fib, prm, state, out, dc_pulse_count, dc_wind
                     if ref_end[f] >= t1:
                         dt = t1 - ts
                         v = u - u * math.exp(-dt / tau)
-                        a, w, r, b, x = _decay(dt, a, w, r, b, x, prm)
+                        a, w, r, b, x, h = _decay(dt, a, w, r, b, x, h, prm)
                         break
                     dt = t_abs
                     v = u - u * math.exp(-dt / tau)
-                    a, w, r, b, x = _decay(dt, a, w, r, b, x, prm)
+                    a, w, r, b, x, h = _decay(dt, a, w, r, b, x, h, prm)
                     tt = ref_end[f]
             if depol and v > 0.0:
                 w += f_gain * v / th0
@@ -246,169 +256,9 @@ def _recruit_kernel(phases, noise, fib, prm, state, out, dc_pulse_count, dc_wind
             r_s[f] = r
             b_s[f] = b
             x_s[f] = x
+            h_s[f] = h
         t_now[0] = t1
     return n_new
-
-
-@dataclass(frozen=True)
-class Recruitment:
-    """Spikes of every fibre and the population summaries of one :func:`recruit` run.
-
-    Attributes
-    ----------
-    spike_times_s : float array
-        Spike times, grouped by fibre (CSR with ``fiber_ptr``) and sorted within each fibre.
-    fiber_ptr : int array (n_fibres + 1,)
-        Fibre ``f``'s spikes are ``spike_times_s[fiber_ptr[f]:fiber_ptr[f + 1]]``.
-    spike_count : int array (n_fibres,)
-        Spikes per fibre (exact even when the stored spikes were capped).
-    truncated : bool
-        True when more than ``max_spikes`` spikes occurred (only the first were stored).
-    is_dr : bool array (n_fibres,)
-    duration_s : float
-    n_pulses : int
-        Pulses delivered in ``[0, duration_s)``.
-    pulse_dc_count : int array
-        DC volley size (distinct DC fibres firing within the sync window) of the first pulses
-        (at most ``PerceptionParams.max_pulse_counts``).
-    dc_count_hist : int array (n_dc + 1,)
-        Number of pulses with a DC volley of each size 0..n_dc (all pulses).
-    channel_pulses, channel_volleys : int arrays (n_channels,)
-        Pulses per channel of the train, and how many of them carried a ``perception_count``-sized DC
-        volley (the v1 per-pulse figures ``volley_fraction`` / ``volley_rule_met``; paresthesia itself is
-        the population percept of :mod:`scs_sim.fibers.percept`, where components add and never dilute).
-    perception : PerceptionParams
-        The criteria :meth:`summary` applies.
-    window_count_hist : int array or None
-        From :class:`scs_sim.fibers.percept.SummationWindows`: number of summation windows in which each
-        number of distinct DC fibres fired (index = fibres). None (a model that did not pool windows):
-        :meth:`summary` falls back to pulse-by-pulse volleys (``dc_count_hist``).
-    window_spike_hist : int array or None
-        The DC spikes those windows held (index = distinct fibres, as ``window_count_hist``).
-    on_time_s : float or None
-        Stimulation-on time within ``[0, duration_s)`` (None: ``duration_s``).
-    """
-
-    spike_times_s: np.ndarray
-    fiber_ptr: np.ndarray
-    spike_count: np.ndarray
-    truncated: bool
-    is_dr: np.ndarray
-    duration_s: float
-    n_pulses: int
-    pulse_dc_count: np.ndarray
-    dc_count_hist: np.ndarray
-    channel_pulses: np.ndarray
-    channel_volleys: np.ndarray
-    perception: PerceptionParams = field(default_factory=PerceptionParams)
-    window_count_hist: np.ndarray | None = None
-    window_spike_hist: np.ndarray | None = None
-    on_time_s: float | None = None
-
-    # -- per-fibre views -----------------------------------------------------------------------
-    def spikes(self, fiber: int) -> np.ndarray:
-        """Spike times (s) of one fibre."""
-        return self.spike_times_s[self.fiber_ptr[fiber]:self.fiber_ptr[fiber + 1]]
-
-    def dc_spikes(self) -> tuple[np.ndarray, np.ndarray]:
-        """DC spikes as aligned (times s, DC fibre index), sorted by time, for the circuit (``merge_dc``)."""
-        n_dc = int(np.count_nonzero(~self.is_dr))
-        counts = np.diff(self.fiber_ptr[: n_dc + 1])
-        idx = np.repeat(np.arange(n_dc, dtype=np.int64), counts)
-        t = self.spike_times_s[: self.fiber_ptr[n_dc]]
-        order = np.argsort(t, kind="stable")
-        return t[order], idx[order]
-
-    @property
-    def recruited(self) -> np.ndarray:
-        """Fibres that fired at least once."""
-        return self.spike_count > 0
-
-    @property
-    def driven(self) -> np.ndarray:
-        """Fibres firing on at least ``driven_pulse_fraction`` of pulses or at ``driven_rate_hz``."""
-        p = self.perception
-        by_pulse = self.spike_count >= p.driven_pulse_fraction * max(self.n_pulses, 1)
-        by_rate = self.spike_count >= p.driven_rate_hz * self.duration_s
-        return (self.spike_count > 0) & (by_pulse | by_rate)
-
-    # -- population summaries ------------------------------------------------------------------
-    def _on_time(self) -> float:
-        return float(self.duration_s if self.on_time_s is None else self.on_time_s)
-
-    def _sync_drive(self) -> tuple[float, int]:
-        """Synchronous DC drive (spikes/s of on-time in synchronous summation windows) and the number of
-        synchronous windows; pulse-by-pulse volleys when no windows were pooled."""
-        if self.window_count_hist is None:
-            spikes, windows = sync_counts(np.asarray(self.dc_count_hist), self.perception.sync_min_spikes)
-        else:
-            spikes, windows = sync_counts(np.asarray(self.window_count_hist), self.perception.sync_min_spikes,
-                                          self.window_spike_hist)
-        on = self._on_time()
-        return (spikes / on if on > 0 else 0.0), windows
-
-    def summary(self) -> dict:
-        """Recruitment and perception figures (the ``scs-sim recruit`` JSON keys; docs/MODEL.md §2.3).
-
-        ``paresthesia`` is the population percept (``sync_drive_hz >= drive_reference_hz``, i.e.
-        ``perceived_intensity >= 1``); ``volley_fraction`` / ``volley_rule_met`` are the v1 per-pulse
-        figures, kept for reference.
-        """
-        p = self.perception
-        dc = ~self.is_dr
-        n_dc = int(dc.sum())
-        rec = self.recruited
-        rec_dc = int(np.count_nonzero(rec & dc))
-        rec_dr = int(np.count_nonzero(rec & self.is_dr))
-        dc_spikes = int(self.spike_count[dc].sum())
-        dr_spikes = int(self.spike_count[self.is_dr].sum())
-        dur = self.duration_s
-        sizes = np.arange(self.dc_count_hist.size)
-        s1 = float((self.dc_count_hist * sizes).sum())
-        s2 = float((self.dc_count_hist * sizes**2).sum())
-        # Volley coherence: the mean volley size a DC spike belongs to (sum n^2 / sum n over pulses),
-        # divided by the effective number of active DC fibres (participation ratio of the spike counts,
-        # so a fibre with one stray spike hardly counts). 1 = the active fibres fire on the same pulses
-        # (50 Hz above threshold); ~1/N when N fibres fire on different pulses (kHz desynchronisation).
-        c = self.spike_count[dc].astype(float)
-        n_eff = float(c.sum() ** 2 / (c**2).sum()) if c.sum() > 0 else 0.0
-        synchrony = float(min(1.0, s2 / (s1 * n_eff))) if s1 > 0 else 0.0
-        with np.errstate(invalid="ignore", divide="ignore"):
-            per_channel = np.where(self.channel_pulses > 0, self.channel_volleys / self.channel_pulses, 0.0)
-        volley_fraction = float(per_channel.max()) if per_channel.size else 0.0
-        driven = self.driven
-        driven_dc = int(np.count_nonzero(driven & dc))
-        driven_dr = int(np.count_nonzero(driven & self.is_dr))
-        drive, n_sync = self._sync_drive()
-        intensity = perceived_intensity(drive, p.drive_reference_hz)
-        by_intensity = intensity >= p.discomfort_intensity
-        discomfort = (driven_dr >= p.discomfort_dr_count or driven_dc >= p.discomfort_dc_fraction * n_dc
-                      or by_intensity)
-        return {
-            "recruited_dc_fibers": rec_dc,
-            "recruited_dr_fibers": rec_dr,
-            "driven_dc_fibers": driven_dc,
-            "driven_dr_fibers": driven_dr,
-            "dc_spike_rate_hz": dc_spikes / (rec_dc * dur) if rec_dc and dur > 0 else 0.0,
-            "dc_population_rate_hz": dc_spikes / (n_dc * dur) if n_dc and dur > 0 else 0.0,
-            "dr_spike_rate_hz": dr_spikes / (rec_dr * dur) if rec_dr and dur > 0 else 0.0,
-            "synchrony": synchrony,
-            "active_dc_fibers_eff": n_eff,
-            "volley_fraction": volley_fraction,
-            "mean_dc_volley": s1 / self.n_pulses if self.n_pulses else 0.0,
-            "volley_rule_met": bool(self.n_pulses > 0 and volley_fraction >= p.perception_fraction),
-            "sync_drive_hz": drive,
-            "sync_windows": n_sync,
-            "perceived_intensity": intensity,
-            "paresthesia": bool(self.n_pulses > 0 and drive >= p.drive_reference_hz),
-            "discomfort": bool(discomfort),
-            "discomfort_by_intensity": bool(by_intensity),
-            "on_time_s": self._on_time(),
-            "n_pulses": self.n_pulses,
-            "n_spikes": int(self.spike_count.sum()),
-            "truncated": self.truncated,
-            "duration_s": dur,
-        }
 
 
 def _channel_couplings(train, fibers: FiberPopulation, params: ExcitationParams) -> np.ndarray:
@@ -483,6 +333,7 @@ class RecruitStream:
         self.prm = kernel_params(params, perception)
         self.fib = FiberArrays(coupling=coup, theta0=theta0, is_dc=is_dc)
         self.state = FiberState(v=np.zeros(n), a=np.zeros(n), w=np.zeros(n), r=np.zeros(n), b=np.zeros(n), x=np.zeros(n),
+                                h=np.zeros(n),
                                 ref_end_s=np.full(n, -np.inf), last_counted=np.full(n, -1, dtype=np.int64),
                                 prev_dep_s=np.full(len(train.channels), -np.inf), t_now_s=np.zeros(1),
                                 last_window=np.full(n, np.iinfo(np.int64).min, dtype=np.int64))

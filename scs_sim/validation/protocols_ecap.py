@@ -1,5 +1,6 @@
 """Validation protocols of the ECAP model and the closed loop (docs/MODEL.md §7).
 
+``protocol_pump``: the activity-dependent hyperpolarisation after Kiernan et al. 2004's 10 min of 8 Hz.
 ``protocol_ecap``: the ECAP growth curve (linearity above threshold), ECAP against frequency at a
 constant current, the ECAP detection threshold against the perception threshold, and the conduction
 velocity recovered from the N1 latency across contacts. ``protocol_closed_loop``: open vs closed loop
@@ -14,11 +15,19 @@ from collections.abc import Callable
 
 import numpy as np
 
-__all__ = ["TABLE", "protocol_closed_loop", "protocol_ecap"]
+__all__ = ["TABLE", "protocol_closed_loop", "protocol_ecap", "protocol_pump"]
 
 #: Non-stimulating contacts of the default lead (cathode 3, anode 4) and the growth-curve contact.
 _CONTACTS = [0, 1, 5, 6, 7]
 _CONTACT = 6
+#: Dwell at each frequency before the ECAP is read (s; assumption, docs/MODEL.md §7).
+_DWELL_S = 30.0
+
+
+def _spearman(x, y) -> float:
+    from scipy.stats import spearmanr
+
+    return float(spearmanr(x, y).statistic)
 
 
 def _population():
@@ -36,15 +45,19 @@ def protocol_ecap(quick: bool) -> dict:
     pop = _population()
     model = EcapModel(pop, pop.contact_weights(), _CONTACTS)
 
-    def ecap(amp, freq, dur=0.4):
+    def ecap(amp, freq, dur=0.4, from_s=0.0):
         tr = pulse_train(tonic(amplitude_ma=amp, frequency_hz=freq, pulse_width_us=210.0))
-        return mean_ecap(tr, pop, model, np.random.default_rng(5), dur, _CONTACT)
+        return mean_ecap(tr, pop, model, np.random.default_rng(5), dur, _CONTACT, from_s=from_s)
 
     amps = np.arange(2.0, 14.1, 1.0)
     growth = np.array([ecap(a, 50.0) for a in amps])
     slope, icpt, r2 = growth_fit(amps, growth)
-    freqs = [20.0, 50.0, 100.0, 200.0, 500.0]
-    by_freq = [ecap(10.0, f, 0.5) for f in freqs]
+    # ECAP against frequency at 10 mA, read over the last second of a dwell at each frequency (Gmel's
+    # dwell is not in the abstract; 30 s is an assumption, docs/MODEL.md §7)
+    freqs = [2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 455.0, 500.0]
+    by_freq = [ecap(10.0, f, _DWELL_S, _DWELL_S - max(1.0, 3.0 / f)) for f in freqs]
+    gmel = [i for i, f in enumerate(freqs) if f <= 455.0]
+    rho = _spearman(np.log(np.array(freqs)[gmel]), np.array(by_freq)[gmel])
     ecap_thr = growth_threshold(amps, growth, 2.0 * EcapParams().noise_uv)
     perc = threshold(tonic(pulse_width_us=210.0), pop, 7)
     rec = recruit(pulse_train(tonic(amplitude_ma=10.0)), pop, np.random.default_rng(5), 0.02)
@@ -54,7 +67,9 @@ def protocol_ecap(quick: bool) -> dict:
     z = pop.anatomy.contact_z_mm()[rostral]
     cv = float(1.0 / np.polyfit(z, lat, 1)[0])
     cv_expected = float(EcapParams().cv_per_um * pop.diameter_um[fired].mean())
-    m = {"growth_r2": r2, "freq_ratio_500_20": by_freq[-1] / by_freq[0] if by_freq[0] > 0 else float("nan"),
+    low = by_freq[freqs.index(20.0)]
+    m = {"growth_r2": r2, "freq_ratio_500_20": by_freq[-1] / low if low > 0 else float("nan"),
+         "freq_spearman_2_455": rho,
          "perception_over_ecap_threshold": perc / ecap_thr if ecap_thr > 0 else float("nan"),
          "cv_recovered_ratio": cv / cv_expected}
     return {"metrics": m,
@@ -99,8 +114,27 @@ def protocol_closed_loop(quick: bool) -> dict:
             "figure": {}}
 
 
+def protocol_pump(quick: bool) -> dict:
+    """Kiernan et al. 2004's load: supramaximal 8 Hz (40 mA, 300 µs) for 10 min; the pump term ``h`` of the
+    fibres that fired on every pulse at the end of it (threshold factor 1 + h)."""
+    from scs_sim.fibers.recruitment import RecruitStream
+    from scs_sim.stim.programs import pulse_train, tonic
+
+    pop = _population()
+    st = RecruitStream(pulse_train(tonic(amplitude_ma=40.0, frequency_hz=8.0, pulse_width_us=300.0)), pop,
+                       np.random.default_rng(3), 600.0)
+    st.advance(600.0, deliver=False)
+    every = st.out.count == st.n_pulses
+    h = st.state.h[every]
+    return {"metrics": {"threshold_rise_pct": float(100.0 * h.mean()) if h.size else float("nan")},
+            "details": {"fibres_every_pulse": int(every.sum()), "fibres": pop.n, "impulses": st.n_pulses,
+                        "h_min": float(h.min()) if h.size else None, "h_max": float(h.max()) if h.size else None},
+            "figure": {}}
+
+
 #: This module's protocols (merged into :data:`scs_sim.validation.protocols.PROTOCOLS`).
-TABLE: dict[str, Callable[[bool], dict]] = {"ecap": protocol_ecap, "closed_loop": protocol_closed_loop}
+TABLE: dict[str, Callable[[bool], dict]] = {"ecap": protocol_ecap, "closed_loop": protocol_closed_loop,
+                                            "pump": protocol_pump}
 
 _INF = float("inf")
 _GMEL = "Gmel et al. 2021 Front Neurosci 15:625835 [V-abs]"
@@ -118,11 +152,26 @@ EXPERIMENT_SPECS: tuple[dict, ...] = (
     dict(id="ecap_frequency", title="ECAP is smaller at higher frequency at a constant current", protocol="ecap",
          metric="freq_ratio_500_20", kind="qualitative",
          reference="higher frequency → smaller ECAP (logarithmic in frequency)", citation=_GMEL, lo=0.0, hi=0.9,
-         tolerance="mean ECAP at 500 Hz ≤ 0.9 × at 20 Hz (10 mA)",
-         rationale="Refractoriness and accommodation of the fast fibre model (docs/MODEL.md §2.2) only; the "
-         "model's effect is weak below 200 Hz (details). Expected to fail: the double-cable MRG axon the fibre is "
-         "calibrated to is not less excitable late in 200-455 Hz trains than at 20 Hz (row fast_vs_mrg_trains).",
-         unit="×", expect_fail=True),
+         tolerance="mean ECAP at 500 Hz ≤ 0.9 × at 20 Hz (10 mA, last second of a 30 s dwell)",
+         rationale="Refractoriness, accommodation and the activity-dependent hyperpolarisation of the fast fibre "
+         "(pump_inc, docs/MODEL.md §2.8, from Kiernan et al. 2004; not fitted to any ECAP). The 30 s dwell is an "
+         "assumption; the bound is the one this row had before the pump, kept, and the row was looked at in "
+         "exploratory runs of the same readout (2-60 s dwells) before it was run here.", unit="×"),
+    dict(id="ecap_frequency_log", title="ECAP falls steadily with log frequency over 2-455 Hz", protocol="ecap",
+         metric="freq_spearman_2_455", kind="qualitative",
+         reference="ECAP amplitude decreases about logarithmically with frequency over 2-455 Hz", citation=_GMEL,
+         lo=-1.0, hi=-0.8,
+         tolerance="Spearman ρ(log f, ECAP) ≤ −0.8 over 2, 5, 10, 20, 50, 100, 200, 455 Hz (10 mA, 30 s dwell)",
+         rationale="Same readout as ecap_frequency. Below ~20 Hz the pump adds little in 30 s, so the low end is "
+         "nearly flat; the rank correlation asks for a steady fall, not Gmel's exact logarithm. Bound written "
+         "after the exploratory runs of ecap_frequency (stated).", unit=""),
+    dict(id="pump_kiernan_2004", title="Activity-dependent hyperpolarisation after 10 min of 8 Hz", protocol="pump",
+         metric="threshold_rise_pct", kind="design check",
+         reference="supramaximal 8 Hz for 10 min: cutaneous-afferent threshold +5.4 % (0.1 ms) to +8.3 % (1 ms)",
+         citation="Kiernan et al. 2004 J Physiol 558:341 [V-abs]", lo=5.4, hi=8.3,
+         tolerance="mean threshold rise of the fibres that fired on every pulse within the published 0.1-1 ms range",
+         rationale="pump_inc was derived from this protocol (docs/MODEL.md §2.8), so this checks the kernel's "
+         "accumulation and decay over 4800 impulses, not the physiology.", unit="%"),
     dict(id="ecap_vs_perception", title="ECAP threshold near the perception threshold", protocol="ecap",
          metric="perception_over_ecap_threshold", kind="qualitative",
          reference="ECAP threshold related to the perception threshold",
