@@ -59,7 +59,7 @@ def naive_recruit(train, fibers, rng, duration_s, params=None, perception=None):
     spikes = []  # (t, fibre, pulse)
     for f in range(n):
         th0 = float(fibers.threshold_factor[f])
-        v = a = w = r = b = x = h = 0.0
+        v = a = w = z = r = b = x = h = 0.0
         ref_end = -math.inf
         t_last = 0.0
 
@@ -74,6 +74,8 @@ def naive_recruit(train, fibers, rng, duration_s, params=None, perception=None):
             gap = max(s - t_last, 0.0)
             v = v * math.exp(-gap / tau)
             a, w, r, b, x, h = decay(gap, a, w, r, b, x, h)
+            z *= math.exp(-gap / k.tau_z_s)  # fast facilitation: no change inside a phase but its decay
+            z_start = z
             end = s + wd
             u = -c * coup[ch][f]
             can_fire = c < 0 and u > 0 and ref_end < end and not (blk and u >= k.block_drive * th0)
@@ -87,7 +89,8 @@ def naive_recruit(train, fibers, rng, duration_s, params=None, perception=None):
                     a, w, r, b, x, h = decay(ref_end - s, a, w, r, b, x, h)
                     t, seg_is_phase = ref_end, False
                 while True:
-                    fac = 1.0 - k.f_max * w / (1.0 + w)
+                    w_all = w + z_start * math.exp(-(t - s) / k.tau_z_s)
+                    fac = 1.0 - k.f_max * w_all / (1.0 + w_all)
                     recovery = (1.0 + r) * (1.0 + b) / (1.0 + x)  # refractoriness, late sub-, superexcitability
                     pump = 1.0 + h  # activity-dependent hyperpolarisation
                     theta = th0 * (1.0 + a) * recovery * pump * fac * (1.0 + k.noise_sd * noise[pulse][f])
@@ -101,7 +104,8 @@ def naive_recruit(train, fibers, rng, duration_s, params=None, perception=None):
                     spikes.append((t_spike, f, pulse))
                     a, w, r, b, x, h = decay(t_spike - t, a, w, r, b, x, h)
                     a += k.a_spike_inc
-                    a += k.a_khz_inc * (w / (1.0 + w))
+                    w_all = w + z_start * math.exp(-(t_spike - s) / k.tau_z_s)
+                    a += k.a_khz_inc * (w_all / (1.0 + w_all))
                     b += k.b_inc
                     x += k.x_inc
                     h += k.h_inc
@@ -115,8 +119,10 @@ def naive_recruit(train, fibers, rng, duration_s, params=None, perception=None):
                     v = relax(0.0, u, t_abs)
                     a, w, r, b, x, h = decay(t_abs, a, w, r, b, x, h)
                     t = ref_end
+            z = z_start * math.exp(-wd / k.tau_z_s)
             if c < 0 and v > 0:
-                w += k.f_gain * v / th0
+                w += k.f_gain * min(1.0, wd / k.f_width_s) * v / th0
+                z += k.z_gain * v / th0
                 a += k.a_gain * v / th0
             t_last = end
 

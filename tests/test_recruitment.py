@@ -85,6 +85,9 @@ NAIVE_CASES = {
                               "superexcitability_inc": 0.4, "superexcitability_tau_ms": 4.0}),
     # the pump hyperpolarisation many times its default and fast, so it decides pulses within 0.1 s
     "tonic_pump": (lambda: tonic(amplitude_ma=9.0, frequency_hz=300.0), 0.1, {"pump_inc": 0.01, "pump_tau_s": 0.05}),
+    # short pulses (slow facilitation scaled by width) with a slow, strong fast facilitation that outlasts the gaps
+    "short_pulse_summation": (lambda: tonic(amplitude_ma=25.0, frequency_hz=1000.0, pulse_width_us=60.0), 0.05,
+                              {"facilitation_fast_tau_ms": 0.4, "facilitation_fast_gain": 3.0}),
 }
 
 
@@ -111,7 +114,7 @@ def test_kernel_params_layout():
     p = ExcitationParams(block=True, accommodation_spike_inc=0.1, accommodation_gain=0.05)
     q = PerceptionParams(sync_window_ms=3.0)
     k = recruitment.kernel_params(p, q)
-    assert k._fields == recruitment.KernelParams._fields and len(k._fields) == 23
+    assert k._fields == recruitment.KernelParams._fields and len(k._fields) == 26
     assert k.tau_s == p.tau_ms * 1e-3 and k.t_abs_s == p.abs_refractory_ms * 1e-3
     assert k.r_at_spike == p.rel_refractory_amp * math.exp(p.abs_refractory_ms / p.rel_refractory_tau_ms)
     assert k.tau_rr_s == p.rel_refractory_tau_ms * 1e-3
@@ -122,6 +125,8 @@ def test_kernel_params_layout():
     assert (k.x_inc, k.tau_x_s) == (p.superexcitability_inc, p.superexcitability_tau_ms * 1e-3)
     assert (k.h_inc, k.tau_h_s) == (p.pump_inc, p.pump_tau_s)
     assert (k.f_gain, k.f_max, k.noise_sd) == (p.facilitation_gain, p.facilitation_max, p.noise_sd)
+    assert (k.z_gain, k.tau_z_s) == (p.facilitation_fast_gain, p.facilitation_fast_tau_ms * 1e-3)
+    assert k.f_width_s == p.facilitation_width_ref_us * 1e-6
     assert k.sync_s == q.sync_window_ms * 1e-3 and k.window_s == q.summation_window_ms * 1e-3
     assert k.block is True and k.block_dt_s == 1.0 / p.block_rate_hz and k.block_drive == p.block_drive_factor
     assert recruitment.kernel_params(ExcitationParams(), q).block is False
@@ -264,7 +269,8 @@ def test_temporal_summation_at_high_rate(pop):
     kw = dict(which="recruitment", duration_s=0.05, ceiling_ma=300.0)
     single = threshold(one, pop, NOISE_SEED, **kw)
     train = threshold(high_frequency(), pop, NOISE_SEED, **kw)
-    no_fac = threshold(high_frequency(), pop, NOISE_SEED, params=ExcitationParams(facilitation_gain=0.0), **kw)
+    no_fac = threshold(high_frequency(), pop, NOISE_SEED, params=ExcitationParams(facilitation_gain=0.0,
+                                                                              facilitation_fast_gain=0.0), **kw)
     assert train < 0.9 * single
     assert train < no_fac
 

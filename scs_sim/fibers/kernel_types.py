@@ -33,7 +33,10 @@ KernelParams = namedtuple("KernelParams", [
     "tau_h_s",      # its decay time constant, s
     "f_gain",       # facilitation per depolarising phase per unit end-of-phase state v / theta0
     "tau_f_s",      # facilitation decay time constant, s
-    "f_max",        # largest fractional threshold reduction by facilitation
+    "f_max",        # largest fractional threshold reduction by facilitation (slow w and fast z together)
+    "f_width_s",    # the slow facilitation's increment is scaled by min(1, phase width / f_width_s)
+    "z_gain",       # fast facilitation z per depolarising phase per unit end-of-phase state v / theta0
+    "tau_z_s",      # fast facilitation decay time constant, s
     "noise_sd",     # relative threshold noise per pulse and fibre
     "sync_s",       # a DC spike belongs to its pulse's volley within this time of the pulse onset, s
     "block",        # bool: phenomenological conduction block on
@@ -46,7 +49,7 @@ Phases = namedtuple("Phases", ["start_s", "width_s", "current_ma", "channel", "p
 #: The fibre population as the kernel reads it.
 FiberArrays = namedtuple("FiberArrays", ["coupling", "theta0", "is_dc"])
 #: Per-fibre model state (and the per-channel / global clocks), carried across chunks, updated in place.
-FiberState = namedtuple("FiberState", ["v", "a", "w", "r", "b", "x", "h", "ref_end_s", "last_counted", "prev_dep_s",
+FiberState = namedtuple("FiberState", ["v", "a", "w", "z", "r", "b", "x", "h", "ref_end_s", "last_counted", "prev_dep_s",
                                        "t_now_s", "last_window"])
 #: Spike output: stored spikes (capped) and exact per-fibre counts, updated in place.
 SpikeBuffer = namedtuple("SpikeBuffer", ["t_s", "fiber", "n_stored", "count"])
@@ -73,6 +76,9 @@ def kernel_params(p: ExcitationParams, perception: PerceptionParams) -> KernelPa
         f_gain=float(p.facilitation_gain),
         tau_f_s=float(p.facilitation_tau_ms * 1e-3),
         f_max=float(p.facilitation_max),
+        f_width_s=float(p.facilitation_width_ref_us * 1e-6),
+        z_gain=float(p.facilitation_fast_gain),
+        tau_z_s=float(p.facilitation_fast_tau_ms * 1e-3),
         noise_sd=float(p.noise_sd),
         sync_s=float(perception.sync_window_ms * 1e-3),
         block=bool(p.block),

@@ -134,7 +134,26 @@ class ExcitationParams(Params):
         2.0, gt=0, le=1000.0, description=f"Facilitation decay time constant, ms ({_ASSUMPTION})."
     )
     facilitation_max: float = Field(
-        0.5, ge=0, lt=1.0, description=f"Largest fractional threshold reduction by facilitation ({_ASSUMPTION})."
+        0.5, ge=0, lt=1.0,
+        description=f"Largest fractional threshold reduction by the slow and fast facilitation together ({_ASSUMPTION}).",
+    )
+    facilitation_width_ref_us: float = Field(
+        300.0, gt=0, le=10_000.0,
+        description="The slow facilitation's increment is scaled by min(1, phase width / this), so pulses shorter "
+        "than this leave proportionally less of it: the double-cable MRG axon sums 300 µs pulses from a few "
+        "hundred Hz but 30 µs pulses only above 2 kHz (docs/MODEL.md §2.7). The 300 µs reference and the linear "
+        f"scaling are an {_ASSUMPTION} (checked at 30 and 300 µs only).",
+    )
+    facilitation_fast_gain: float = Field(
+        40.8, ge=0, le=100.0,
+        description="Fast facilitation increment per depolarising phase per unit end-of-phase state (temporal "
+        "summation of closely spaced short pulses, kHz rates). " + _CAL + ": least squares to the double-cable MRG "
+        "axon's threshold vs rate of biphasic 30 µs pulses, 2 Hz-10 kHz (python -m scs_sim.validation.calibrate_fibre "
+        "--rate).",
+    )
+    facilitation_fast_tau_ms: float = Field(
+        0.051, gt=0, le=100.0, description="Decay time constant of the fast facilitation, ms. " + _CAL + " (with "
+        "facilitation_fast_gain).",
     )
     block: bool = Field(
         False,

@@ -12,16 +12,17 @@ Model (per fibre, dimensionless state ``v``, threshold 1 at rest)::
 
     tau dv/dt = -v + u(t),   u = -I(t) * c_f / af_rheobase_mv        (cathodic I < 0 depolarises)
     theta = theta0_f * (1 + a) * (1 + r) * (1 + b) / (1 + x) * (1 + h)
-            * (1 - fac_max * w / (1 + w)) * (1 + noise_sd * xi)
+            * (1 - fac_max * W / (1 + W)) * (1 + noise_sd * xi),   W = w + z
 
 ``c_f`` is the fibre's coupling (peak activating function, mV/mA) to the phase's channel, ``a`` a
 slow spike-triggered accommodation, ``r`` the relative-refractory elevation (decaying), ``b`` and ``x``
 the late subexcitability and the superexcitability of the recovery cycle (per-spike increments, each
 decaying with its own time constant; they summate over trains), ``h`` the activity-dependent
 hyperpolarisation of the electrogenic Na+/K+ pump (per-spike increment, decaying over minutes;
-Kiernan et al. 2004 J Physiol 558:341), ``w`` a
-phenomenological facilitation fed by sub-threshold depolarisation (temporal summation at kHz rates,
-Rogers et al. 2024 J Neurosci 44(26):e2199232024), ``xi`` a standard normal drawn per pulse and
+Kiernan et al. 2004 J Physiol 558:341), ``w`` (slow, its increment scaled by min(1, phase width /
+``facilitation_width_ref_us``)) and ``z`` (fast) a phenomenological facilitation fed by the end-of-phase
+depolarisation (temporal summation at high rates, Rogers et al. 2024 J Neurosci 44(26):e2199232024;
+calibrated against the double-cable MRG axon, docs/MODEL.md §2.7), ``xi`` a standard normal drawn per pulse and
 fibre (Gilbert et al. 2022 eNeuro 9(5):ENEURO.0058-22.2022). Within a phase
 ``u`` is constant, so ``v`` is an exact exponential and the crossing time is solved in closed form;
 ``theta`` is evaluated at the start of each phase (and after a spike or the end of the absolute
@@ -114,6 +115,7 @@ def _recruit_kernel(phases, noise, fib, prm, state, out, dc_pulse_count, dc_wind
     v_s = state.v
     a_s = state.a
     w_s = state.w
+    z_s = state.z
     r_s = state.r
     b_s = state.b
     x_s = state.x
@@ -140,6 +142,9 @@ def _recruit_kernel(phases, noise, fib, prm, state, out, dc_pulse_count, dc_wind
     f_gain = prm.f_gain
     tau_f = prm.tau_f_s
     f_max = prm.f_max
+    f_width = prm.f_width_s
+    z_gain = prm.z_gain
+    tau_z = prm.tau_z_s
     sd = prm.noise_sd
     sync = prm.sync_s
     block_on = prm.block
@@ -162,6 +167,7 @@ def _recruit_kernel(phases, noise, fib, prm, state, out, dc_pulse_count, dc_wind
         gb = math.exp(-gap / tau_b)
         gx = math.exp(-gap / tau_x)
         gh = math.exp(-gap / tau_h)
+        gz = math.exp(-gap / tau_z)
         pv = math.exp(-wd / tau)
         pa = math.exp(-wd / tau_a)
         pw = math.exp(-wd / tau_f)
@@ -169,6 +175,8 @@ def _recruit_kernel(phases, noise, fib, prm, state, out, dc_pulse_count, dc_wind
         pb = math.exp(-wd / tau_b)
         px = math.exp(-wd / tau_x)
         ph = math.exp(-wd / tau_h)
+        pz = math.exp(-wd / tau_z)
+        w_in = f_gain * (wd / f_width if wd < f_width else 1.0)
         cur = current[i]
         ch = channel[i]
         p = plocal[i]
@@ -184,6 +192,7 @@ def _recruit_kernel(phases, noise, fib, prm, state, out, dc_pulse_count, dc_wind
             b = b_s[f] * gb
             x = x_s[f] * gx
             h = h_s[f] * gh
+            z0 = z_s[f] * gz  # fast facilitation at the phase start; within the phase it only decays
             u = -cur * coup[ch, f]
             th0 = theta0[f]
             if (not depol) or u <= 0.0 or ref_end[f] >= t1 or (blocking and u >= block_u * th0):
@@ -199,8 +208,9 @@ def _recruit_kernel(phases, noise, fib, prm, state, out, dc_pulse_count, dc_wind
                     tt = ref_end[f]
                     whole = False
                 while True:
+                    wz = w + z0 * math.exp(-(tt - t0) / tau_z)
                     theta = (th0 * (1.0 + a) * (1.0 + r) * (1.0 + b) / (1.0 + x) * (1.0 + h)
-                             * (1.0 - f_max * w / (1.0 + w)) * (1.0 + sd * noise[p, f]))
+                             * (1.0 - f_max * wz / (1.0 + wz)) * (1.0 + sd * noise[p, f]))
                     rem = t1 - tt
                     ev = pv if whole else math.exp(-rem / tau)
                     v_end = u + (v - u) * ev
@@ -232,7 +242,8 @@ def _recruit_kernel(phases, noise, fib, prm, state, out, dc_pulse_count, dc_wind
                             dc_window_new[p] += 1
                             state.last_window[f] = k_win
                     a, w, r, b, x, h = _decay(ts - tt, a, w, r, b, x, h, prm)
-                    a = a + a_inc + a_khz * (w / (1.0 + w))
+                    wz = w + z0 * math.exp(-(ts - t0) / tau_z)
+                    a = a + a_inc + a_khz * (wz / (1.0 + wz))
                     b, x, h = b + prm.b_inc, x + prm.x_inc, h + prm.h_inc
                     r = rr0
                     v = 0.0
@@ -247,12 +258,15 @@ def _recruit_kernel(phases, noise, fib, prm, state, out, dc_pulse_count, dc_wind
                     v = u - u * math.exp(-dt / tau)
                     a, w, r, b, x, h = _decay(dt, a, w, r, b, x, h, prm)
                     tt = ref_end[f]
+            z = z0 * pz
             if depol and v > 0.0:
-                w += f_gain * v / th0
+                w += w_in * v / th0
+                z += z_gain * v / th0
                 a += a_gain * v / th0
             v_s[f] = v
             a_s[f] = a
             w_s[f] = w
+            z_s[f] = z
             r_s[f] = r
             b_s[f] = b
             x_s[f] = x
@@ -332,7 +346,7 @@ class RecruitStream:
         self.n_dc = n_dc = int(is_dc.sum())
         self.prm = kernel_params(params, perception)
         self.fib = FiberArrays(coupling=coup, theta0=theta0, is_dc=is_dc)
-        self.state = FiberState(v=np.zeros(n), a=np.zeros(n), w=np.zeros(n), r=np.zeros(n), b=np.zeros(n), x=np.zeros(n),
+        self.state = FiberState(v=np.zeros(n), a=np.zeros(n), w=np.zeros(n), z=np.zeros(n), r=np.zeros(n), b=np.zeros(n), x=np.zeros(n),
                                 h=np.zeros(n),
                                 ref_end_s=np.full(n, -np.inf), last_counted=np.full(n, -1, dtype=np.int64),
                                 prev_dep_s=np.full(len(train.channels), -np.inf), t_now_s=np.zeros(1),

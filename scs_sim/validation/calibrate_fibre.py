@@ -8,11 +8,15 @@ recovery, then
 1. ``tau_ms`` = median Lapicque chronaxie of the MRG thresholds (least-squares fit over 30-1000 µs,
    :func:`scs_sim.validation.protocols_biophysical.chronaxies`) / ln 2 (the fast model's single-pulse
    law is exactly Lapicque's, chronaxie = tau ln 2);
-2. ``abs_refractory_ms``, ``rel_refractory_amp``, ``rel_refractory_tau_ms`` by least squares on the log
-   pair ÷ single threshold ratio (Nelder-Mead from several starts, the fast curve with the new tau) against
-   every MRG fibre's curve.
+2. ``facilitation_fast_gain``, ``facilitation_fast_tau_ms`` by least squares on the log threshold ratio
+   (÷ the 2 Hz threshold) of biphasic 30 µs trains at 2 Hz-10 kHz (:data:`FIT_RATES_HZ`; lowest amplitude
+   that fires within max(3 pulses, 20 ms), as the ``fast_vs_mrg_rate`` row) against every MRG fibre's curve.
+   First-spike thresholds do not depend on the refractoriness, so this step comes before the next;
+3. ``abs_refractory_ms``, ``rel_refractory_amp``, ``rel_refractory_tau_ms`` by least squares on the log
+   pair ÷ single threshold ratio (Nelder-Mead from several starts, the fast curve with the new tau and
+   facilitation) against every MRG fibre's curve.
 
-3. with ``--trains`` (about 2 min more): the MRG recovery cycle (1-100 ms after one conditioning pulse) and
+4. with ``--trains`` (about 2 min more): the MRG recovery cycle (1-100 ms after one conditioning pulse) and
    thresholds in 20 Hz-1 kHz trains (:mod:`scs_sim.validation.protocols_trains`), and least-squares fits to
    them (log ratios, cycle + trains up to 200 Hz) of (a) the existing slow per-spike accommodation
    (``accommodation_spike_inc``, ``accommodation_tau_ms``) and (b) the late-subexcitability and
@@ -32,7 +36,11 @@ import math
 
 import numpy as np
 
-__all__ = ["TRAINS_TOLERANCE", "fit_refractoriness", "main", "reference_curves", "trains_report"]
+__all__ = ["FIT_RATES_HZ", "TRAINS_TOLERANCE", "fit_facilitation", "fit_refractoriness", "main", "rate_curve",
+           "reference_curves", "trains_report"]
+
+#: Pulse rates (Hz) of the facilitation fit (biphasic 30 µs trains).
+FIT_RATES_HZ = (2.0, 50.0, 200.0, 500.0, 1000.0, 2000.0, 5000.0, 10_000.0)
 
 #: Bounds of the refractoriness fit (inside the parameters' own validation bounds).
 BOUNDS = ((0.2, 1.2), (0.0, 10.0), (0.05, 3.0))
@@ -55,10 +63,61 @@ def reference_curves(quick: bool = False) -> list[dict]:
 def _study(pop, f, bio_params, fast_params):
     from scs_sim.validation.protocols_biophysical import fiber_study
 
-    return fiber_study(pop, f, False, bio_params, fast_params, parts=("pw", "recovery"))
+    row = fiber_study(pop, f, False, bio_params, fast_params, parts=("pw", "recovery"))
+    return row | {"rate_bio_ma": rate_curve(pop, f, "bio", bio_params)}
 
 
-def fit_refractoriness(rows: list[dict], tau_ms: float) -> dict:
+def rate_curve(pop, f: int, model: str, params, rates=FIT_RATES_HZ, pw_us: float = 30.0) -> np.ndarray:
+    """Lowest amplitude (mA) firing fibre ``f`` within max(3 pulses, 20 ms) of biphasic ``pw_us`` trains, per rate.
+
+    ``model`` "fast" (``params`` ExcitationParams or None) or "bio" (``params`` the reference's parameters).
+    """
+    from scs_sim.validation import protocols_biophysical as pb
+
+    m = pb._Models(pb._subpop(pop, [f]), None if model == "fast" else params, params if model == "fast" else None)
+    row, start = [], 5.0
+    for rate in rates:
+        t = pb._search(lambda a, r=rate: m.spikes(model, pb._hf(a, r, pw_us), max(3.0 / r, 0.02)).size > 0,
+                       0.5 * start)
+        row.append(t)
+        start = row[0]
+    return np.array(row)
+
+
+def fit_facilitation(rows: list[dict], base) -> dict:
+    """Least-squares fit (log of threshold ÷ 2 Hz threshold) of the fast facilitation to the MRG rate curves."""
+    from scipy.optimize import minimize
+
+    from scs_sim.fibers.anatomy import Anatomy, build_fibers
+
+    pops = {r["seed"]: build_fibers(Anatomy(), np.random.default_rng(r["seed"])) for r in rows}
+    target = np.log(np.array([r["rate_bio_ma"] / r["rate_bio_ma"][0] for r in rows]))
+
+    def params(x):
+        return base.model_copy(update={"facilitation_fast_gain": float(np.exp(x[0])),
+                                       "facilitation_fast_tau_ms": float(np.exp(x[1]))})
+
+    def curves(p) -> np.ndarray:
+        c = np.array([rate_curve(pops[r["seed"]], r["fiber"], "fast", p) for r in rows])
+        return c / c[:, :1]
+
+    def cost(x) -> float:
+        if not (-5.0 <= x[0] <= math.log(100.0) and math.log(0.005) <= x[1] <= math.log(10.0)):
+            return 1e9
+        return float(((np.log(curves(params(x))) - target) ** 2).sum())
+
+    best = min((minimize(cost, np.array(x0), method="Nelder-Mead", options={"xatol": 1e-3, "fatol": 1e-6,
+                                                                             "maxiter": 200})
+                for x0 in ((math.log(3.0), math.log(0.1)), (math.log(10.0), math.log(0.07)))), key=lambda r: r.fun)
+    gain, tau = round(float(np.exp(best.x[0])), 1), round(float(np.exp(best.x[1])), 3)
+    fast = curves(params([math.log(gain), math.log(tau)]))
+    return {"facilitation_fast_gain": gain, "facilitation_fast_tau_ms": tau, "cost": float(best.fun),
+            "rates_hz": list(FIT_RATES_HZ), "fast_median": np.median(fast, axis=0).round(3).tolist(),
+            "mrg_median": np.exp(np.median(target, axis=0)).round(3).tolist(),
+            "max_dev": float(np.max(np.abs(fast / np.exp(target) - 1.0)))}
+
+
+def fit_refractoriness(rows: list[dict], tau_ms: float, base=None) -> dict:
     """Least-squares fit (log ratio) of the fast refractoriness to the rows' MRG recovery curves."""
     from scipy.optimize import minimize
 
@@ -71,8 +130,8 @@ def fit_refractoriness(rows: list[dict], tau_ms: float) -> dict:
     target = np.log(np.array([r["recovery_bio"] for r in rows]))
 
     def curve(x) -> np.ndarray:
-        p = ExcitationParams(tau_ms=tau_ms, abs_refractory_ms=x[0], rel_refractory_amp=x[1],
-                             rel_refractory_tau_ms=x[2])
+        p = (base or ExcitationParams()).model_copy(update={
+            "tau_ms": tau_ms, "abs_refractory_ms": x[0], "rel_refractory_amp": x[1], "rel_refractory_tau_ms": x[2]})
         return fast_recovery(pop, rows[0]["fiber"], p)
 
     def cost(x) -> float:
@@ -132,10 +191,15 @@ def main() -> None:
     lap = float(np.median([r["chronaxie_bio_us"][0] for r in rows]))
     weiss = float(np.median([r["chronaxie_bio_us"][1] for r in rows]))
     tau = round(lap / math.log(2.0) * 1e-3, 3)
+    from scs_sim.fibers.params import ExcitationParams
+
+    fac = fit_facilitation(rows, ExcitationParams(tau_ms=tau))
+    base = ExcitationParams(tau_ms=tau, facilitation_fast_gain=fac["facilitation_fast_gain"],
+                            facilitation_fast_tau_ms=fac["facilitation_fast_tau_ms"])
     report = {"mrg_chronaxie_lapicque_us": lap, "mrg_chronaxie_weiss_us": weiss, "tau_ms": tau,
               "pws_us": list(PWS_US),
               "mrg_norm_300": [np.round(r["pw_bio_ma"] / r["pw_bio_ma"][3], 3).tolist() for r in rows],
-              "refractoriness": fit_refractoriness(rows, tau)}
+              "facilitation": fac, "refractoriness": fit_refractoriness(rows, tau, base)}
     if "--trains" in sys.argv:
         report["trains"] = trains_report()
     print(json.dumps(report, indent=1, default=_jsonable))
