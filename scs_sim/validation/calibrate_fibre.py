@@ -36,7 +36,7 @@ import math
 
 import numpy as np
 
-__all__ = ["FIT_RATES_HZ", "TRAINS_TOLERANCE", "fit_facilitation", "fit_refractoriness", "main", "rate_curve",
+__all__ = ["FIT_RATES_HZ", "TRAINS_TOLERANCE", "fit_facilitation", "fit_refractoriness", "main",
            "reference_curves", "trains_report"]
 
 #: Pulse rates (Hz) of the facilitation fit (biphasic 30 µs trains).
@@ -61,27 +61,10 @@ def reference_curves(quick: bool = False) -> list[dict]:
 
 
 def _study(pop, f, bio_params, fast_params):
-    from scs_sim.validation.protocols_biophysical import fiber_study
+    from scs_sim.validation.protocols_biophysical import fiber_study, rate_curve
 
     row = fiber_study(pop, f, False, bio_params, fast_params, parts=("pw", "recovery"))
-    return row | {"rate_bio_ma": rate_curve(pop, f, "bio", bio_params)}
-
-
-def rate_curve(pop, f: int, model: str, params, rates=FIT_RATES_HZ, pw_us: float = 30.0) -> np.ndarray:
-    """Lowest amplitude (mA) firing fibre ``f`` within max(3 pulses, 20 ms) of biphasic ``pw_us`` trains, per rate.
-
-    ``model`` "fast" (``params`` ExcitationParams or None) or "bio" (``params`` the reference's parameters).
-    """
-    from scs_sim.validation import protocols_biophysical as pb
-
-    m = pb._Models(pb._subpop(pop, [f]), None if model == "fast" else params, params if model == "fast" else None)
-    row, start = [], 5.0
-    for rate in rates:
-        t = pb._search(lambda a, r=rate: m.spikes(model, pb._hf(a, r, pw_us), max(3.0 / r, 0.02)).size > 0,
-                       0.5 * start)
-        row.append(t)
-        start = row[0]
-    return np.array(row)
+    return row | {"rate_bio_ma": rate_curve(pop, f, "bio", bio_params, FIT_RATES_HZ)}
 
 
 def fit_facilitation(rows: list[dict], base) -> dict:
@@ -89,6 +72,7 @@ def fit_facilitation(rows: list[dict], base) -> dict:
     from scipy.optimize import minimize
 
     from scs_sim.fibers.anatomy import Anatomy, build_fibers
+    from scs_sim.validation.protocols_biophysical import rate_curve
 
     pops = {r["seed"]: build_fibers(Anatomy(), np.random.default_rng(r["seed"])) for r in rows}
     target = np.log(np.array([r["rate_bio_ma"] / r["rate_bio_ma"][0] for r in rows]))
@@ -98,7 +82,7 @@ def fit_facilitation(rows: list[dict], base) -> dict:
                                        "facilitation_fast_tau_ms": float(np.exp(x[1]))})
 
     def curves(p) -> np.ndarray:
-        c = np.array([rate_curve(pops[r["seed"]], r["fiber"], "fast", p) for r in rows])
+        c = np.array([rate_curve(pops[r["seed"]], r["fiber"], "fast", p, FIT_RATES_HZ) for r in rows])
         return c / c[:, :1]
 
     def cost(x) -> float:

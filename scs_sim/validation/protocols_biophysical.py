@@ -17,12 +17,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-from scs_sim.validation.calibrate_fibre import rate_curve
-
 __all__ = ["EXPERIMENT_SPECS", "TABLE", "agreement", "chronaxies", "fast_recovery", "fiber_study",
            "protocol_biophysical_agreement", "protocol_biophysical_agreement_mrg", "protocol_mrg_agreement",
            "protocol_mrg_cv", "protocol_senn_reilly",
-           "recovery_curve", "study_fibers"]
+           "rate_curve", "recovery_curve", "study_fibers"]
 
 #: Pulse widths (µs) and rates (Hz) of the agreement sweeps; the reference point is 300 µs (single pulse).
 PWS_US = (30.0, 60.0, 100.0, 300.0, 1000.0)
@@ -184,6 +182,22 @@ def _rate_part(m: _Models, quick: bool, fast, biot) -> dict:
         out[f"rate_{model}_ma"] = np.array(row)
     out["rates_hz"] = np.array(rates)
     return out
+
+
+def rate_curve(pop, f: int, model: str, params, rates=RATES_HZ, pw_us: float = 30.0) -> np.ndarray:
+    """Lowest amplitude (mA) firing fibre ``f`` within max(3 pulses, 20 ms) of biphasic ``pw_us`` trains, per rate.
+
+    ``model`` "fast" (``params`` ExcitationParams or None) or "bio" (``params`` the reference's parameters).
+    """
+    m = _Models(_subpop(pop, [f]), None if model == "fast" else params, params if model == "fast" else None)
+    row, start = [], 5.0
+    for rate in rates:
+        t = _search(lambda a, r=rate: m.spikes(model, _hf(a, r, pw_us), max(3.0 / r, 0.02)).size > 0,
+                       0.5 * start)
+        row.append(t)
+        start = row[0]
+    return np.array(row)
+
 
 
 def recovery_curve(m: _Models, model: str, start_ma: float, intervals=INTERVALS_MS) -> np.ndarray:
