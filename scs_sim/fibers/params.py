@@ -148,8 +148,7 @@ class ExcitationParams(Params):
         40.8, ge=0, le=100.0,
         description="Fast facilitation increment per depolarising phase per unit end-of-phase state (temporal "
         "summation of closely spaced short pulses, kHz rates). " + _CAL + ": least squares to the double-cable MRG "
-        "axon's threshold vs rate of biphasic 30 µs pulses, 2 Hz-10 kHz (python -m scs_sim.validation.calibrate_fibre "
-        "--rate).",
+        "axon's threshold vs rate of biphasic 30 µs pulses, 2 Hz-10 kHz (python -m scs_sim.validation.calibrate_fibre).",
     )
     facilitation_fast_tau_ms: float = Field(
         0.051, gt=0, le=100.0, description="Decay time constant of the fast facilitation, ms. " + _CAL + " (with "

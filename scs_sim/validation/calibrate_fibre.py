@@ -64,7 +64,7 @@ def _study(pop, f, bio_params, fast_params):
     from scs_sim.validation.protocols_biophysical import fiber_study, rate_curve
 
     row = fiber_study(pop, f, False, bio_params, fast_params, parts=("pw", "recovery"))
-    return row | {"rate_bio_ma": rate_curve(pop, f, "bio", bio_params, FIT_RATES_HZ)}
+    return row | {"rate_fit_bio_ma": rate_curve(pop, f, "bio", bio_params, FIT_RATES_HZ)}
 
 
 def fit_facilitation(rows: list[dict], base) -> dict:
@@ -75,7 +75,7 @@ def fit_facilitation(rows: list[dict], base) -> dict:
     from scs_sim.validation.protocols_biophysical import rate_curve
 
     pops = {r["seed"]: build_fibers(Anatomy(), np.random.default_rng(r["seed"])) for r in rows}
-    target = np.log(np.array([r["rate_bio_ma"] / r["rate_bio_ma"][0] for r in rows]))
+    target = np.log(np.array([r["rate_fit_bio_ma"] / r["rate_fit_bio_ma"][0] for r in rows]))
 
     def params(x):
         return base.model_copy(update={"facilitation_fast_gain": float(np.exp(x[0])),
@@ -165,6 +165,7 @@ def trains_report(quick: bool = False) -> dict:
 def main() -> None:
     import sys
 
+    from scs_sim.fibers.params import ExcitationParams
     from scs_sim.validation.protocols_biophysical import PWS_US
 
     if "--trains-only" in sys.argv:
@@ -175,8 +176,6 @@ def main() -> None:
     lap = float(np.median([r["chronaxie_bio_us"][0] for r in rows]))
     weiss = float(np.median([r["chronaxie_bio_us"][1] for r in rows]))
     tau = round(lap / math.log(2.0) * 1e-3, 3)
-    from scs_sim.fibers.params import ExcitationParams
-
     fac = fit_facilitation(rows, ExcitationParams(tau_ms=tau))
     base = ExcitationParams(tau_ms=tau, facilitation_fast_gain=fac["facilitation_fast_gain"],
                             facilitation_fast_tau_ms=fac["facilitation_fast_tau_ms"])

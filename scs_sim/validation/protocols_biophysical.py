@@ -168,6 +168,11 @@ def fiber_study(pop, f: int, quick: bool, bio_params, fast_params=None, parts=("
     return out
 
 
+def _fires_in_train(m: _Models, model: str, amp: float, rate: float, pw_us: float) -> bool:
+    """Whether ``model`` fires at least once in max(3 pulses, 20 ms) of biphasic ``pw_us`` pulses at ``rate``."""
+    return m.spikes(model, _hf(amp, rate, pw_us), max(3.0 / rate, 0.02)).size > 0
+
+
 def _rate_part(m: _Models, quick: bool, fast, biot) -> dict:
     """Lowest amplitude that fires at least once in max(3 pulses, 20 ms) of biphasic 30 µs pulses, per rate."""
     out: dict = {}
@@ -176,9 +181,7 @@ def _rate_part(m: _Models, quick: bool, fast, biot) -> dict:
         ref = (fast if model == "fast" else biot)[PWS_US.index(30.0)]
         row = []
         for rate in rates:
-            dur = max(3.0 / rate, 0.02)
-            row.append(_search(lambda a, r=rate, d=dur, mo=model: m.spikes(mo, _hf(a, r, 30.0), d).size > 0,
-                               0.5 * ref))
+            row.append(_search(lambda a, r=rate, mo=model: _fires_in_train(m, mo, a, r, 30.0), 0.5 * ref))
         out[f"rate_{model}_ma"] = np.array(row)
     out["rates_hz"] = np.array(rates)
     return out
@@ -192,12 +195,9 @@ def rate_curve(pop, f: int, model: str, params, rates=RATES_HZ, pw_us: float = 3
     m = _Models(_subpop(pop, [f]), None if model == "fast" else params, params if model == "fast" else None)
     row, start = [], 5.0
     for rate in rates:
-        t = _search(lambda a, r=rate: m.spikes(model, _hf(a, r, pw_us), max(3.0 / r, 0.02)).size > 0,
-                       0.5 * start)
-        row.append(t)
+        row.append(_search(lambda a, r=rate: _fires_in_train(m, model, a, r, pw_us), 0.5 * start))
         start = row[0]
     return np.array(row)
-
 
 
 def recovery_curve(m: _Models, model: str, start_ma: float, intervals=INTERVALS_MS) -> np.ndarray:
@@ -313,8 +313,8 @@ def protocol_mrg_agreement(quick: bool) -> dict:
     """Fast model vs the double-cable MRG axon (the calibration reference) on the agreement fibres.
 
     Thresholds vs width (one cathodic pulse), vs rate (biphasic 30 µs, and biphasic 300 µs at
-    :data:`RATES_300US_HZ`) and the two-pulse recovery, as in :func:`agreement`; the width metric is the spread of the fast / MRG threshold ratio over 30-1000 µs
-    around its per-fibre centre (sqrt(max ratio / min ratio) - 1: thresholds within ± that after one
+    :data:`RATES_300US_HZ`) and the two-pulse recovery, as in :func:`agreement`; the width metric is the
+    spread of the fast / MRG threshold ratio over 30-1000 µs around its per-fibre centre (sqrt(max ratio / min ratio) - 1: thresholds within ± that after one
     scale factor per fibre; the absolute scale is the clinical calibration's, not the reference's).
     """
     from scs_sim.fibers.anatomy import Anatomy, build_fibers
